@@ -1,0 +1,40 @@
+"""SQS → ingest: order and tracking events, partial batch failures reported to SQS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from delaydesk import ingest, store
+from delaydesk.config import get_settings
+from delaydesk.observability import RECORD_KEYS, logger, metrics, tracer
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> str:
+    logger.remove_keys(RECORD_KEYS)
+    logger.set_correlation_id(None)
+    return ingest.handle_message(
+        record.body,
+        source=record.event_source_arn.rsplit(":", 1)[-1],
+        message_id=record.message_id,
+        receive_count=int(record.attributes.approximate_receive_count),
+        received_at=datetime.fromtimestamp(int(record.attributes.sent_timestamp) / 1000, tz=UTC),
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    store.bind(get_settings())
+    ingest.register_context(context)
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)

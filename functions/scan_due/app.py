@@ -1,0 +1,26 @@
+"""EventBridge schedule → scan: "now" is the scheduled event's own ``time``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from delaydesk import scan, store
+from delaydesk.config import get_settings
+from delaydesk.observability import logger, metrics, tracer
+from delaydesk.times import iso, parse_instant
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+@event_source(data_class=EventBridgeEvent)
+def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+    store.bind(get_settings())
+    now = parse_instant(event.time)
+    logger.set_correlation_id(event.get_id)
+    report = scan.scan_due(now)
+    return asdict(report) | {"now": iso(report.now)}

@@ -1,0 +1,446 @@
+"""The embedded AWS: moto with the DelayDesk stack deployed, and an in-process event loop.
+
+``LocalAws`` starts moto, deploys ``template.yaml`` (see ``stack.py``), then drives the
+functions the template defines the way Lambda would: SQS batches from the queues named by the
+functions' event-source mappings (with partial-batch-failure semantics, redrive to the DLQ
+included) and EventBridge "Scheduled Event"s whose ``time`` is the simulated now.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType
+from typing import IO, Any
+
+import boto3
+from moto import mock_aws
+
+from delaydesk_local.stack import ACCOUNT_ID, REGION, REPO_ROOT, DeployedStack, deploy
+
+LOCAL_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_DEV": "false",
+}
+
+
+@dataclass
+class FunctionSpec:
+    logical_id: str
+    name: str
+    code_dir: Path
+    handler: str
+    environment: dict[str, str]
+    timeout: int
+    memory: int
+
+
+@dataclass
+class QueueBinding:
+    """An SQS event-source mapping: which function consumes which queue."""
+
+    queue_arn: str
+    queue_url: str
+    function: FunctionSpec
+    batch_size: int
+    reports_failures: bool
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda context object that handlers and powertools read."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    timeout_seconds: int
+    invoked_function_arn: str = ""
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    function_version: str = "$LATEST"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_seconds * 1000
+
+
+@dataclass
+class Invocation:
+    function: str
+    event: dict[str, Any]
+    result: Any
+
+
+class LocalAws:
+    """Use as a context manager: ``with LocalAws() as aws: aws.send_event(...); aws.tick(now)``."""
+
+    def __init__(self, parameters: dict[str, str] | None = None, log_stream: IO[str] | None = None) -> None:
+        self.parameters = parameters or {}
+        self.log_stream: IO[str] = log_stream if log_stream is not None else io.StringIO()
+        self.notes: list[str] = []
+        self.invocations: list[Invocation] = []
+        self._saved_env: dict[str, str | None] = {}
+        self._mock: Any = None
+        self._modules: dict[str, ModuleType] = {}
+        self._active_env: dict[str, str] | None = None
+        self._inflight: dict[str, list[str]] = {}  # queue url -> receipt handles of failed messages
+        self.stack: DeployedStack
+        self.functions: dict[str, FunctionSpec] = {}
+        self.queue_bindings: list[QueueBinding] = []
+        self.schedules: dict[str, FunctionSpec] = {}  # rule name -> target function
+        self.session: boto3.Session
+
+    # ------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> LocalAws:
+        for key, value in LOCAL_ENV.items():
+            self._saved_env[key] = os.environ.get(key)
+            os.environ[key] = value
+        self._mock = mock_aws()
+        self._mock.start()
+        self.session = boto3.Session(region_name=REGION)
+        # moto prints its own notices on stdout; keep stdout clean for `simulate --json`.
+        with contextlib.redirect_stdout(self.log_stream):
+            self.stack = deploy(parameters=self.parameters, session=self.session)
+        self._fill_gaps()
+        self._discover()
+        self._enter_function_env(next(iter(self.functions.values())))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._mock.stop()
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._reset_delaydesk()
+
+    def client(self, service: str) -> Any:
+        return self.session.client(service)  # type: ignore[call-overload]
+
+    # ------------------------------------------------------------ deployment gaps
+
+    def _fill_gaps(self) -> None:
+        """Create through the API what moto's CloudFormation skipped but the local run needs."""
+        if self.stack.unsupported:
+            self.notes.append(
+                "embedded AWS: moto's CloudFormation cannot create "
+                + ", ".join(self.stack.unsupported)
+                + "; created through the API instead"
+            )
+        resources = self.stack.template["Resources"]
+        dynamodb = self.client("dynamodb")
+        for logical_id, resource in resources.items():
+            if resource["Type"] != "AWS::DynamoDB::Table":
+                continue
+            ttl = resource["Properties"].get("TimeToLiveSpecification")
+            table = self.stack.physical(logical_id)
+            if ttl and ttl.get("Enabled"):
+                status = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]["TimeToLiveStatus"]
+                if status != "ENABLED":
+                    dynamodb.update_time_to_live(
+                        TableName=table,
+                        TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
+                    )
+                    self.notes.append(f"embedded AWS: TTL on {logical_id} enabled through the API")
+        cloudwatch = self.client("cloudwatch")
+        for logical_id, resource in resources.items():
+            if resource["Type"] == "AWS::CloudWatch::Alarm" and logical_id not in self.stack.resources:
+                props = self._resolve(resource["Properties"])
+                cloudwatch.put_metric_alarm(
+                    AlarmName=f"{self.stack.name}-{logical_id}",
+                    AlarmDescription=props.get("AlarmDescription", ""),
+                    Namespace=props["Namespace"],
+                    MetricName=props["MetricName"],
+                    Dimensions=props.get("Dimensions", []),
+                    Statistic=props["Statistic"],
+                    Period=int(props["Period"]),
+                    EvaluationPeriods=int(props["EvaluationPeriods"]),
+                    Threshold=float(props["Threshold"]),
+                    ComparisonOperator=props["ComparisonOperator"],
+                    TreatMissingData=props.get("TreatMissingData", "missing"),
+                    AlarmActions=props.get("AlarmActions", []),
+                )
+
+    def _resolve(self, value: Any) -> Any:
+        """Resolve the intrinsics alarms use (Ref, Fn::GetAtt of queue names) against the stack."""
+        if isinstance(value, list):
+            return [self._resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if set(value) == {"Ref"}:
+            return self.stack.resources.get(value["Ref"], value["Ref"])
+        if set(value) == {"Fn::GetAtt"}:
+            logical_id, attribute = value["Fn::GetAtt"]
+            physical = self.stack.physical(logical_id)
+            if attribute == "QueueName":
+                return physical.rsplit("/", 1)[-1]
+            if attribute == "Arn" and physical.startswith("https://sqs."):
+                return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{physical.rsplit('/', 1)[-1]}"
+            return physical
+        return {k: self._resolve(v) for k, v in value.items()}
+
+    # ------------------------------------------------------------ discovery
+
+    def _discover(self) -> None:
+        """Read functions, their environment (as CloudFormation resolved it) and triggers."""
+        lam = self.client("lambda")
+        resources = self.stack.template["Resources"]
+        by_name: dict[str, FunctionSpec] = {}
+        for logical_id, resource in resources.items():
+            if resource["Type"] != "AWS::Lambda::Function":
+                continue
+            config = lam.get_function_configuration(FunctionName=self.stack.physical(logical_id))
+            sam_props = self._sam_function(logical_id)
+            spec = FunctionSpec(
+                logical_id=logical_id,
+                name=config["FunctionName"],
+                code_dir=(REPO_ROOT / sam_props["CodeUri"]).resolve(),
+                handler=config["Handler"],
+                environment={k: str(v) for k, v in config.get("Environment", {}).get("Variables", {}).items()},
+                timeout=int(config.get("Timeout", 3)),
+                memory=int(config.get("MemorySize", 128)),
+            )
+            self.functions[logical_id] = spec
+            by_name[spec.name] = spec
+        sqs = self.client("sqs")
+        for mapping in lam.list_event_source_mappings()["EventSourceMappings"]:
+            # moto's own poller would run the function in Docker; this loop is the poller.
+            lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
+            function_name = mapping["FunctionArn"].rsplit(":", 1)[-1]
+            queue_name = mapping["EventSourceArn"].rsplit(":", 1)[-1]
+            self.queue_bindings.append(
+                QueueBinding(
+                    queue_arn=mapping["EventSourceArn"],
+                    queue_url=sqs.get_queue_url(QueueName=queue_name)["QueueUrl"],
+                    function=by_name[function_name],
+                    batch_size=int(mapping.get("BatchSize", 10)),
+                    reports_failures="ReportBatchItemFailures" in mapping.get("FunctionResponseTypes", []),
+                )
+            )
+        events = self.client("events")
+        for rule in events.list_rules()["Rules"]:
+            if "ScheduleExpression" not in rule:
+                continue
+            for target in events.list_targets_by_rule(Rule=rule["Name"])["Targets"]:
+                function_name = target["Arn"].rsplit(":", 1)[-1]
+                if function_name in by_name:
+                    self.schedules[rule["Name"]] = by_name[function_name]
+
+    def _sam_function(self, logical_id: str) -> dict[str, Any]:
+        from delaydesk_local.stack import load_template
+
+        sam = load_template()
+        props: dict[str, Any] = sam["Resources"][logical_id]["Properties"]
+        return props
+
+    def queue_url(self, logical_id: str) -> str:
+        return self.stack.physical(logical_id)
+
+    # ------------------------------------------------------------ invoking
+
+    def _reset_delaydesk(self) -> None:
+        """A new "container": forget settings, clients and lazily built helpers."""
+        from delaydesk import aws, ingest, rendering
+
+        aws.reset()
+        ingest._idempotency.cache_clear()
+        rendering.environment.cache_clear()
+
+    def _enter_function_env(self, spec: FunctionSpec) -> None:
+        env = {**spec.environment, **LOCAL_ENV}
+        if env == self._active_env:
+            return
+        for key, value in env.items():
+            os.environ[key] = value
+        self._active_env = env
+        self._reset_delaydesk()
+        from delaydesk.config import get_settings
+        from delaydesk.observability import logger
+        from delaydesk.store import bind
+
+        bind(get_settings())
+        handler = logger.registered_handler
+        if hasattr(handler, "setStream"):
+            handler.setStream(self.log_stream)
+
+    def _module(self, spec: FunctionSpec) -> ModuleType:
+        module_file, _ = spec.handler.rsplit(".", 1)
+        key = f"delaydesk_functions.{spec.code_dir.name}.{module_file}"
+        if key not in self._modules:
+            path = spec.code_dir / f"{module_file.replace('.', '/')}.py"
+            loader_spec = importlib.util.spec_from_file_location(key, path)
+            if loader_spec is None or loader_spec.loader is None:
+                raise ImportError(f"cannot load {path}")
+            module = importlib.util.module_from_spec(loader_spec)
+            sys.modules[key] = module
+            loader_spec.loader.exec_module(module)
+            self._modules[key] = module
+        return self._modules[key]
+
+    def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
+        """Invoke a function of the template in-process, in its own environment."""
+        spec = self.functions[logical_id]
+        self._enter_function_env(spec)
+        handler: Callable[[dict[str, Any], Any], Any] = getattr(self._module(spec), spec.handler.rsplit(".", 1)[1])
+        context = LambdaContext(
+            function_name=spec.name,
+            memory_limit_in_mb=spec.memory,
+            timeout_seconds=spec.timeout,
+            invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{spec.name}",
+            log_group_name=f"/aws/lambda/{spec.name}",
+        )
+        with contextlib.redirect_stdout(self.log_stream):
+            result = handler(event, context)
+        self.invocations.append(Invocation(logical_id, event, result))
+        return result
+
+    # ------------------------------------------------------------ queues
+
+    def send(self, queue_logical_id: str, body: str) -> str:
+        response = self.client("sqs").send_message(QueueUrl=self.queue_url(queue_logical_id), MessageBody=body)
+        message_id: str = response["MessageId"]
+        return message_id
+
+    def _receive(self, binding: QueueBinding) -> list[dict[str, Any]]:
+        response = self.client("sqs").receive_message(
+            QueueUrl=binding.queue_url,
+            MaxNumberOfMessages=binding.batch_size,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages: list[dict[str, Any]] = response.get("Messages", [])
+        return messages
+
+    @staticmethod
+    def sqs_event(binding: QueueBinding, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        """The Lambda SQS event for a batch, in the documented shape (tests/events/sqs_event.json)."""
+        return {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": {
+                        "ApproximateReceiveCount": m["Attributes"]["ApproximateReceiveCount"],
+                        "SentTimestamp": m["Attributes"]["SentTimestamp"],
+                        "SenderId": m["Attributes"].get("SenderId", ACCOUNT_ID),
+                        "ApproximateFirstReceiveTimestamp": m["Attributes"]["ApproximateFirstReceiveTimestamp"],
+                    },
+                    "messageAttributes": m.get("MessageAttributes", {}),
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": binding.queue_arn,
+                    "awsRegion": REGION,
+                }
+                for m in messages
+            ]
+        }
+
+    def drain(self, max_batches: int = 100_000) -> int:
+        """Deliver every visible message to its function until all queues are empty.
+
+        Messages whose record failed stay invisible (as after a Lambda failure) until the next
+        ``release_failed()``: in simulated time, that is the next tick.
+        """
+        sqs = self.client("sqs")
+        delivered = 0
+        for _ in range(max_batches):
+            progressed = False
+            for binding in self.queue_bindings:
+                messages = self._receive(binding)
+                if not messages:
+                    continue
+                progressed = True
+                delivered += len(messages)
+                event = self.sqs_event(binding, messages)
+                try:
+                    result = self.invoke(binding.function.logical_id, event)
+                except Exception as exc:  # noqa: BLE001 - a crashed invocation fails its whole batch, as in Lambda
+                    self.notes.append(f"{binding.function.name} failed a batch: {exc}")
+                    failed = {m["MessageId"] for m in messages}
+                else:
+                    items = (result or {}).get("batchItemFailures", []) if binding.reports_failures else []
+                    failed = {item["itemIdentifier"] for item in items}
+                for message in messages:
+                    if message["MessageId"] in failed:
+                        self._inflight.setdefault(binding.queue_url, []).append(message["ReceiptHandle"])
+                    else:
+                        sqs.delete_message(QueueUrl=binding.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            if not progressed:
+                return delivered
+        raise RuntimeError("queues did not drain: a message keeps coming back")
+
+    def release_failed(self) -> int:
+        """Make failed messages visible again (their visibility timeout has passed)."""
+        sqs = self.client("sqs")
+        released = 0
+        for queue_url, handles in self._inflight.items():
+            for handle in handles:
+                with contextlib.suppress(sqs.exceptions.ReceiptHandleIsInvalid):
+                    sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+                    released += 1
+        self._inflight.clear()
+        return released
+
+    def queue_depth(self, logical_id: str) -> int:
+        attributes = self.client("sqs").get_queue_attributes(
+            QueueUrl=self.queue_url(logical_id),
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+    # ------------------------------------------------------------ schedules
+
+    @staticmethod
+    def scheduled_event(rule_arn: str, now: datetime) -> dict[str, Any]:
+        """An EventBridge "Scheduled Event" (tests/events/eventbridge_scheduled_event.json)."""
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": ACCOUNT_ID,
+            "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": REGION,
+            "resources": [rule_arn],
+            "detail": {},
+        }
+
+    def tick(self, now: datetime) -> None:
+        """Fire every schedule of the template at ``now``, then drain what it queued."""
+        self.release_failed()
+        for rule_name, function in self.schedules.items():
+            rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{rule_name}"
+            self.invoke(function.logical_id, self.scheduled_event(rule_arn, now))
+        self.drain()
+
+    # ------------------------------------------------------------ what was sent
+
+    def verify_sender(self, address: str) -> None:
+        """SES only sends from verified identities; the merchant does this once in real AWS."""
+        self.client("sesv2").create_email_identity(EmailIdentity=address.split("@", 1)[1])
+
+    def sent_messages(self) -> Iterator[dict[str, Any]]:
+        """What the embedded SES and SNS accepted for delivery, in order (the customers' view)."""
+        from moto.ses.models import ses_backends
+        from moto.sns.models import sns_backends
+
+        for message in ses_backends[ACCOUNT_ID][REGION].sent_messages:
+            yield {"channel": "email", "id": message.id, "message": message}
+        for message_id, sms in sns_backends[ACCOUNT_ID][REGION].sms_messages.items():
+            yield {"channel": "sms", "id": message_id, "to": sms[0], "text": sms[1]}

@@ -1,0 +1,215 @@
+"""``delaydesk simulate``: replay a scenario through the real template in the embedded AWS.
+
+Contract: ../shared/contracts/scenario.md. Events enter through the same queues and handlers as
+in production; the scheduled functions fire every ``tick_minutes`` with the simulated time as
+the event's ``time``; every queue is drained after each step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from delaydesk.events import EVENT_TYPES, Instant, parse_event
+from delaydesk.merchants import Merchant
+from delaydesk.times import iso
+from delaydesk_local.runtime import LocalAws
+
+WINDOW_EVENT_TYPES = ("window.declared", "window.ended")
+TRACKING_TYPES = ("tracking",)
+
+
+class ScenarioError(Exception):
+    """The scenario file is malformed; the message is one line, fit for a terminal."""
+
+
+class Scenario(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: Instant
+    end: Instant
+    tick_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    merchants: list[Merchant] = Field(default_factory=list)
+    windows: list[dict[str, Any]] = Field(default_factory=list)
+    events: list[dict[str, Any]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        ids: set[str] = set()
+        for index, raw in enumerate(self.events):
+            kind = raw.get("type")
+            if kind in WINDOW_EVENT_TYPES:
+                continue
+            if kind not in EVENT_TYPES:
+                raise ValueError(f"events[{index}]: unknown type {kind!r}")
+            try:
+                event = parse_event(raw)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise ValueError(f"events[{index}] ({raw.get('event_id', '?')}): {where}: {first['msg']}") from None
+            if event.event_id in ids:
+                raise ValueError(f"events[{index}]: duplicate event_id {event.event_id!r}")
+            ids.add(event.event_id)
+        return self
+
+
+def load_scenario(path: Path) -> Scenario:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"{path}: not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ScenarioError(f"{path}: {where}: {message}") from None
+
+
+@dataclass
+class Progress:
+    now: datetime
+    done: float
+    orders: int
+    notices: int
+
+
+@dataclass
+class SimulationResult:
+    notices: list[dict[str, Any]]
+    decisions: list[dict[str, Any]]
+    escalations: list[dict[str, Any]]
+    summary: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    def contract(self) -> dict[str, Any]:
+        """The JSON object ``simulate --json`` prints (scenario.md)."""
+        return {
+            "notices": self.notices,
+            "decisions": self.decisions,
+            "escalations": self.escalations,
+            "summary": self.summary,
+        }
+
+
+def _event_time(raw: dict[str, Any]) -> datetime:
+    moment: datetime = parse_event(raw).at
+    return moment
+
+
+def run(
+    scenario: Scenario,
+    *,
+    log_stream: IO[str] | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    on_finish: Callable[[LocalAws], None] | None = None,
+) -> SimulationResult:
+    """Replay ``scenario``; ``on_finish`` sees the embedded AWS before it is torn down."""
+    from delaydesk import store
+
+    with LocalAws(log_stream=log_stream) as local:
+        notes = list(local.notes)
+        if scenario.windows or any(e.get("type") in WINDOW_EVENT_TYPES for e in scenario.events):
+            notes.append("policy windows in this scenario are accepted but not enforced yet")
+        for merchant in scenario.merchants:
+            store.put_merchant(merchant)
+            if merchant.from_email:
+                local.verify_sender(merchant.from_email)
+        from delaydesk.config import get_settings
+
+        local.verify_sender(get_settings().sender_email)
+        timed = sorted(
+            ((_event_time(e), i, e) for i, e in enumerate(scenario.events) if e.get("type") not in WINDOW_EVENT_TYPES),
+            key=lambda item: (item[0], item[1]),
+        )
+        step = timedelta(minutes=scenario.tick_minutes)
+        total = (scenario.end - scenario.start) / step
+        cursor = 0
+        now = scenario.start
+        steps = 0
+        while now <= scenario.end:
+            while cursor < len(timed) and timed[cursor][0] <= now:
+                raw = timed[cursor][2]
+                queue = "TrackingEventsQueue" if raw["type"] in TRACKING_TYPES else "OrderEventsQueue"
+                local.send(queue, json.dumps(raw, ensure_ascii=False))
+                cursor += 1
+            # Order events first: a scan for a parcel must find the order that ships it.
+            local.drain()
+            local.tick(now)
+            steps += 1
+            if progress is not None:
+                progress(Progress(now, min(1.0, steps / max(total, 1)), cursor, len(local.invocations)))
+            now += step
+        result = collect(scenario, local, notes)
+        if on_finish is not None:
+            on_finish(local)
+        return result
+
+
+def collect(scenario: Scenario, local: LocalAws, notes: list[str]) -> SimulationResult:
+    from delaydesk import rejections, store
+
+    notices = sorted(
+        (
+            {
+                "order_id": n.order_id,
+                "kind": n.kind,
+                "stage": int(n.stage),
+                "channel": n.channel,
+                "locale": n.locale,
+                "to": n.to,
+                "subject": n.subject,
+                "sent_at": iso(n.sent_at) if n.sent_at else None,
+            }
+            for n in store.all_notices()
+            if n.status == "sent"
+        ),
+        key=lambda n: (n["sent_at"] or "", n["order_id"], n["kind"], n["stage"], n["channel"]),
+    )
+    decisions = sorted(
+        (
+            {"order_id": d.order_id, "action": d.action, "at": iso(d.at), "rule": d.rule, "window_id": d.window_id}
+            for d in store.all_decisions()
+        ),
+        key=lambda d: (d["at"], d["order_id"], d["action"], d["rule"]),
+    )
+    escalations: list[dict[str, Any]] = []
+    orders = list(store.all_orders())
+    rejected = Counter(r.category for r in rejections.list_rejected())
+    failed_notices = sum(1 for n in store.all_notices() if n.status == "failed")
+    summary: dict[str, Any] = {
+        "orders": len(orders),
+        "events": sum(1 for e in scenario.events if e.get("type") not in WINDOW_EVENT_TYPES),
+        "notices": len(notices),
+        "decisions": len(decisions),
+        "escalations": len(escalations),
+        "delays_by_rule": dict(
+            sorted(Counter(d["rule"] for d in decisions if d["action"] == "delay_detected").items())
+        ),
+        "decisions_by_action": dict(sorted(Counter(d["action"] for d in decisions).items())),
+        "notices_by_kind": dict(sorted(Counter(n["kind"] for n in notices).items())),
+        "notices_by_channel": dict(sorted(Counter(n["channel"] for n in notices).items())),
+        "notices_by_locale": dict(sorted(Counter(n["locale"] for n in notices).items())),
+        "orders_by_status": dict(sorted(Counter(o.status for o in orders).items())),
+        "notices_failed": failed_notices,
+        "events_rejected": dict(sorted(rejected.items())),
+        "dead_lettered": {
+            queue: local.queue_depth(queue) for queue in ("OrderEventsDLQ", "TrackingEventsDLQ", "NoticesDLQ")
+        },
+    }
+    return SimulationResult(notices, decisions, escalations, summary, notes)

@@ -1,0 +1,37 @@
+"""boto3 clients, created once per container and only when first used."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import boto3
+
+from delaydesk.config import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+
+
+@lru_cache(maxsize=1)
+def sqs() -> SQSClient:
+    return boto3.client("sqs", region_name=get_settings().aws_region)
+
+
+@lru_cache(maxsize=1)
+def sesv2() -> SESV2Client:
+    return boto3.client("sesv2", region_name=get_settings().aws_region)
+
+
+@lru_cache(maxsize=1)
+def sns() -> SNSClient:
+    return boto3.client("sns", region_name=get_settings().aws_region)
+
+
+def reset() -> None:
+    """Forget cached settings and clients (a new container; used by the local runtime)."""
+    get_settings.cache_clear()
+    for client in (sqs, sesv2, sns):
+        client.cache_clear()

@@ -1,0 +1,54 @@
+"""Typed settings, read once from the environment the SAM template sets, validated lazily."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "notices"
+
+
+def _default_templates_dir() -> str:
+    # In Lambda the TemplatesLayer unpacks under /opt/notices (TEMPLATES_DIR in template.yaml);
+    # from a checkout the repository's own templates/notices is used.
+    return str(_REPO_TEMPLATES)
+
+
+class Settings(BaseSettings):
+    """Deployment settings. Every field maps to an environment variable of template.yaml."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    stage: str = "dev"
+    orders_table: str = "delaydesk-orders"
+    merchants_table: str = "delaydesk-merchants"
+    decisions_table: str = "delaydesk-decisions"
+    notice_log_table: str = "delaydesk-notice-log"
+    idempotency_table: str = "delaydesk-idempotency"
+    rejected_table: str = "delaydesk-rejected"
+    notices_queue_url: str = ""
+    escalations_topic_arn: str = ""
+    sender_email: str = "notices@shop.example"
+    ses_configuration_set: str = ""
+    order_page_base_url: str = "https://shop.example/orders"
+    stall_hours: int = Field(default=48, ge=1, le=720)
+    update_every_days: int = Field(default=3, ge=1, le=30)
+    due_shards: int = Field(default=8, ge=1, le=64)
+    scan_max_orders: int = Field(default=2000, ge=1)
+    notice_claim_lease_seconds: int = Field(default=300, ge=30)
+    templates_dir: str = Field(default_factory=_default_templates_dir)
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+
+    @property
+    def resolved_templates_dir(self) -> Path:
+        path = Path(self.templates_dir)
+        return path if path.is_dir() else _REPO_TEMPLATES
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process (a Lambda container reads them once, at first use)."""
+    return Settings()

@@ -1,0 +1,94 @@
+"""The due-order scan: read what is due from the sparse index, decide, queue the notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from delaydesk import aws, store
+from delaydesk.config import Settings, get_settings
+from delaydesk.delays import evaluate, next_due_at
+from delaydesk.merchants import DelayPolicy, Merchant
+from delaydesk.notices import NoticeRequest
+from delaydesk.observability import MetricUnit, count_by, logger, metrics
+from delaydesk.store import ConcurrentUpdate, OrderRecord
+
+
+@dataclass
+class ScanReport:
+    now: datetime
+    examined: int = 0
+    decisions: int = 0
+    notices_queued: int = 0
+    conflicts: int = 0
+    truncated: bool = False
+    rules: dict[str, int] = field(default_factory=dict)
+
+
+class _Merchants:
+    """Merchant look-ups cached for one scan run (one read per merchant, not per order)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Merchant | None] = {}
+
+    def get(self, merchant_id: str) -> Merchant | None:
+        if merchant_id not in self._cache:
+            self._cache[merchant_id] = store.get_merchant(merchant_id)
+        return self._cache[merchant_id]
+
+
+def queue_notices(requests: list[NoticeRequest], settings: Settings) -> None:
+    """Send notice requests to the Notices queue in batches of ten; any failure raises."""
+    client = aws.sqs()
+    for start in range(0, len(requests), 10):
+        batch = requests[start : start + 10]
+        response = client.send_message_batch(
+            QueueUrl=settings.notices_queue_url,
+            Entries=[{"Id": str(i), "MessageBody": r.model_dump_json()} for i, r in enumerate(batch)],
+        )
+        if response.get("Failed"):
+            reasons = "; ".join(f"{f['Id']}: {f.get('Message', f['Code'])}" for f in response["Failed"])
+            raise RuntimeError(f"could not queue {len(response['Failed'])} notice(s): {reasons}")
+
+
+def process(record: OrderRecord, now: datetime, merchants: _Merchants, settings: Settings, report: ScanReport) -> None:
+    order = record.order()
+    policy = DelayPolicy.for_merchant(merchants.get(order.merchant_id), settings)
+    pending = [NoticeRequest.model_validate_json(raw) for raw in record.outbox or []]
+    result = evaluate(order, policy, now)
+    outbox = pending + result.notices
+    due = next_due_at(result.order, policy)
+    store.commit_evaluation(record, result.order, result.decisions, outbox, due, now, settings.due_shards)
+    for decision in result.decisions:
+        report.decisions += 1
+        report.rules[decision.rule] = report.rules.get(decision.rule, 0) + 1
+        logger.info("decision", order_id=order.order_id, action=decision.action.value, rule=decision.rule)
+        count_by("DelaysDetected", "rule", decision.rule)
+    if outbox:
+        queue_notices(outbox, settings)
+        store.clear_outbox(record, result.order, due, settings.due_shards)
+        report.notices_queued += len(outbox)
+
+
+def scan_due(now: datetime, settings: Settings | None = None) -> ScanReport:
+    """Evaluate every order due at ``now`` (at most ``scan_max_orders``; the rest next run)."""
+    settings = settings or get_settings()
+    report = ScanReport(now=now)
+    merchants = _Merchants()
+    for record in store.due_orders(now, settings.due_shards):
+        if report.examined >= settings.scan_max_orders:
+            report.truncated = True
+            logger.warning(
+                "scan stopped at its limit; the rest is picked up by the next run", limit=settings.scan_max_orders
+            )
+            break
+        report.examined += 1
+        try:
+            process(record, now, merchants, settings, report)
+        except ConcurrentUpdate:
+            # An event changed the order while we evaluated it; it is still due, next run takes it.
+            report.conflicts += 1
+            logger.info("order changed during evaluation; left for the next run", order_id=record.order_id)
+    metrics.add_metric(name="OrdersExamined", unit=MetricUnit.Count, value=report.examined)
+    logger.info("scan finished", examined=report.examined, decisions=report.decisions, notices=report.notices_queued)
+    return report
