@@ -304,8 +304,12 @@ class LocalAws:
             invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{spec.name}",
             log_group_name=f"/aws/lambda/{spec.name}",
         )
-        with contextlib.redirect_stdout(self.log_stream):
-            result = handler(event, context)
+        try:
+            with contextlib.redirect_stdout(self.log_stream):
+                result = handler(event, context)
+        except Exception as exc:
+            self.invocations.append(Invocation(logical_id, event, exc))
+            raise
         self.invocations.append(Invocation(logical_id, event, result))
         return result
 

@@ -157,20 +157,21 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--scenario", help="another scenario instead of the bundled one")
     demo.set_defaults(func=_cmd_demo)
 
+    stack = argparse.ArgumentParser(add_help=False)
+    stack.add_argument("--stack-name", default="delaydesk-dev", help="the deployed stack (default: delaydesk-dev)")
+
     rejected = commands.add_parser("rejected", help="events that failed validation, were refused or keep failing")
-    rejected.add_argument("--stack-name", default="delaydesk-dev")
     rejected_actions = rejected.add_subparsers(dest="action", required=True)
-    listing = rejected_actions.add_parser("list")
+    listing = rejected_actions.add_parser("list", parents=[stack], help="list them with their errors")
     listing.add_argument("--category", choices=["invalid", "refused", "failing"])
     listing.add_argument("--json", action="store_true")
-    replay = rejected_actions.add_parser("replay")
+    replay = rejected_actions.add_parser("replay", parents=[stack], help="send one back to its queue")
     replay.add_argument("rejection_id")
     rejected.set_defaults(func=_cmd_rejected)
 
     merchants = commands.add_parser("merchants", help="merchant settings")
-    merchants.add_argument("--stack-name", default="delaydesk-dev")
     merchant_actions = merchants.add_subparsers(dest="action", required=True)
-    put = merchant_actions.add_parser("put")
+    put = merchant_actions.add_parser("put", parents=[stack], help="create or update a merchant from a JSON file")
     put.add_argument("file")
     merchants.set_defaults(func=_cmd_merchants)
     return root

@@ -53,8 +53,8 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     if merchant is None:
         logger.warning("unknown merchant: the deployment's default thresholds apply", merchant_id=order.merchant_id)
     due = next_due_at(order, DelayPolicy.for_merchant(merchant, settings))
-    if record is not None and record.outbox and record.next_due_at is not None:
-        due = min(due, record.next_due_at) if due else record.next_due_at  # notices still to queue
+    if record is not None and (record.outbox or record.pending_decisions) and record.next_due_at is not None:
+        due = min(due, record.next_due_at) if due else record.next_due_at  # the scan must still flush them
     store.save_order(order, record, due, settings.due_shards)
     return {"order_id": order.order_id, "status": order.status.value, "next_due_at": due.isoformat() if due else None}
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from delaydesk import aws, store
 from delaydesk.config import Settings, get_settings
+from delaydesk.decisions import Action
 from delaydesk.delays import evaluate, next_due_at
 from delaydesk.merchants import DelayPolicy, Merchant
 from delaydesk.notices import NoticeRequest
@@ -54,20 +55,24 @@ def queue_notices(requests: list[NoticeRequest], settings: Settings) -> None:
 def process(record: OrderRecord, now: datetime, merchants: _Merchants, settings: Settings, report: ScanReport) -> None:
     order = record.order()
     policy = DelayPolicy.for_merchant(merchants.get(order.merchant_id), settings)
-    pending = [NoticeRequest.model_validate_json(raw) for raw in record.outbox or []]
+    unflushed_decisions, unflushed_notices = store.pending(record)
     result = evaluate(order, policy, now)
-    outbox = pending + result.notices
+    decisions = unflushed_decisions + result.decisions
+    notices = unflushed_notices + result.notices
     due = next_due_at(result.order, policy)
-    store.commit_evaluation(record, result.order, result.decisions, outbox, due, now, settings.due_shards)
-    for decision in result.decisions:
-        report.decisions += 1
-        report.rules[decision.rule] = report.rules.get(decision.rule, 0) + 1
-        logger.info("decision", order_id=order.order_id, action=decision.action.value, rule=decision.rule)
-        count_by("DelaysDetected", "rule", decision.rule)
-    if outbox:
-        queue_notices(outbox, settings)
-        store.clear_outbox(record, result.order, due, settings.due_shards)
-        report.notices_queued += len(outbox)
+    store.commit_evaluation(record, result.order, decisions, notices, due, now, settings.due_shards)
+    if not (decisions or notices):
+        return
+    for decision in decisions:
+        if store.put_decision(decision):
+            report.decisions += 1
+            report.rules[decision.rule] = report.rules.get(decision.rule, 0) + 1
+            logger.info("decision", order_id=order.order_id, action=decision.action.value, rule=decision.rule)
+            if decision.action == Action.DELAY_DETECTED:
+                count_by("DelaysDetected", "rule", decision.rule)
+    queue_notices(notices, settings)
+    store.clear_outbox(record, result.order, due, settings.due_shards)
+    report.notices_queued += len(notices)
 
 
 def scan_due(now: datetime, settings: Settings | None = None) -> ScanReport:

@@ -19,12 +19,10 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from delaydesk.config import Settings
 from delaydesk.decisions import Decision
@@ -38,10 +36,7 @@ class ConcurrentUpdate(Exception):
 
 
 def _conditional_failure(exc: Exception) -> bool:
-    code = getattr(exc, "cause_response_code", None)
-    if code in ("ConditionalCheckFailedException", "TransactionCanceledException"):
-        return True
-    return isinstance(exc, TransactWriteError) and "ConditionalCheckFailed" in str(exc)
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 class DueIndex(GlobalSecondaryIndex["OrderRecord"]):
@@ -75,7 +70,8 @@ class OrderRecord(Model):
     next_due_at = UTCDateTimeAttribute(null=True)
     tracking_key = UnicodeAttribute(null=True)
     state = MapAttribute[str, Any]()
-    outbox = ListAttribute[str](null=True)  # of strings
+    pending_decisions = ListAttribute[str](null=True)  # JSON decisions not yet recorded
+    outbox = ListAttribute[str](null=True)  # JSON notice requests not yet queued
     version = VersionAttribute()
 
     due_index = DueIndex()
@@ -187,10 +183,6 @@ def bind(settings: Settings) -> None:
 # ------------------------------------------------------------------ orders
 
 
-def _connection() -> Connection:
-    return Connection(region=OrderRecord.Meta.region)
-
-
 def shard_for(order_id: str, shards: int) -> str:
     return str(zlib.crc32(order_id.encode("utf-8")) % shards)
 
@@ -230,12 +222,7 @@ def save_order(order: Order, record: OrderRecord | None, due: datetime | None, s
     if order.shipment is not None:
         record.tracking_key = _tracking_key(order.shipment.carrier, order.shipment.tracking_number)
     _set_due(record, order, due, shards)
-    try:
-        record.save()
-    except PutError as exc:
-        if _conditional_failure(exc):
-            raise ConcurrentUpdate(f"order {order.order_id} changed concurrently") from exc
-        raise
+    _save(record, order.order_id)
     return record
 
 
@@ -243,49 +230,65 @@ def commit_evaluation(
     record: OrderRecord,
     order: Order,
     decisions: list[Decision],
-    outbox: list[NoticeRequest],
+    notices: list[NoticeRequest],
     due: datetime | None,
     now: datetime,
     shards: int,
 ) -> None:
-    """Write the evaluated order, its decisions (each once) and its notice outbox atomically.
+    """Write the evaluated order with its new decisions and notices in its outbox.
 
-    While the outbox is not empty the order stays due at ``now``, so a crash before the
-    notices are queued is repaired by the next scan.
+    This one versioned write is the commit point. ``flush_outbox`` then records the decisions
+    (each conditionally, so once) and queues the notices; until it clears the outbox the order
+    stays due at ``now``, so a crash in between is repaired by the next scan.
     """
     record.state = order.model_dump(mode="json")
-    record.outbox = [n.model_dump_json() for n in outbox] or None
-    _set_due(record, order, now if outbox else due, shards)
+    record.pending_decisions = [d.model_dump_json() for d in decisions] or None
+    record.outbox = [n.model_dump_json() for n in notices] or None
+    _set_due(record, order, now if (decisions or notices) else due, shards)
+    _save(record, order.order_id)
+
+
+def pending(record: OrderRecord) -> tuple[list[Decision], list[NoticeRequest]]:
+    """Decisions and notices a previous run committed but may not have flushed."""
+    return (
+        [Decision.model_validate_json(raw) for raw in record.pending_decisions or []],
+        [NoticeRequest.model_validate_json(raw) for raw in record.outbox or []],
+    )
+
+
+def put_decision(decision: Decision) -> bool:
+    """Record a decision once. False: it was recorded before (a repaired flush)."""
+    item = DecisionRecord(
+        decision.order_id,
+        decision.decision_id,
+        action=decision.action.value,
+        rule=decision.rule,
+        at=decision.at,
+        window_id=decision.window_id,
+        inputs=decision.inputs or None,
+    )
     try:
-        with TransactWrite(connection=_connection()) as tx:
-            tx.save(record)
-            for d in decisions:
-                tx.save(
-                    DecisionRecord(
-                        d.order_id,
-                        d.decision_id,
-                        action=d.action.value,
-                        rule=d.rule,
-                        at=d.at,
-                        window_id=d.window_id,
-                        inputs=d.inputs or None,
-                    ),
-                    condition=DecisionRecord.decision_id.does_not_exist(),
-                )
-    except TransactWriteError as exc:
+        item.save(condition=DecisionRecord.decision_id.does_not_exist())
+    except PutError as exc:
         if _conditional_failure(exc):
-            raise ConcurrentUpdate(f"order {order.order_id} changed concurrently") from exc
+            return False
         raise
+    return True
 
 
 def clear_outbox(record: OrderRecord, order: Order, due: datetime | None, shards: int) -> None:
+    record.pending_decisions = None
     record.outbox = None
     _set_due(record, order, due, shards)
+    _save(record, order.order_id)
+
+
+def _save(record: OrderRecord, order_id: str) -> None:
     try:
         record.save()
     except PutError as exc:
         if _conditional_failure(exc):
-            raise ConcurrentUpdate(f"order {order.order_id} changed concurrently") from exc
+            raise ConcurrentUpdate(f"order {order_id} changed concurrently") from exc
         raise
 
 

@@ -1,0 +1,88 @@
+"""Shared fixtures: real payloads from tests/events, contract events, the embedded AWS."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from delaydesk.events import parse_event
+from delaydesk.merchants import Merchant
+from delaydesk.orders import Order, apply_event
+
+EVENTS = Path(__file__).parent / "events"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A payload from tests/events (AWS shapes at the top, contract events under contract/)."""
+    data: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
+    return data
+
+
+def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def contract_event(name: str, **overrides: Any) -> dict[str, Any]:
+    """A contract event from tests/events/contract, with nested overrides merged in."""
+    return _merge(load_event(f"contract/{name}"), overrides)
+
+
+def paid(order_id: str, at: str, *, hours: int = 24, **order: Any) -> dict[str, Any]:
+    return contract_event(
+        "order_paid",
+        event_id=f"paid-{order_id}",
+        at=at,
+        order={"order_id": order_id, "paid_at": at, "ship_within_hours": hours, **order},
+    )
+
+
+def shipped(order_id: str, at: str, **fields: Any) -> dict[str, Any]:
+    return contract_event("order_shipped", event_id=f"shipped-{order_id}", at=at, order_id=order_id, **fields)
+
+
+def scan(order_id: str, at: str, status: str = "in_transit", **fields: Any) -> dict[str, Any]:
+    return contract_event(
+        "tracking", event_id=f"scan-{order_id}-{at}", at=at, order_id=order_id, status=status, **fields
+    )
+
+
+def merchant(**overrides: Any) -> Merchant:
+    return Merchant.model_validate(_merge(load_event("contract/merchant"), overrides))
+
+
+def order_from(*events: dict[str, Any]) -> Order:
+    order: Order | None = None
+    for raw in events:
+        order = apply_event(order, parse_event(raw))
+    assert order is not None
+    return order
+
+
+def instant(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@pytest.fixture
+def local_aws() -> Iterator[Any]:
+    """The template deployed into moto, with its event loop; the bundled merchant registered."""
+    from delaydesk import store
+    from delaydesk_local.runtime import LocalAws
+
+    with LocalAws() as local:
+        m = merchant()
+        store.put_merchant(m)
+        assert m.from_email
+        local.verify_sender(m.from_email)
+        yield local

@@ -1,0 +1,95 @@
+"""Ingest through the template's queue and function: bad input, retries, DLQ, replay, idempotency."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from conftest import paid, scan, shipped
+
+from delaydesk import rejections, store
+from delaydesk.cli import main
+from delaydesk_local.runtime import LocalAws
+
+
+def _failures(local: LocalAws) -> int:
+    """Records the ingest function reported failed (a batch that failed whole counts whole)."""
+    failed = 0
+    for invocation in local.invocations:
+        if invocation.function != "IngestEventsFunction":
+            continue
+        if isinstance(invocation.result, Exception):
+            failed += len(invocation.event["Records"])
+        else:
+            failed += len(invocation.result["batchItemFailures"])
+    return failed
+
+
+def test_an_invalid_event_is_stored_never_retried_and_never_blocks_its_batch(local_aws: LocalAws) -> None:
+    local_aws.send("OrderEventsQueue", "{not json")
+    bad = paid("o-bad", "2020-01-20T10:00:00+08:00", customer={"phone": "12345"})
+    local_aws.send("OrderEventsQueue", json.dumps(bad))
+    local_aws.send("OrderEventsQueue", json.dumps(paid("o-good", "2020-01-20T10:00:00+08:00")))
+    local_aws.drain()
+    assert _failures(local_aws) == 0
+    assert store.get_order("o-good") is not None
+    rejected = {r.event_id: r for r in rejections.list_rejected()}
+    assert rejected["paid-o-bad"].category == "invalid"
+    assert any("phone" in e for e in rejected["paid-o-bad"].errors)
+    assert any("Invalid JSON" in r.errors[0] for r in rejected.values() if r.event_id is None)
+    assert local_aws.queue_depth("OrderEventsQueue") == 0 and local_aws.queue_depth("OrderEventsDLQ") == 0
+
+
+def test_a_transient_failure_is_retried_then_dead_lettered_with_its_reason(local_aws: LocalAws) -> None:
+    orphan = scan("o-ghost", "2020-01-21T08:00:00+08:00") | {
+        "order_id": None,
+        "carrier": "SF",
+        "tracking_number": "SF0000",
+    }
+    local_aws.send("TrackingEventsQueue", json.dumps(orphan))
+    local_aws.drain()
+    assert _failures(local_aws) == 1
+    for hour in range(1, 6):  # each tick is a retry after the visibility timeout
+        local_aws.tick(datetime(2020, 1, 21, hour, tzinfo=UTC))
+    assert local_aws.queue_depth("TrackingEventsDLQ") == 1
+    assert local_aws.queue_depth("TrackingEventsQueue") == 0
+    (record,) = rejections.list_rejected(rejections.Category.FAILING)
+    assert int(record.receive_count) == 5
+    assert "no order ships as SF SF0000" in record.errors[0]
+
+
+def test_the_operator_replays_a_failed_event_once_its_order_exists(
+    local_aws: LocalAws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    early = shipped("o-late", "2020-01-20T18:00:00+08:00")
+    local_aws.send("OrderEventsQueue", json.dumps(early))
+    local_aws.drain()
+    (record,) = rejections.list_rejected(rejections.Category.FAILING)
+    local_aws.send("OrderEventsQueue", json.dumps(paid("o-late", "2020-01-20T10:00:00+08:00")))
+    local_aws.drain()
+
+    assert main(["rejected", "list", "--json", "--stack-name", local_aws.stack.name]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [r["rejection_id"] for r in listed] == [record.rejection_id]
+    assert main(["rejected", "replay", record.rejection_id, "--stack-name", local_aws.stack.name]) == 0
+    local_aws.release_failed()
+    local_aws.drain()
+    order = store.get_order("o-late")
+    assert order is not None and order.status == "shipped"
+    assert main(["rejected", "replay", "nope", "--stack-name", local_aws.stack.name]) == 2
+
+
+def test_redelivering_an_event_changes_nothing(local_aws: LocalAws) -> None:
+    body = json.dumps(paid("o1", "2020-01-20T10:00:00+08:00"))
+    local_aws.send("OrderEventsQueue", body)
+    local_aws.drain()
+    first = store.get_order("o1")
+    assert first is not None
+    for _ in range(2):
+        local_aws.send("OrderEventsQueue", body)
+    local_aws.drain()
+    again = store.get_order("o1")
+    assert again is not None and again.version == first.version
+    assert _failures(local_aws) == 0
+    assert list(rejections.list_rejected()) == []

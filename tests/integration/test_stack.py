@@ -1,0 +1,61 @@
+"""The real template in the embedded AWS: what was created, and how gaps were filled."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from conftest import load_event
+
+from delaydesk_local.runtime import LocalAws
+
+
+def _shape(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items() if k != "messageAttributes"}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value else []
+    return type(value).__name__
+
+
+def test_tables_queues_and_functions_come_from_the_template(local_aws: LocalAws) -> None:
+    dynamodb = local_aws.client("dynamodb")
+    orders = dynamodb.describe_table(TableName=local_aws.stack.physical("OrdersTable"))["Table"]
+    due = next(i for i in orders["GlobalSecondaryIndexes"] if i["IndexName"] == "due-index")
+    assert [k["AttributeName"] for k in due["KeySchema"]] == ["due_shard", "next_due_at"]
+    assert set(local_aws.functions) == {"IngestEventsFunction", "ScanDueFunction", "DispatchNoticesFunction"}
+    consumers = {
+        b.queue_arn.rsplit("-", 1)[0].rsplit(":", 1)[-1]: b.function.logical_id for b in local_aws.queue_bindings
+    }
+    assert consumers == {
+        "delaydesk-local-OrderEventsQueue": "IngestEventsFunction",
+        "delaydesk-local-TrackingEventsQueue": "IngestEventsFunction",
+        "delaydesk-local-NoticesQueue": "DispatchNoticesFunction",
+    }
+    assert all(b.reports_failures for b in local_aws.queue_bindings)
+    assert [f.logical_id for f in local_aws.schedules.values()] == ["ScanDueFunction"]
+
+
+def test_what_moto_cannot_create_is_reported_once_and_created_through_the_api(local_aws: LocalAws) -> None:
+    assert any("AWS::CloudWatch::Alarm" in note for note in local_aws.notes)
+    alarms = local_aws.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    assert {a["AlarmName"].rsplit("-", 1)[-1] for a in alarms} == {
+        "OrderEventsDLQAlarm",
+        "TrackingEventsDLQAlarm",
+        "NoticesDLQAlarm",
+        "ScanDueErrorsAlarm",
+    }
+    dlq_alarm = next(a for a in alarms if a["AlarmName"].endswith("NoticesDLQAlarm"))
+    assert dlq_alarm["Dimensions"][0]["Value"].startswith("delaydesk-local-NoticesDLQ-")
+    ttl = local_aws.client("dynamodb").describe_time_to_live(TableName=local_aws.stack.physical("IdempotencyTable"))
+    assert ttl["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
+
+
+def test_the_event_loop_builds_the_documented_event_shapes(local_aws: LocalAws) -> None:
+    binding = local_aws.queue_bindings[0]
+    local_aws.client("sqs").send_message(QueueUrl=binding.queue_url, MessageBody="{}")
+    messages = local_aws._receive(binding)
+    built = local_aws.sqs_event(binding, messages)
+    assert _shape(built) == _shape(load_event("sqs_event"))
+    scheduled = local_aws.scheduled_event("arn:aws:events:us-east-1:123456789012:rule/x", datetime.now(UTC))
+    assert _shape(scheduled) == _shape(load_event("eventbridge_scheduled_event"))

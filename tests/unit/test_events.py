@@ -1,0 +1,46 @@
+"""The input-event contract: what is accepted and what is refused, with useful errors."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import pytest
+from conftest import contract_event
+from pydantic import ValidationError
+
+from delaydesk.events import OrderPaid, Tracking, parse_event
+
+
+def test_contract_samples_parse_and_times_are_utc() -> None:
+    event = parse_event(contract_event("order_paid"))
+    assert isinstance(event, OrderPaid)
+    assert event.at.tzinfo == UTC and event.at.hour == 2
+
+
+@pytest.mark.parametrize(
+    ("overrides", "where"),
+    [
+        ({"at": "2020-01-20T10:00:00"}, "at"),  # no offset
+        ({"order": {"customer": {"phone": "13800138000"}}}, "phone"),  # not E.164
+        ({"order": {"destination": {"region": "Hubei"}}}, "region"),
+        ({"order": {"value": {"amount": "-1", "currency": "CNY"}}}, "amount"),
+        ({"type": "order.teleported"}, "type"),
+    ],
+)
+def test_invalid_events_say_where(overrides: dict[str, object], where: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        parse_event(contract_event("order_paid", **overrides))
+    assert where in str(info.value)
+
+
+def test_tracking_needs_an_order_or_a_parcel() -> None:
+    raw = contract_event("tracking")
+    del raw["order_id"]
+    with pytest.raises(ValidationError, match="carrier and tracking_number"):
+        parse_event(raw)
+    event = parse_event(raw | {"carrier": "SF", "tracking_number": "SF1"})
+    assert isinstance(event, Tracking)
+
+
+def test_unknown_fields_are_tolerated_for_forward_compatibility() -> None:
+    assert parse_event(contract_event("order_shipped", shipping_label_url="https://x.example"))

@@ -1,0 +1,63 @@
+"""The repository's pieces agree with each other: layer requirements, template, handlers."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from delaydesk_local.stack import load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_layer_requirements_match_the_package_dependencies() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    layer = [
+        line.strip()
+        for line in (ROOT / "shared" / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert sorted(layer) == sorted(project)
+
+
+def test_every_function_has_a_handler_and_a_log_group_with_retention() -> None:
+    resources = load_template()["Resources"]
+    functions = {k: v for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"}
+    assert {"IngestEventsFunction", "ScanDueFunction", "DispatchNoticesFunction"} <= set(functions)
+    for logical_id, fn in functions.items():
+        props = fn["Properties"]
+        module, attr = props["Handler"].split(".")
+        source = (ROOT / props["CodeUri"] / f"{module}.py").read_text()
+        assert f"def {attr}(" in source, logical_id
+        group = props["LoggingConfig"]["LogGroup"]["Ref"]
+        assert resources[group]["Properties"]["RetentionInDays"]
+
+
+def test_every_queue_has_a_dead_letter_queue_and_an_alarm() -> None:
+    resources = load_template()["Resources"]
+    queues = [k for k, v in resources.items() if v["Type"] == "AWS::SQS::Queue" and not k.endswith("DLQ")]
+    alarmed = {
+        str(v["Properties"]["Dimensions"][0]["Value"])
+        for v in resources.values()
+        if v["Type"] == "AWS::CloudWatch::Alarm" and v["Properties"]["Namespace"] == "AWS/SQS"
+    }
+    for queue in queues:
+        redrive = resources[queue]["Properties"]["RedrivePolicy"]
+        assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [f"{queue.removesuffix('Queue')}DLQ", "Arn"]}
+        assert f"{{'Fn::GetAtt': ['{queue.removesuffix('Queue')}DLQ', 'QueueName']}}" in alarmed
+
+
+def test_sqs_consumers_report_partial_failures_and_visibility_is_six_times_the_timeout() -> None:
+    template = load_template()
+    resources = template["Resources"]
+    default_timeout = template["Globals"]["Function"]["Timeout"]
+    for fn in resources.values():
+        if fn["Type"] != "AWS::Serverless::Function":
+            continue
+        for source in fn["Properties"].get("Events", {}).values():
+            if source["Type"] != "SQS":
+                continue
+            assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+            queue = source["Properties"]["Queue"]["Fn::GetAtt"][0]
+            timeout = fn["Properties"].get("Timeout", default_timeout)
+            assert resources[queue]["Properties"]["VisibilityTimeout"] >= 6 * timeout
