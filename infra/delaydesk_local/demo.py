@@ -20,13 +20,16 @@ BUNDLED = REPO_ROOT / "scenarios" / "spring_festival_2020.json"
 
 
 def _progress(update: Progress) -> None:
+    """A live bar on a terminal; one line per simulated day when the output is a log."""
+    interactive = sys.stderr.isatty()
+    if not interactive and not (update.now.hour == 0 and update.now.minute == 0) and update.done < 1:
+        return
     width = 30
     filled = int(update.done * width)
     bar = "#" * filled + "-" * (width - filled)
-    sys.stderr.write(
-        f"\r  [{bar}] {update.now:%Y-%m-%d %H:%M}Z  events fed {update.orders:>5}  function runs {update.notices:>6}"
-    )
-    if update.done >= 1:
+    line = f"  [{bar}] {update.now:%Y-%m-%d %H:%M}Z  events fed {update.events:>5}  function runs {update.runs:>6}"
+    sys.stderr.write(f"\r{line}" if interactive else f"{line}\n")
+    if interactive and update.done >= 1:
         sys.stderr.write("\n")
     sys.stderr.flush()
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import logging
 import os
 import sys
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +26,7 @@ from typing import IO, Any
 import boto3
 from moto import mock_aws
 
-from delaydesk_local.stack import ACCOUNT_ID, REGION, REPO_ROOT, DeployedStack, deploy
+from delaydesk_local.stack import ACCOUNT_ID, REGION, REPO_ROOT, DeployedStack, deploy, load_template
 
 LOCAL_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -84,6 +86,23 @@ class Invocation:
     result: Any
 
 
+def _point_logger(logger: Any, stream: IO[str] | None) -> IO[str] | None:
+    """Send the functions' JSON logs to ``stream``; returns the previous one.
+
+    Assigns instead of ``setStream``, which flushes the old stream (a closed file, perhaps).
+    """
+    handler = logger.registered_handler
+    if not isinstance(handler, logging.StreamHandler) or stream is None:
+        return None
+    handler.acquire()
+    try:
+        previous: IO[str] = handler.stream
+        handler.stream = stream
+    finally:
+        handler.release()
+    return previous
+
+
 class LocalAws:
     """Use as a context manager: ``with LocalAws() as aws: aws.send_event(...); aws.tick(now)``."""
 
@@ -96,6 +115,7 @@ class LocalAws:
         self._mock: Any = None
         self._modules: dict[str, ModuleType] = {}
         self._active_env: dict[str, str] | None = None
+        self._saved_stream: IO[str] | None = None
         self._inflight: dict[str, list[str]] = {}  # queue url -> receipt handles of failed messages
         self.stack: DeployedStack
         self.functions: dict[str, FunctionSpec] = {}
@@ -106,22 +126,36 @@ class LocalAws:
     # ------------------------------------------------------------ lifecycle
 
     def __enter__(self) -> LocalAws:
+        # moto logs and warns about what its CloudFormation skips; we report it once, in notes.
+        logging.getLogger("moto").setLevel(logging.ERROR)
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        warnings.filterwarnings("ignore", message="Tried to parse .* not supported by moto")
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
         for key, value in LOCAL_ENV.items():
             self._saved_env[key] = os.environ.get(key)
             os.environ[key] = value
         self._mock = mock_aws()
         self._mock.start()
-        self.session = boto3.Session(region_name=REGION)
-        # moto prints its own notices on stdout; keep stdout clean for `simulate --json`.
-        with contextlib.redirect_stdout(self.log_stream):
-            self.stack = deploy(parameters=self.parameters, session=self.session)
-        self._fill_gaps()
-        self._discover()
-        self._enter_function_env(next(iter(self.functions.values())))
+        try:
+            self.session = boto3.Session(region_name=REGION)
+            # moto prints its own notices on stdout; keep stdout clean for `simulate --json`.
+            with contextlib.redirect_stdout(self.log_stream):
+                self.stack = deploy(parameters=self.parameters, session=self.session)
+            self._fill_gaps()
+            self._discover()
+            self._enter_function_env(next(iter(self.functions.values())))
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
+        from delaydesk.observability import logger
+
         self._mock.stop()
+        self._warnings.__exit__(None, None, None)
+        _point_logger(logger, self._saved_stream)
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -200,12 +234,13 @@ class LocalAws:
         """Read functions, their environment (as CloudFormation resolved it) and triggers."""
         lam = self.client("lambda")
         resources = self.stack.template["Resources"]
+        sam_resources = load_template()["Resources"]
         by_name: dict[str, FunctionSpec] = {}
         for logical_id, resource in resources.items():
             if resource["Type"] != "AWS::Lambda::Function":
                 continue
             config = lam.get_function_configuration(FunctionName=self.stack.physical(logical_id))
-            sam_props = self._sam_function(logical_id)
+            sam_props = sam_resources[logical_id]["Properties"]
             spec = FunctionSpec(
                 logical_id=logical_id,
                 name=config["FunctionName"],
@@ -241,13 +276,6 @@ class LocalAws:
                 if function_name in by_name:
                     self.schedules[rule["Name"]] = by_name[function_name]
 
-    def _sam_function(self, logical_id: str) -> dict[str, Any]:
-        from delaydesk_local.stack import load_template
-
-        sam = load_template()
-        props: dict[str, Any] = sam["Resources"][logical_id]["Properties"]
-        return props
-
     def queue_url(self, logical_id: str) -> str:
         return self.stack.physical(logical_id)
 
@@ -274,9 +302,10 @@ class LocalAws:
         from delaydesk.store import bind
 
         bind(get_settings())
-        handler = logger.registered_handler
-        if hasattr(handler, "setStream"):
-            handler.setStream(self.log_stream)
+        if self._saved_stream is None:
+            self._saved_stream = _point_logger(logger, self.log_stream)
+        else:
+            _point_logger(logger, self.log_stream)
 
     def _module(self, spec: FunctionSpec) -> ModuleType:
         module_file, _ = spec.handler.rsplit(".", 1)

@@ -85,8 +85,8 @@ def load_scenario(path: Path) -> Scenario:
 class Progress:
     now: datetime
     done: float
-    orders: int
-    notices: int
+    events: int
+    runs: int
 
 
 @dataclass
