@@ -188,7 +188,10 @@ def collect(scenario: Scenario, local: LocalAws, notes: list[str]) -> Simulation
         ),
         key=lambda d: (d["at"], d["order_id"], d["action"], d["rule"]),
     )
-    escalations: list[dict[str, Any]] = []
+    escalations = [
+        {"order_id": e.order_id, "reason": e.reason, "at": iso(e.opened_at)} for e in store.list_escalations()
+    ]
+    escalations.sort(key=lambda e: (e["at"], e["order_id"], e["reason"]))
     orders = list(store.all_orders())
     rejected = Counter(r.category for r in rejections.list_rejected())
     failed_notices = sum(1 for n in store.all_notices() if n.status == "failed")
@@ -198,6 +201,7 @@ def collect(scenario: Scenario, local: LocalAws, notes: list[str]) -> Simulation
         "notices": len(notices),
         "decisions": len(decisions),
         "escalations": len(escalations),
+        "escalations_by_reason": dict(sorted(Counter(e["reason"] for e in escalations).items())),
         "delays_by_rule": dict(
             sorted(Counter(d["rule"] for d in decisions if d["action"] == "delay_detected").items())
         ),

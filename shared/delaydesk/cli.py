@@ -31,6 +31,7 @@ STACK_ENV = {
     "IdempotencyTable": "IDEMPOTENCY_TABLE",
     "RejectedEventsTable": "REJECTED_TABLE",
     "NoticesQueue": "NOTICES_QUEUE_URL",
+    "EscalationsTable": "ESCALATIONS_TABLE",
 }
 
 

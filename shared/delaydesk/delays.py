@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from delaydesk import escalation
 from delaydesk.decisions import Action, Decision
 from delaydesk.events import Tag
 from delaydesk.merchants import DelayPolicy
@@ -66,7 +67,8 @@ def next_due_at(order: Order, policy: DelayPolicy) -> datetime | None:
     if not order.is_open:
         return None
     if order.delay is not None:
-        return order.delay.next_update_at
+        escalate_at = escalation.long_delay_at(order, policy)
+        return min(order.delay.next_update_at, escalate_at) if escalate_at else order.delay.next_update_at
     if order.status == OrderStatus.PAID:
         return order.ship_by_at
     shipment = order.shipment
@@ -152,6 +154,7 @@ def evaluate(order: Order, policy: DelayPolicy, now: datetime) -> Evaluation:
         while delay.next_update_at <= now:
             delay.next_update_at += policy.update_every
         result.notices.extend(_notices(order, Kind.DELAY_UPDATE, delay, policy, now))
+    result.decisions.extend(escalation.decide(order, policy, now))
     return result
 
 

@@ -24,6 +24,9 @@ class MerchantSettings(Contract):
     """Per-merchant overrides of the deployment's defaults (all optional)."""
 
     escalate_value: Money | None = None
+    """Orders worth at least this (same currency only) are escalated when delayed."""
+    escalate_after_days: int | None = Field(default=None, ge=1, le=60)
+    """A delay longer than this is escalated to a person (default 7 days)."""
     stall_hours: int | None = Field(default=None, ge=1, le=720)
     update_every_days: int | None = Field(default=None, ge=1, le=30)
     ship_delay_eta_days: tuple[int, int] = (3, 7)
@@ -65,6 +68,8 @@ class DelayPolicy:
     ship_delay_eta_days: tuple[int, int]
     transit_delay_eta_days: tuple[int, int]
     exception_eta_days: tuple[int, int]
+    escalate_value: Money | None = None
+    escalate_after: timedelta = timedelta(days=7)
 
     @classmethod
     def for_merchant(cls, merchant: Merchant | None, settings: Settings) -> DelayPolicy:
@@ -75,4 +80,6 @@ class DelayPolicy:
             ship_delay_eta_days=own.ship_delay_eta_days,
             transit_delay_eta_days=own.transit_delay_eta_days,
             exception_eta_days=own.exception_eta_days,
+            escalate_value=own.escalate_value,
+            escalate_after=timedelta(days=own.escalate_after_days or 7),
         )

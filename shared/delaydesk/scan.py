@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from delaydesk import aws, store
+from delaydesk import aws, escalation, store
 from delaydesk.config import Settings, get_settings
 from delaydesk.decisions import Action
 from delaydesk.delays import evaluate, next_due_at
@@ -70,6 +70,11 @@ def process(record: OrderRecord, now: datetime, merchants: _Merchants, settings:
             logger.info("decision", order_id=order.order_id, action=decision.action.value, rule=decision.rule)
             if decision.action == Action.DELAY_DETECTED:
                 count_by("DelaysDetected", "rule", decision.rule)
+        # After the outbox commit, and again on a repaired flush: opening and publishing are idempotent.
+        if decision.action == Action.ESCALATED and escalation.raise_escalation(
+            decision, result.order, settings.escalations_topic_arn
+        ):
+            count_by("Escalations", "reason", decision.rule)
     queue_notices(notices, settings)
     store.clear_outbox(record, result.order, due, settings.due_shards)
     report.notices_queued += len(notices)

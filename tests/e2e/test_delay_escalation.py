@@ -1,0 +1,83 @@
+"""Issue 3 "Done when": a 10-day stall through `delaydesk simulate`, and each escalation rule end to end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import load_event, paid, scan, shipped
+
+from delaydesk_local.runtime import LocalAws
+from delaydesk_local.simulate import Scenario, run
+
+pytestmark = pytest.mark.e2e
+
+
+def _run(events: list[dict[str, Any]], end: str, **merchant_settings: Any) -> tuple[dict[str, Any], list[Any]]:
+    merchant = load_event("contract/merchant")
+    merchant["settings"] = {**merchant["settings"], **merchant_settings}
+    scenario = Scenario.model_validate(
+        {
+            "start": "2020-01-20T00:00:00Z",
+            "end": end,
+            "tick_minutes": 360,
+            "merchants": [merchant],
+            "events": events,
+        }
+    )
+    published: list[Any] = []
+
+    def _topic_messages(local: LocalAws) -> None:
+        from moto.sns.models import sns_backends
+
+        arn = local.stack.physical("EscalationsTopic")
+        topic = sns_backends["123456789012"]["us-east-1"].topics[arn]
+        published.extend(topic.sent_notifications)
+
+    result = run(scenario, on_finish=_topic_messages)
+    return result.contract(), published
+
+
+def test_a_ten_day_stall_updates_every_three_days_escalates_once_and_stops_on_delivery() -> None:
+    out, published = _run(
+        [
+            paid("S-1", "2020-01-20T10:00:00+08:00"),
+            shipped("S-1", "2020-01-20T18:00:00+08:00"),
+            scan("S-1", "2020-01-21T08:00:00+08:00"),  # last scan: 2020-01-21T00:00Z
+            scan("S-1", "2020-02-01T12:00:00Z", "delivered"),  # 9.5 days after detection
+        ],
+        end="2020-02-08T00:00:00Z",
+    )
+    notices = [(n["kind"], n["stage"], n["sent_at"]) for n in out["notices"]]
+    assert notices == [
+        ("in_transit_delayed", 0, "2020-01-23T00:00:00Z"),  # detected 48 h after the last scan
+        ("delay_update", 1, "2020-01-26T00:00:00Z"),  # day 3 after detection
+        ("delay_update", 2, "2020-01-29T00:00:00Z"),  # day 6
+        ("delay_update", 3, "2020-02-01T00:00:00Z"),  # day 9; delivered 12 h later: nothing more
+    ]
+    assert out["escalations"] == [{"order_id": "S-1", "reason": "long_delay", "at": "2020-01-30T06:00:00Z"}]
+    assert [(d["action"], d["rule"]) for d in out["decisions"]] == [
+        ("delay_detected", "stalled_in_transit"),
+        ("escalated", "long_delay"),
+    ]
+    assert out["summary"]["escalations"] == 1 and out["summary"]["escalations_by_reason"] == {"long_delay": 1}
+    (message,) = published
+    assert '"reason": "long_delay"' in message[1] and '"order_id": "S-1"' in message[1]
+
+
+def test_high_value_and_customer_action_escalations_end_to_end() -> None:
+    out, published = _run(
+        [
+            paid("HV-1", "2020-01-20T10:00:00+08:00", value={"amount": "2000.00"}),
+            paid("AD-1", "2020-01-20T10:00:00+08:00"),
+            shipped("AD-1", "2020-01-20T18:00:00+08:00"),
+            scan("AD-1", "2020-01-21T08:00:00+08:00", "exception", sub_status="incorrect_address"),
+            paid("USD-1", "2020-01-20T10:00:00+08:00", value={"amount": "9000.00", "currency": "USD"}),
+        ],
+        end="2020-01-22T00:00:00Z",
+    )
+    assert sorted((e["order_id"], e["reason"]) for e in out["escalations"]) == [
+        ("AD-1", "customer_action"),
+        ("HV-1", "high_value"),
+    ]
+    assert len(published) == 2
