@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     rejected_table: str = "delaydesk-rejected"
     escalations_table: str = "delaydesk-escalations"
     notices_queue_url: str = ""
+    tracking_events_queue_url: str = ""
+    webhook_secrets_prefix: str = "/delaydesk/webhooks"
+    webhook_tolerance_seconds: int = Field(default=300, ge=30, le=3600)
     escalations_topic_arn: str = ""
     sender_email: str = "notices@shop.example"
     ses_configuration_set: str = ""

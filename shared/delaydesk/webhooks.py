@@ -245,3 +245,8 @@ def receive(
     except (ValueError, UnicodeDecodeError):
         raise Malformed("the body is not JSON") from None
     return adapt(source, payload, headers, now, tolerance)
+
+
+def dumps(event: dict[str, Any]) -> str:
+    """The queue message body of a normalised event."""
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
