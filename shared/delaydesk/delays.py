@@ -14,7 +14,7 @@ from delaydesk.decisions import Action, Decision
 from delaydesk.events import Tag
 from delaydesk.merchants import DelayPolicy
 from delaydesk.notices import Kind, NoticeRequest, choose_channels
-from delaydesk.orders import Delay, Order, OrderStatus
+from delaydesk.orders import Delay, Order, OrderStatus, Shipment
 from delaydesk.times import iso
 
 AFTER_PICKUP_TAGS = frozenset({Tag.PENDING, Tag.INFO_RECEIVED})
@@ -51,15 +51,28 @@ def detect(order: Order, policy: DelayPolicy, now: datetime) -> Finding | None:
         return None
     if shipment.last_tag in EXCEPTION_TAGS:
         return Finding(Kind.DELIVERY_EXCEPTION, "carrier_exception", shipment.last_sub_status or shipment.last_tag)
-    if now - shipment.last_scan_at < policy.stall_after:
+    rule = stall_rule(shipment)
+    if now - shipment.last_scan_at < stall_after(order, policy):
         return None
-    if shipment.scans == 0 or shipment.last_tag in AFTER_PICKUP_TAGS:
-        rule = "stalled_after_pickup"
-    elif shipment.last_tag in AT_DELIVERY_TAGS:
-        rule = "stalled_at_delivery"
-    else:
-        rule = "stalled_in_transit"
     return Finding(Kind.IN_TRANSIT_DELAYED, rule, rule)
+
+
+def stall_rule(shipment: Shipment) -> str:
+    """Which stall the parcel would be in, from its last scan."""
+    if shipment.scans == 0 or shipment.last_tag in AFTER_PICKUP_TAGS:
+        return "stalled_after_pickup"
+    if shipment.last_tag in AT_DELIVERY_TAGS:
+        return "stalled_at_delivery"
+    return "stalled_in_transit"
+
+
+def stall_after(order: Order, policy: DelayPolicy) -> timedelta:
+    """The stall threshold for this order's parcel (merchant overrides per carrier and destination)."""
+    shipment = order.shipment
+    assert shipment is not None
+    return policy.stall_after_for(
+        stall_rule(shipment), shipment.carrier, order.destination.country, order.destination.region
+    )
 
 
 def next_due_at(order: Order, policy: DelayPolicy) -> datetime | None:
@@ -76,7 +89,7 @@ def next_due_at(order: Order, policy: DelayPolicy) -> datetime | None:
         return None
     if shipment.last_tag in EXCEPTION_TAGS:
         return shipment.last_scan_at
-    return shipment.last_scan_at + policy.stall_after
+    return shipment.last_scan_at + stall_after(order, policy)
 
 
 def _eta(order: Order, kind: Kind, policy: DelayPolicy, now: datetime) -> tuple[date, date]:

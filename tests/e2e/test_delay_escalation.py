@@ -81,3 +81,37 @@ def test_high_value_and_customer_action_escalations_end_to_end() -> None:
         ("HV-1", "high_value"),
     ]
     assert len(published) == 2
+
+
+def test_every_delay_rule_through_simulate_with_a_per_carrier_threshold() -> None:
+    out, _ = _run(
+        [
+            paid("SB-1", "2020-01-20T10:00:00+08:00"),  # never shipped: ship_by at 2020-01-21T02:00Z
+            paid("PU-1", "2020-01-20T10:00:00+08:00"),
+            shipped("PU-1", "2020-01-20T18:00:00+08:00"),  # no scan after the hand-over
+            paid("IT-1", "2020-01-20T10:00:00+08:00"),
+            shipped("IT-1", "2020-01-20T18:00:00+08:00"),
+            scan("IT-1", "2020-01-21T08:00:00+08:00"),
+            paid("AD-2", "2020-01-20T10:00:00+08:00"),
+            shipped("AD-2", "2020-01-20T18:00:00+08:00"),
+            scan("AD-2", "2020-01-21T08:00:00+08:00", "out_for_delivery"),
+            paid("EX-1", "2020-01-20T10:00:00+08:00"),
+            shipped("EX-1", "2020-01-20T18:00:00+08:00"),
+            scan("EX-1", "2020-01-21T08:00:00+08:00", "exception", sub_status="customs_delay"),
+            paid("ZJ-1", "2020-01-20T10:00:00+08:00", destination={"region": "CN-ZJ"}),
+            shipped("ZJ-1", "2020-01-20T18:00:00+08:00"),
+            scan("ZJ-1", "2020-01-21T08:00:00+08:00"),
+        ],
+        end="2020-01-24T00:00:00Z",
+        stall_thresholds=[{"carrier": "SF", "region": "CN-HB", "hours": 24}],
+    )
+    detected = {d["order_id"]: (d["rule"], d["at"]) for d in out["decisions"] if d["action"] == "delay_detected"}
+    assert detected == {
+        "SB-1": ("ship_by", "2020-01-21T06:00:00Z"),
+        "PU-1": ("stalled_after_pickup", "2020-01-21T12:00:00Z"),  # CN-HB by SF: 24 h after 10:00Z
+        "IT-1": ("stalled_in_transit", "2020-01-22T00:00:00Z"),  # 24 h after the 00:00Z scan
+        "AD-2": ("stalled_at_delivery", "2020-01-22T00:00:00Z"),
+        "EX-1": ("carrier_exception", "2020-01-21T00:00:00Z"),  # at once
+        "ZJ-1": ("stalled_in_transit", "2020-01-23T00:00:00Z"),  # CN-ZJ: the 48 h default
+    }
+    assert out["escalations"] == []
