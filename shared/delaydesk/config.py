@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     idempotency_table: str = "delaydesk-idempotency"
     rejected_table: str = "delaydesk-rejected"
     escalations_table: str = "delaydesk-escalations"
+    transit_stats_table: str = "delaydesk-transit-stats"
     notices_queue_url: str = ""
     tracking_events_queue_url: str = ""
     webhook_secrets_prefix: str = "/delaydesk/webhooks"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from delaydesk import escalation
+from delaydesk import escalation, eta
 from delaydesk.decisions import Action, Decision
 from delaydesk.events import Tag
 from delaydesk.merchants import DelayPolicy
@@ -93,16 +93,7 @@ def next_due_at(order: Order, policy: DelayPolicy) -> datetime | None:
 
 
 def _eta(order: Order, kind: Kind, policy: DelayPolicy, now: datetime) -> tuple[date, date]:
-    shipment = order.shipment
-    if kind == Kind.IN_TRANSIT_DELAYED and shipment and shipment.carrier_eta and shipment.carrier_eta > now:
-        eta = shipment.carrier_eta.date()
-        return eta, eta + timedelta(days=1)
-    low, high = {
-        Kind.SHIPMENT_DELAYED: policy.ship_delay_eta_days,
-        Kind.IN_TRANSIT_DELAYED: policy.transit_delay_eta_days,
-        Kind.DELIVERY_EXCEPTION: policy.exception_eta_days,
-    }[kind]
-    return (now + timedelta(days=low)).date(), (now + timedelta(days=high)).date()
+    return eta.estimate(order, kind, policy, now)
 
 
 def _notices(order: Order, kind: Kind, delay: Delay, policy: DelayPolicy, now: datetime) -> list[NoticeRequest]:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 
 from delaydesk.config import Settings
+from delaydesk.eta import TransitStats
 from delaydesk.events import Contract, Money
 
 SUPPORTED_LOCALES = ("zh-CN", "zh-TW", "en")
@@ -114,6 +115,8 @@ class DelayPolicy:
     escalate_value: Money | None = None
     escalate_after: timedelta = timedelta(days=7)
     stall_thresholds: tuple[StallThreshold, ...] = ()
+    transit: TransitStats | None = None
+    """Delivered transit times for the order at hand (set per order by the scan; eta.py)."""
 
     def stall_after_for(self, rule: str, carrier: str | None, country: str, region: str) -> timedelta:
         """The stall threshold for one parcel: the most specific matching override, else the default."""

@@ -26,6 +26,7 @@ from pynamodb.models import Model
 
 from delaydesk.config import Settings
 from delaydesk.decisions import Decision
+from delaydesk.eta import TransitStats
 from delaydesk.merchants import Merchant
 from delaydesk.notices import NoticeRequest
 from delaydesk.orders import Order
@@ -488,3 +489,50 @@ def close_escalation(order_id: str, reason: str, at: datetime, by: str | None, n
             return False
         raise
     return True
+
+
+# ================================================================== delivered transit times (issue 3)
+# One item per (merchant, carrier, destination region): a histogram of transit times in buckets
+# of eta.BUCKET_HOURS, updated on each delivery (versioned read-modify-write, retried on a race).
+
+
+class TransitStatsRecord(Model):
+    class Meta:
+        table_name = "delaydesk-transit-stats"
+        region = "us-east-1"
+
+    key = UnicodeAttribute(hash_key=True)
+    samples = NumberAttribute(default=0)
+    buckets = MapAttribute[str, Any](default=dict)
+    version = VersionAttribute()
+
+
+_MODELS["transit_stats_table"] = TransitStatsRecord
+
+
+def add_transit_sample(key: str, bucket: int, attempts: int = 5) -> None:
+    for _ in range(attempts):
+        try:
+            record = TransitStatsRecord.get(key, consistent_read=True)
+        except TransitStatsRecord.DoesNotExist:
+            record = TransitStatsRecord(key, samples=0, buckets={})
+        counts = record.buckets.as_dict() if isinstance(record.buckets, MapAttribute) else dict(record.buckets)
+        counts[str(bucket)] = int(counts.get(str(bucket), 0)) + 1
+        record.buckets = counts
+        record.samples = int(record.samples) + 1
+        try:
+            record.save()
+            return
+        except PutError as exc:
+            if not _conditional_failure(exc):
+                raise
+    raise ConcurrentUpdate(f"transit stats {key} kept changing")
+
+
+def get_transit_stats(key: str) -> TransitStats | None:
+    try:
+        record = TransitStatsRecord.get(key)
+    except TransitStatsRecord.DoesNotExist:
+        return None
+    counts = record.buckets.as_dict() if isinstance(record.buckets, MapAttribute) else dict(record.buckets)
+    return TransitStats.from_histogram({int(k): int(v) for k, v in counts.items()})

@@ -115,3 +115,54 @@ def test_every_delay_rule_through_simulate_with_a_per_carrier_threshold() -> Non
         "ZJ-1": ("stalled_in_transit", "2020-01-23T00:00:00Z"),  # CN-ZJ: the 48 h default
     }
     assert out["escalations"] == []
+
+
+def test_the_delay_notice_estimate_comes_from_this_merchants_delivered_history() -> None:
+    from datetime import date
+
+    from babel.dates import format_interval
+
+    history: list[dict[str, Any]] = []
+    for n in range(1, 6):  # five deliveries by SF to CN-HB, 3 days each
+        oid = f"H-{n}"
+        history += [
+            paid(oid, "2020-01-09T10:00:00Z"),
+            shipped(oid, "2020-01-10T00:00:00Z"),
+            scan(oid, "2020-01-11T12:00:00Z"),
+            scan(oid, "2020-01-13T00:00:00Z", "delivered"),
+        ]
+    stalled = [
+        paid("T-1", "2020-01-13T10:00:00Z", customer={"locale": "en", "name": "Alice"}),
+        shipped("T-1", "2020-01-14T00:00:00Z"),
+        scan("T-1", "2020-01-14T12:00:00Z"),
+    ]
+    captured: dict[str, Any] = {}
+    merchant = load_event("contract/merchant")
+    scenario = Scenario.model_validate(
+        {
+            "start": "2020-01-09T00:00:00Z",
+            "end": "2020-01-17T00:00:00Z",
+            "tick_minutes": 360,
+            "merchants": [merchant],
+            "events": history + stalled,
+        }
+    )
+
+    def _finish(local: LocalAws) -> None:
+        from delaydesk import store
+
+        captured["stats"] = store.get_transit_stats("m-teahouse#sf#CN-HB")
+        captured["texts"] = [
+            m["message"].body
+            for m in local.sent_messages()
+            if m["channel"] == "email" and "T-1" in m["message"].subject
+        ]
+
+    out = run(scenario, on_finish=_finish).contract()
+    assert [(n["order_id"], n["kind"]) for n in out["notices"]] == [("T-1", "in_transit_delayed")]
+    stats = captured["stats"]
+    assert stats is not None and stats.samples == 5
+    # Shipped on the 14th; history p50 = p90 = 3 days 6 h: 17th, and at least one day wide.
+    expected = format_interval(date(2020, 1, 17), date(2020, 1, 18), skeleton="yMMMd", locale="en")
+    (text,) = captured["texts"]
+    assert expected in text
