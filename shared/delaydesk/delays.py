@@ -80,7 +80,7 @@ def next_due_at(order: Order, policy: DelayPolicy) -> datetime | None:
     if not order.is_open:
         return None
     if order.delay is not None:
-        escalate_at = escalation.long_delay_at(order, policy)
+        escalate_at = escalation.due_at(order, policy)
         return min(order.delay.next_update_at, escalate_at) if escalate_at else order.delay.next_update_at
     if order.status == OrderStatus.PAID:
         return order.ship_by_at

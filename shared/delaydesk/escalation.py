@@ -38,12 +38,27 @@ class Reason(StrEnum):
 _JUST_AFTER = timedelta(seconds=1)
 
 
-def long_delay_at(order: Order, policy: DelayPolicy) -> datetime | None:
-    """When the current delay becomes "longer than" the limit (None: no delay, or already raised)."""
+def due_at(order: Order, policy: DelayPolicy) -> datetime | None:
+    """When the scan must next look at the order for an escalation (None: nothing pending).
+
+    The current delay becomes "longer than" the limit just after it; an exception that needs the
+    customer, arriving while a delay is already running, is due at once (its scan time).
+    """
     delay = order.delay
-    if delay is None or Reason.LONG_DELAY in delay.escalated:
+    if delay is None:
         return None
-    return delay.started_at + policy.escalate_after + _JUST_AFTER
+    shipment = order.shipment
+    pending = []
+    if Reason.LONG_DELAY not in delay.escalated:
+        pending.append(delay.started_at + policy.escalate_after + _JUST_AFTER)
+    if (
+        Reason.CUSTOMER_ACTION not in delay.escalated
+        and delay.kind == Kind.DELIVERY_EXCEPTION
+        and shipment is not None
+        and shipment.last_sub_status in CUSTOMER_ACTION
+    ):
+        pending.append(shipment.last_scan_at)
+    return min(pending) if pending else None
 
 
 def reasons(order: Order, policy: DelayPolicy, now: datetime) -> list[tuple[Reason, dict[str, Any]]]:

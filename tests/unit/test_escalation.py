@@ -91,3 +91,26 @@ def test_exceptions_needing_the_customer_are_escalated_at_once(sub_status: str, 
 def test_no_delay_no_escalation() -> None:
     order = order_from(paid("o1", PAID_AT, value={"amount": "99999"}))
     assert not evaluate(order, POLICY, SHIP_BY - SECOND).decisions
+
+
+def test_an_address_problem_during_a_running_exception_is_escalated_at_once() -> None:
+    from conftest import scan as scan_event
+
+    from delaydesk.events import parse_event
+    from delaydesk.orders import apply_event
+
+    order = order_from(
+        paid("o1", PAID_AT),
+        shipped("o1", "2020-01-20T18:00:00+08:00"),
+        scan("o1", "2020-01-21T08:00:00+08:00", "exception", sub_status="customs_delay"),
+    )
+    customs = evaluate(order, POLICY, instant("2020-01-21T08:05:00+08:00"))
+    assert [d.rule for d in customs.decisions] == ["carrier_exception"]
+    address = apply_event(
+        customs.order,
+        parse_event(scan_event("o1", "2020-01-22T08:00:00+08:00", "exception", sub_status="incorrect_address")),
+    )
+    assert address.delay is not None  # the same delivery exception goes on
+    assert next_due_at(address, POLICY) == instant("2020-01-22T08:00:00+08:00")
+    result = evaluate(address, POLICY, instant("2020-01-22T08:05:00+08:00"))
+    assert [d.rule for d in result.decisions] == ["customer_action"] and not result.notices
