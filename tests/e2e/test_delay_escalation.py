@@ -166,3 +166,55 @@ def test_the_delay_notice_estimate_comes_from_this_merchants_delivered_history()
     expected = format_interval(date(2020, 1, 17), date(2020, 1, 18), skeleton="yMMMd", locale="en")
     (text,) = captured["texts"]
     assert expected in text
+
+
+def test_vendor_webhooks_in_a_scenario_go_through_the_http_api() -> None:
+    aftership = load_event("aftership_webhook_tracking_update")
+    del aftership["ts"]  # simulate signs at the event's time
+    first = {**aftership["msg"], "slug": "sf", "tracking_number": "SFW1"}
+    first["checkpoints"] = [{**first["checkpoints"][0], "checkpoint_time": "2020-01-21T20:00:00+08:00"}]
+    address = {**first, "tag": "Exception", "subtag": "Exception_007"}
+    address["checkpoints"] = [{**first["checkpoints"][0], "checkpoint_time": "2020-01-23T08:00:00+08:00"}]
+    out, published = _run(
+        [
+            paid("W-1", "2020-01-20T10:00:00+08:00"),
+            shipped("W-1", "2020-01-20T18:00:00+08:00", tracking_number="SFW1"),
+            {
+                "type": "webhook",
+                "at": "2020-01-21T12:00:30Z",
+                "source": "aftership",
+                "payload": {**aftership, "event_id": "as-1", "msg": first},
+            },
+            {
+                "type": "webhook",
+                "at": "2020-01-23T00:00:30Z",
+                "source": "aftership",
+                "payload": {**aftership, "event_id": "as-2", "msg": address},
+            },
+            {"type": "webhook", "at": "2020-01-23T01:00:00Z", "source": "aftership", "payload": "{not json"},
+        ],
+        end="2020-01-23T12:00:00Z",
+    )
+    assert out["summary"]["webhooks_by_status"] == {"202": 2, "400": 1}
+    assert [(d["action"], d["rule"], d["at"]) for d in out["decisions"]] == [
+        ("delay_detected", "carrier_exception", "2020-01-23T06:00:00Z"),
+        ("escalated", "customer_action", "2020-01-23T06:00:00Z"),
+    ]
+    assert sorted(n["channel"] for n in out["notices"]) == ["email", "sms"]
+    assert out["escalations"] == [{"order_id": "W-1", "reason": "customer_action", "at": "2020-01-23T06:00:00Z"}]
+    assert len(published) == 1
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"type": "webhook", "at": "2020-01-21T00:00:00Z", "source": "dhl", "payload": {}},
+        {"type": "webhook", "at": "2020-01-21T00:00:00", "source": "generic", "payload": {}},
+        {"type": "webhook", "source": "generic", "payload": {}},
+    ],
+)
+def test_a_malformed_webhook_entry_is_a_malformed_scenario(bad: dict[str, Any]) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="webhook"):
+        Scenario.model_validate({"start": "2020-01-20T00:00:00Z", "end": "2020-01-21T00:00:00Z", "events": [bad]})
