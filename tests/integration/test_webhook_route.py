@@ -98,3 +98,24 @@ def test_nothing_invalid_reaches_the_queue(local_aws: LocalAws) -> None:
         "unknown source": 404,
     }
     assert _queued(local_aws) == 0
+
+
+def _within(built: dict[str, Any], documented: dict[str, Any], where: str = "") -> None:
+    """Every field the local HTTP API sets is a documented field of the same type."""
+    for key, value in built.items():
+        assert key in documented, f"{where}{key} is not in the documented v2.0 event"
+        if isinstance(value, dict) and key not in ("headers", "pathParameters"):
+            _within(value, documented[key], f"{where}{key}.")
+        else:
+            assert type(value) is type(documented[key]), f"{where}{key}"
+
+
+def test_the_local_http_api_builds_the_documented_v2_event(local_aws: LocalAws) -> None:
+    local_aws.http_request("POST", "/webhooks/generic", {"X-Test": "1"}, "{}", now=EASYPOST_NOW)
+    built = local_aws.invocations[-1].event
+    documented = load_event("apigw_http_v2_event")
+    _within(built, documented)
+    required = {"version", "routeKey", "rawPath", "rawQueryString", "headers", "requestContext", "isBase64Encoded"}
+    assert required <= set(built)
+    assert built["headers"]["x-test"] == "1" and built["pathParameters"] == {"source": "generic"}
+    assert built["requestContext"]["timeEpoch"] == int(EASYPOST_NOW.timestamp() * 1000)
