@@ -30,6 +30,8 @@ def print_summary(result: SimulationResult, out: IO[str]) -> None:
     _table("Notices, by kind", s["notices_by_kind"], out)
     _table("Notices, by channel", s["notices_by_channel"], out)
     _table("Notices, by locale", s["notices_by_locale"], out)
+    _table("Escalations, by reason", s.get("escalations_by_reason", {}), out)
+    _table("Webhooks, by answer", s.get("webhooks_by_status", {}), out)
     problems = {
         "notices failed": s["notices_failed"],
         **{f"events {k}": v for k, v in s["events_rejected"].items()},

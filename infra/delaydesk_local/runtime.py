@@ -13,12 +13,13 @@ import importlib.util
 import io
 import logging
 import os
+import re
 import sys
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
@@ -38,6 +39,25 @@ LOCAL_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_DEV": "false",
 }
+
+
+LOCAL_WEBHOOK_SECRETS = {
+    "aftership": "local-aftership-webhook-secret",
+    "easypost": "local-easypost-webhook-secret",
+    "generic": "local-generic-webhook-secret",
+}
+"""The webhook secrets the embedded AWS stores in SSM (in a real account the operator puts them)."""
+
+
+@dataclass
+class HttpRoute:
+    """An ``HttpApi`` event of a function in the SAM template: method, path pattern, target."""
+
+    api: str
+    method: str
+    path: str
+    pattern: re.Pattern[str]
+    function: FunctionSpec
 
 
 @dataclass
@@ -121,6 +141,9 @@ class LocalAws:
         self.functions: dict[str, FunctionSpec] = {}
         self.queue_bindings: list[QueueBinding] = []
         self.schedules: dict[str, FunctionSpec] = {}  # rule name -> target function
+        self.http_routes: list[HttpRoute] = []
+        self.http_apis: dict[str, str] = {}  # logical id -> api id (created through the API)
+        self.webhook_secrets = dict(LOCAL_WEBHOOK_SECRETS)
         self.session: boto3.Session
 
     # ------------------------------------------------------------ lifecycle
@@ -144,6 +167,8 @@ class LocalAws:
                 self.stack = deploy(parameters=self.parameters, session=self.session)
             self._fill_gaps()
             self._discover()
+            self._discover_http_routes()
+            self._put_webhook_secrets()
             self._enter_function_env(next(iter(self.functions.values())))
         except BaseException:
             self.__exit__()
@@ -191,6 +216,19 @@ class LocalAws:
                         TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
                     )
                     self.notes.append(f"embedded AWS: TTL on {logical_id} enabled through the API")
+        apigatewayv2 = self.client("apigatewayv2")
+        for logical_id, resource in resources.items():
+            if resource["Type"] == "AWS::ApiGatewayV2::Api" and logical_id not in self.stack.resources:
+                api = apigatewayv2.create_api(Name=f"{self.stack.name}-{logical_id}", ProtocolType="HTTP")
+                self.http_apis[logical_id] = api["ApiId"]
+        for logical_id, resource in resources.items():
+            if resource["Type"] == "AWS::ApiGatewayV2::Stage" and logical_id not in self.stack.resources:
+                api_ref = resource["Properties"]["ApiId"].get("Ref", "")
+                if api_ref in self.http_apis:
+                    stage = self._resolve(resource["Properties"]["StageName"])
+                    apigatewayv2.create_stage(ApiId=self.http_apis[api_ref], StageName=str(stage))
+        if self.http_apis:
+            self.notes.append("embedded AWS: HTTP API routes are served in-process by LocalAws.http_request")
         cloudwatch = self.client("cloudwatch")
         for logical_id, resource in resources.items():
             if resource["Type"] == "AWS::CloudWatch::Alarm" and logical_id not in self.stack.resources:
@@ -276,6 +314,37 @@ class LocalAws:
                 if function_name in by_name:
                     self.schedules[rule["Name"]] = by_name[function_name]
 
+    def _discover_http_routes(self) -> None:
+        """Routes of the SAM template's ``HttpApi`` events (the HTTP API itself is not emulated)."""
+        for logical_id, resource in load_template()["Resources"].items():
+            if resource["Type"] != "AWS::Serverless::Function" or logical_id not in self.functions:
+                continue
+            for event in (resource["Properties"].get("Events") or {}).values():
+                if event.get("Type") != "HttpApi":
+                    continue
+                props = event.get("Properties", {})
+                path = props["Path"]
+                regex = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(path))
+                self.http_routes.append(
+                    HttpRoute(
+                        api=props.get("ApiId", {}).get("Ref", "ServerlessHttpApi"),
+                        method=props.get("Method", "ANY").upper(),
+                        path=path,
+                        pattern=re.compile(f"^{regex}$"),
+                        function=self.functions[logical_id],
+                    )
+                )
+
+    def _put_webhook_secrets(self) -> None:
+        spec = next((f for f in self.functions.values() if "WEBHOOK_SECRETS_PREFIX" in f.environment), None)
+        if spec is None:
+            return
+        prefix = spec.environment["WEBHOOK_SECRETS_PREFIX"]
+        ssm = self.client("ssm")
+        for source, secret in self.webhook_secrets.items():
+            ssm.put_parameter(Name=f"{prefix}/{source}", Value=secret, Type="SecureString", Overwrite=True)
+        self.notes.append(f"embedded AWS: local webhook secrets stored under {prefix}/ (LocalAws.webhook_secrets)")
+
     def queue_url(self, logical_id: str) -> str:
         return self.stack.physical(logical_id)
 
@@ -283,8 +352,11 @@ class LocalAws:
 
     def _reset_delaydesk(self) -> None:
         """A new "container": forget settings, clients and lazily built helpers."""
+        from aws_lambda_powertools.utilities import parameters
+
         from delaydesk import aws, ingest, rendering
 
+        parameters.clear_caches()  # type: ignore[no-untyped-call]
         aws.reset()
         ingest._idempotency.cache_clear()
         rendering.environment.cache_clear()
@@ -436,6 +508,62 @@ class LocalAws:
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+    # ------------------------------------------------------------ HTTP API
+
+    def http_request(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str] | None = None,
+        body: str | bytes = "",
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Route a request as the template's HTTP API would; the answer is the function's response.
+
+        The event is an API Gateway HTTP API payload v2.0 (tests/events/apigw_http_v2_event.json):
+        header names lowercased, ``timeEpoch`` = ``now``. An unrouted request is answered 404.
+        """
+        method = method.upper()
+        for route in self.http_routes:
+            match = route.pattern.match(path)
+            if match is None or route.method not in (method, "ANY"):
+                continue
+            moment = now or datetime.now(UTC)
+            text = body.decode("utf-8") if isinstance(body, bytes) else body
+            route_key = f"{route.method} {route.path}"
+            stage = self.parameters.get("Stage", "dev")
+            event = {
+                "version": "2.0",
+                "routeKey": route_key,
+                "rawPath": f"/{stage}{path}",
+                "rawQueryString": "",
+                "headers": {k.lower(): v for k, v in (headers or {}).items()} | {"content-length": str(len(text))},
+                "requestContext": {
+                    "accountId": ACCOUNT_ID,
+                    "apiId": self.http_apis.get(route.api, "local"),
+                    "domainName": f"{self.http_apis.get(route.api, 'local')}.execute-api.{REGION}.amazonaws.com",
+                    "domainPrefix": self.http_apis.get(route.api, "local"),
+                    "http": {
+                        "method": method,
+                        "path": f"/{stage}{path}",
+                        "protocol": "HTTP/1.1",
+                        "sourceIp": "127.0.0.1",
+                        "userAgent": "delaydesk-local",
+                    },
+                    "requestId": str(uuid.uuid4()),
+                    "routeKey": route_key,
+                    "stage": stage,
+                    "time": moment.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                    "timeEpoch": int(moment.timestamp() * 1000),
+                },
+                "body": text,
+                "pathParameters": match.groupdict(),
+                "isBase64Encoded": False,
+            }
+            result: dict[str, Any] = self.invoke(route.function.logical_id, event)
+            return result
+        return {"statusCode": 404, "body": '{"message":"Not Found"}', "headers": {"content-type": "application/json"}}
 
     # ------------------------------------------------------------ schedules
 

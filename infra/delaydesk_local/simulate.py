@@ -20,10 +20,39 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from delaydesk.events import EVENT_TYPES, Instant, parse_event
 from delaydesk.merchants import Merchant
 from delaydesk.times import iso
+from delaydesk.webhooks import SOURCES as WEBHOOK_SOURCES
+from delaydesk.webhooks import sign
 from delaydesk_local.runtime import LocalAws
 
 WINDOW_EVENT_TYPES = ("window.declared", "window.ended")
 TRACKING_TYPES = ("tracking",)
+WEBHOOK_EVENT_TYPES = ("webhook",)
+"""A scenario extension: ``{"type": "webhook", "at", "source", "payload"}`` is a vendor webhook,
+signed with the embedded AWS's secret for ``source`` and posted to the template's HTTP API route."""
+
+
+class WebhookEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+    at: Instant
+    source: str
+    payload: Any
+    event_id: str | None = None
+
+
+def _webhook_body(raw: dict[str, Any]) -> tuple[WebhookEvent, bytes]:
+    """The body to post. A missing vendor timestamp (AfterShip ``ts``, EasyPost ``updated_at``) is
+    filled in with the event's ``at``, so that hand-written scenarios pass the replay window."""
+    hook = WebhookEvent.model_validate(raw)
+    payload = hook.payload
+    if isinstance(payload, dict):
+        if hook.source == "aftership" and "ts" not in payload:
+            payload = {**payload, "ts": int(hook.at.timestamp())}
+        if hook.source == "easypost" and "updated_at" not in payload:
+            payload = {**payload, "updated_at": iso(hook.at)}
+    body = payload.encode() if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False).encode()
+    return hook, body
 
 
 class ScenarioError(Exception):
@@ -48,6 +77,16 @@ class Scenario(BaseModel):
         for index, raw in enumerate(self.events):
             kind = raw.get("type")
             if kind in WINDOW_EVENT_TYPES:
+                continue
+            if kind in WEBHOOK_EVENT_TYPES:
+                try:
+                    hook = WebhookEvent.model_validate(raw)
+                except ValidationError as exc:
+                    first = exc.errors()[0]
+                    where = ".".join(str(p) for p in first["loc"])
+                    raise ValueError(f"events[{index}] (webhook): {where}: {first['msg']}") from None
+                if hook.source not in WEBHOOK_SOURCES:
+                    raise ValueError(f"events[{index}] (webhook): unknown source {hook.source!r}")
                 continue
             if kind not in EVENT_TYPES:
                 raise ValueError(f"events[{index}]: unknown type {kind!r}")
@@ -108,6 +147,8 @@ class SimulationResult:
 
 
 def _event_time(raw: dict[str, Any]) -> datetime:
+    if raw.get("type") in WEBHOOK_EVENT_TYPES:
+        return WebhookEvent.model_validate(raw).at
     moment: datetime = parse_event(raw).at
     return moment
 
@@ -140,11 +181,22 @@ def run(
         step = timedelta(minutes=scenario.tick_minutes)
         total = (scenario.end - scenario.start) / step
         cursor = 0
+        webhooks: Counter[str] = Counter()  # answers of the HTTP API, by status code
         now = scenario.start
         steps = 0
         while now <= scenario.end:
             while cursor < len(timed) and timed[cursor][0] <= now:
                 raw = timed[cursor][2]
+                if raw["type"] in WEBHOOK_EVENT_TYPES:
+                    hook, body = _webhook_body(raw)
+                    secret = local.webhook_secrets[hook.source]
+                    stamp = int(hook.at.timestamp()) if hook.source == "generic" else None
+                    answer = local.http_request(
+                        "POST", f"/webhooks/{hook.source}", sign(hook.source, secret, body, stamp), body, now=hook.at
+                    )
+                    webhooks[str(answer["statusCode"])] += 1
+                    cursor += 1
+                    continue
                 queue = "TrackingEventsQueue" if raw["type"] in TRACKING_TYPES else "OrderEventsQueue"
                 local.send(queue, json.dumps(raw, ensure_ascii=False))
                 cursor += 1
@@ -155,13 +207,15 @@ def run(
             if progress is not None:
                 progress(Progress(now, min(1.0, steps / max(total, 1)), cursor, len(local.invocations)))
             now += step
-        result = collect(scenario, local, notes)
+        result = collect(scenario, local, notes, webhooks)
         if on_finish is not None:
             on_finish(local)
         return result
 
 
-def collect(scenario: Scenario, local: LocalAws, notes: list[str]) -> SimulationResult:
+def collect(
+    scenario: Scenario, local: LocalAws, notes: list[str], webhooks: Counter[str] | None = None
+) -> SimulationResult:
     from delaydesk import rejections, store
 
     notices = sorted(
@@ -188,7 +242,10 @@ def collect(scenario: Scenario, local: LocalAws, notes: list[str]) -> Simulation
         ),
         key=lambda d: (d["at"], d["order_id"], d["action"], d["rule"]),
     )
-    escalations: list[dict[str, Any]] = []
+    escalations = [
+        {"order_id": e.order_id, "reason": e.reason, "at": iso(e.opened_at)} for e in store.list_escalations()
+    ]
+    escalations.sort(key=lambda e: (e["at"], e["order_id"], e["reason"]))
     orders = list(store.all_orders())
     rejected = Counter(r.category for r in rejections.list_rejected())
     failed_notices = sum(1 for n in store.all_notices() if n.status == "failed")
@@ -198,6 +255,8 @@ def collect(scenario: Scenario, local: LocalAws, notes: list[str]) -> Simulation
         "notices": len(notices),
         "decisions": len(decisions),
         "escalations": len(escalations),
+        "escalations_by_reason": dict(sorted(Counter(e["reason"] for e in escalations).items())),
+        "webhooks_by_status": dict(sorted((webhooks or Counter()).items())),
         "delays_by_rule": dict(
             sorted(Counter(d["rule"] for d in decisions if d["action"] == "delay_detected").items())
         ),

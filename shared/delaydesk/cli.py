@@ -5,6 +5,8 @@
     delaydesk rejected list [--category C]        events an operator must look at
     delaydesk rejected replay REJECTION_ID        send a stored event back to its queue
     delaydesk merchants put MERCHANT.json         create or update a merchant
+    delaydesk escalations list [--all] [--json]   orders escalated to the support team
+    delaydesk escalations close ORDER_ID REASON   close one after handling it
 
 ``rejected`` and ``merchants`` work on a deployed stack (``--stack-name``, default
 ``delaydesk-dev``) with the usual AWS credentials.
@@ -31,6 +33,7 @@ STACK_ENV = {
     "IdempotencyTable": "IDEMPOTENCY_TABLE",
     "RejectedEventsTable": "REJECTED_TABLE",
     "NoticesQueue": "NOTICES_QUEUE_URL",
+    "EscalationsTable": "ESCALATIONS_TABLE",
 }
 
 
@@ -142,6 +145,54 @@ def _cmd_merchants(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_escalations(args: argparse.Namespace) -> int:
+    from delaydesk import store
+
+    use_stack(args.stack_name)
+    if args.action == "close":
+        if not store.close_escalation(args.order_id, args.reason, datetime.now(UTC), args.by, args.note):
+            raise CommandError(f"no open escalation for order {args.order_id} and reason {args.reason}")
+        print(f"closed the {args.reason} escalation of order {args.order_id}")
+        return 0
+    rows: list[dict[str, Any]] = [
+        {
+            "order_id": r.order_id,
+            "reason": r.reason,
+            "status": r.status,
+            "merchant_id": r.merchant_id,
+            "opened_at": r.opened_at.isoformat(),
+            "published": r.published_at is not None,
+            "closed_at": r.closed_at.isoformat() if r.closed_at else None,
+            "closed_by": r.closed_by,
+            "note": r.note,
+            "inputs": r.inputs.as_dict() if r.inputs else {},  # type: ignore[no-untyped-call]
+        }
+        for r in store.list_escalations(None if args.all else "open")
+    ]
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1, default=str)
+        sys.stdout.write("\n")
+    else:
+        for row in rows:
+            print(f"{row['opened_at']}  {row['order_id']:<24} {row['reason']:<16} {row['status']}")
+        print(f"{len(rows)} escalation(s)")
+    return 0
+
+
+def _escalations_parser(commands: Any, stack: argparse.ArgumentParser) -> None:
+    escalations = commands.add_parser("escalations", help="orders escalated to a person (support team)")
+    actions = escalations.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", parents=[stack], help="open escalations (--all: closed ones too)")
+    listing.add_argument("--all", action="store_true")
+    listing.add_argument("--json", action="store_true")
+    close = actions.add_parser("close", parents=[stack], help="close an open escalation")
+    close.add_argument("order_id")
+    close.add_argument("reason", choices=["long_delay", "high_value", "customer_action"])
+    close.add_argument("--by", help="who handled it")
+    close.add_argument("--note", help="what was done")
+    escalations.set_defaults(func=_cmd_escalations)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="delaydesk", description="DelayDesk operator and simulation tools.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -174,6 +225,7 @@ def parser() -> argparse.ArgumentParser:
     put = merchant_actions.add_parser("put", parents=[stack], help="create or update a merchant from a JSON file")
     put.add_argument("file")
     merchants.set_defaults(func=_cmd_merchants)
+    _escalations_parser(commands, stack)
     return root
 
 

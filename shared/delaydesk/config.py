@@ -29,7 +29,12 @@ class Settings(BaseSettings):
     notice_log_table: str = "delaydesk-notice-log"
     idempotency_table: str = "delaydesk-idempotency"
     rejected_table: str = "delaydesk-rejected"
+    escalations_table: str = "delaydesk-escalations"
+    transit_stats_table: str = "delaydesk-transit-stats"
     notices_queue_url: str = ""
+    tracking_events_queue_url: str = ""
+    webhook_secrets_prefix: str = "/delaydesk/webhooks"
+    webhook_tolerance_seconds: int = Field(default=300, ge=30, le=3600)
     escalations_topic_arn: str = ""
     sender_email: str = "notices@shop.example"
     ses_configuration_set: str = ""

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from delaydesk import escalation, eta
 from delaydesk.decisions import Action, Decision
 from delaydesk.events import Tag
 from delaydesk.merchants import DelayPolicy
 from delaydesk.notices import Kind, NoticeRequest, choose_channels
-from delaydesk.orders import Delay, Order, OrderStatus
+from delaydesk.orders import Delay, Order, OrderStatus, Shipment
 from delaydesk.times import iso
 
 AFTER_PICKUP_TAGS = frozenset({Tag.PENDING, Tag.INFO_RECEIVED})
@@ -50,15 +51,28 @@ def detect(order: Order, policy: DelayPolicy, now: datetime) -> Finding | None:
         return None
     if shipment.last_tag in EXCEPTION_TAGS:
         return Finding(Kind.DELIVERY_EXCEPTION, "carrier_exception", shipment.last_sub_status or shipment.last_tag)
-    if now - shipment.last_scan_at < policy.stall_after:
+    rule = stall_rule(shipment)
+    if now - shipment.last_scan_at < stall_after(order, policy):
         return None
-    if shipment.scans == 0 or shipment.last_tag in AFTER_PICKUP_TAGS:
-        rule = "stalled_after_pickup"
-    elif shipment.last_tag in AT_DELIVERY_TAGS:
-        rule = "stalled_at_delivery"
-    else:
-        rule = "stalled_in_transit"
     return Finding(Kind.IN_TRANSIT_DELAYED, rule, rule)
+
+
+def stall_rule(shipment: Shipment) -> str:
+    """Which stall the parcel would be in, from its last scan."""
+    if shipment.scans == 0 or shipment.last_tag in AFTER_PICKUP_TAGS:
+        return "stalled_after_pickup"
+    if shipment.last_tag in AT_DELIVERY_TAGS:
+        return "stalled_at_delivery"
+    return "stalled_in_transit"
+
+
+def stall_after(order: Order, policy: DelayPolicy) -> timedelta:
+    """The stall threshold for this order's parcel (merchant overrides per carrier and destination)."""
+    shipment = order.shipment
+    assert shipment is not None
+    return policy.stall_after_for(
+        stall_rule(shipment), shipment.carrier, order.destination.country, order.destination.region
+    )
 
 
 def next_due_at(order: Order, policy: DelayPolicy) -> datetime | None:
@@ -66,7 +80,8 @@ def next_due_at(order: Order, policy: DelayPolicy) -> datetime | None:
     if not order.is_open:
         return None
     if order.delay is not None:
-        return order.delay.next_update_at
+        escalate_at = escalation.due_at(order, policy)
+        return min(order.delay.next_update_at, escalate_at) if escalate_at else order.delay.next_update_at
     if order.status == OrderStatus.PAID:
         return order.ship_by_at
     shipment = order.shipment
@@ -74,20 +89,11 @@ def next_due_at(order: Order, policy: DelayPolicy) -> datetime | None:
         return None
     if shipment.last_tag in EXCEPTION_TAGS:
         return shipment.last_scan_at
-    return shipment.last_scan_at + policy.stall_after
+    return shipment.last_scan_at + stall_after(order, policy)
 
 
 def _eta(order: Order, kind: Kind, policy: DelayPolicy, now: datetime) -> tuple[date, date]:
-    shipment = order.shipment
-    if kind == Kind.IN_TRANSIT_DELAYED and shipment and shipment.carrier_eta and shipment.carrier_eta > now:
-        eta = shipment.carrier_eta.date()
-        return eta, eta + timedelta(days=1)
-    low, high = {
-        Kind.SHIPMENT_DELAYED: policy.ship_delay_eta_days,
-        Kind.IN_TRANSIT_DELAYED: policy.transit_delay_eta_days,
-        Kind.DELIVERY_EXCEPTION: policy.exception_eta_days,
-    }[kind]
-    return (now + timedelta(days=low)).date(), (now + timedelta(days=high)).date()
+    return eta.estimate(order, kind, policy, now)
 
 
 def _notices(order: Order, kind: Kind, delay: Delay, policy: DelayPolicy, now: datetime) -> list[NoticeRequest]:
@@ -152,6 +158,7 @@ def evaluate(order: Order, policy: DelayPolicy, now: datetime) -> Evaluation:
         while delay.next_update_at <= now:
             delay.next_update_at += policy.update_every
         result.notices.extend(_notices(order, Kind.DELAY_UPDATE, delay, policy, now))
+    result.decisions.extend(escalation.decide(order, policy, now))
     return result
 
 

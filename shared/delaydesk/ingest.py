@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from pydantic import ValidationError
 
-from delaydesk import rejections, store
+from delaydesk import eta, rejections, store
 from delaydesk.config import get_settings
 from delaydesk.delays import next_due_at
 from delaydesk.events import Event, OrderPaid, Tracking, parse_event
@@ -55,7 +55,9 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     due = next_due_at(order, DelayPolicy.for_merchant(merchant, settings))
     if record is not None and (record.outbox or record.pending_decisions) and record.next_due_at is not None:
         due = min(due, record.next_due_at) if due else record.next_due_at  # the scan must still flush them
+    previous_status = record.status if record is not None else None
     store.save_order(order, record, due, settings.due_shards)
+    eta.record_delivery(previous_status, order)
     return {"order_id": order.order_id, "status": order.status.value, "next_due_at": due.isoformat() if due else None}
 
 

@@ -72,6 +72,8 @@ class Delay(State):
     started_at: Instant
     stage: int = 0
     next_update_at: Instant
+    escalated: list[str] = []
+    """Escalation reasons already raised for this delay (escalation.py)."""
 
 
 class Order(State):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from delaydesk import aws, store
+from delaydesk import aws, escalation, store
 from delaydesk.config import Settings, get_settings
 from delaydesk.decisions import Action
 from delaydesk.delays import evaluate, next_due_at
+from delaydesk.eta import TransitStats, history_key
 from delaydesk.merchants import DelayPolicy, Merchant
 from delaydesk.notices import NoticeRequest
 from delaydesk.observability import MetricUnit, count_by, logger, metrics
+from delaydesk.orders import Order
 from delaydesk.store import ConcurrentUpdate, OrderRecord
 
 
@@ -31,11 +33,21 @@ class _Merchants:
 
     def __init__(self) -> None:
         self._cache: dict[str, Merchant | None] = {}
+        self._transit: dict[str, TransitStats | None] = {}
 
     def get(self, merchant_id: str) -> Merchant | None:
         if merchant_id not in self._cache:
             self._cache[merchant_id] = store.get_merchant(merchant_id)
         return self._cache[merchant_id]
+
+    def transit(self, order: Order) -> TransitStats | None:
+        """Delivered transit times for the order's merchant, carrier and region (cached per run)."""
+        if order.shipment is None:
+            return None
+        key = history_key(order.merchant_id, order.shipment.carrier, order.destination.region)
+        if key not in self._transit:
+            self._transit[key] = store.get_transit_stats(key)
+        return self._transit[key]
 
 
 def queue_notices(requests: list[NoticeRequest], settings: Settings) -> None:
@@ -55,6 +67,7 @@ def queue_notices(requests: list[NoticeRequest], settings: Settings) -> None:
 def process(record: OrderRecord, now: datetime, merchants: _Merchants, settings: Settings, report: ScanReport) -> None:
     order = record.order()
     policy = DelayPolicy.for_merchant(merchants.get(order.merchant_id), settings)
+    policy = replace(policy, transit=merchants.transit(order))
     unflushed_decisions, unflushed_notices = store.pending(record)
     result = evaluate(order, policy, now)
     decisions = unflushed_decisions + result.decisions
@@ -70,6 +83,11 @@ def process(record: OrderRecord, now: datetime, merchants: _Merchants, settings:
             logger.info("decision", order_id=order.order_id, action=decision.action.value, rule=decision.rule)
             if decision.action == Action.DELAY_DETECTED:
                 count_by("DelaysDetected", "rule", decision.rule)
+        # After the outbox commit, and again on a repaired flush: opening and publishing are idempotent.
+        if decision.action == Action.ESCALATED and escalation.raise_escalation(
+            decision, result.order, settings.escalations_topic_arn
+        ):
+            count_by("Escalations", "reason", decision.rule)
     queue_notices(notices, settings)
     store.clear_outbox(record, result.order, due, settings.due_shards)
     report.notices_queued += len(notices)

@@ -82,7 +82,7 @@ def test_exception_is_reported_at_once_and_urgent_kinds_also_go_by_sms() -> None
     )
     assert next_due_at(order, POLICY) == instant("2020-01-21T08:00:00+08:00")
     result = evaluate(order, POLICY, instant("2020-01-21T08:05:00+08:00"))
-    assert [d.rule for d in result.decisions] == ["carrier_exception"]
+    assert [d.rule for d in result.decisions] == ["carrier_exception", "customer_action"]  # address: escalated too
     assert {n.channel for n in result.notices} == {NoticeChannel.EMAIL, NoticeChannel.SMS}
     assert result.notices[0].reason == "incorrect_address"
 
