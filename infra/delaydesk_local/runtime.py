@@ -283,11 +283,13 @@ class LocalAws:
 
     def _reset_delaydesk(self) -> None:
         """A new "container": forget settings, clients and lazily built helpers."""
-        from delaydesk import aws, ingest, rendering
+        from delaydesk import aws, dispatch, ingest, rendering
 
         aws.reset()
         ingest._idempotency.cache_clear()
         rendering.environment.cache_clear()
+        rendering.sandbox.cache_clear()
+        dispatch.forget_merchants()
 
     def _enter_function_env(self, spec: FunctionSpec) -> None:
         env = {**spec.environment, **LOCAL_ENV}

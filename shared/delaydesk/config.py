@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     scan_max_orders: int = Field(default=2000, ge=1)
     notice_claim_lease_seconds: int = Field(default=300, ge=30)
     templates_dir: str = Field(default_factory=_default_templates_dir)
+    # ---- notices (issue 5): state table, dead letters, feedback
+    notice_state_table: str = "delaydesk-notice-state"
+    notices_dlq_url: str = ""
+    unsubscribe_url: str = "https://shop.example/notices/unsubscribe"
+    """List-Unsubscribe target; ``?order={order_id}`` is appended."""
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
 
     @property

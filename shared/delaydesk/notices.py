@@ -73,6 +73,9 @@ class NoticeRequest(Contract):
     """Optional facts for the non-delay kinds and for compensation (keys: ``DETAIL_KEYS``)."""
     not_before: Instant | None = None
     """Set by dispatch when it holds a notice (SMS quiet hours, the merchant's rate limit)."""
+    send_slot: float | None = None
+    """Set by dispatch when it defers an e-mail to the merchant's send rate: the reserved slot
+    (wall-clock epoch seconds), used instead of reserving another when the message returns."""
     fallback_from: NoticeChannel | None = None
     """Set when this request replaces a suppressed channel of the same notice."""
 

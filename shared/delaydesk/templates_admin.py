@@ -26,7 +26,7 @@ from typing import Any
 from jinja2 import TemplateError
 from jinja2.exceptions import SecurityError
 
-from delaydesk import rendering
+from delaydesk import rendering, store
 from delaydesk.config import Settings
 from delaydesk.events import parse_event
 from delaydesk.merchants import SUPPORTED_LOCALES, Merchant, Support
@@ -261,3 +261,28 @@ def preview(
 
 def template_path(templates_dir: Path, kind: Kind, locale: str) -> Path:
     return templates_dir / locale / f"{kind.value}.txt.j2"
+
+
+def override_key(kind: Kind, locale: str, channel: NoticeChannel) -> str:
+    return f"{kind.value}#{locale}#{channel.value}"
+
+
+def upload(
+    merchant_id: str, kind: Kind, locale: str, channel: NoticeChannel, source: str, settings: Settings, now: datetime
+) -> None:
+    """Validate and store a merchant's template; raises ``TemplateRejected`` with every problem."""
+    problems = lint_source(source, kind, locale, channel, settings)
+    if problems:
+        raise TemplateRejected(problems)
+    store.put_template_override(merchant_id, override_key(kind, locale, channel), source, now)
+
+
+def lint_stored(settings: Settings) -> list[str]:
+    """The lint of every stored override (templates may have been stored before a rule changed)."""
+    problems: list[str] = []
+    for merchant_id, key, source in store.all_template_overrides():
+        kind, locale, channel = key.split("#")
+        problems += [
+            f"{merchant_id}: {p}" for p in lint_source(source, Kind(kind), locale, NoticeChannel(channel), settings)
+        ]
+    return problems

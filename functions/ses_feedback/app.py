@@ -1,0 +1,37 @@
+"""SQS (SNS-wrapped SES events) → suppression list and notice feedback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from delaydesk import feedback, store
+from delaydesk.config import get_settings
+from delaydesk.observability import RECORD_KEYS, logger, metrics, tracer
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> str:
+    logger.remove_keys(RECORD_KEYS)
+    try:
+        event = feedback.unwrap(record.body)
+    except feedback.FeedbackError as exc:
+        # Not an SES event: it never will be. Logged and acknowledged, not retried.
+        logger.error("feedback message ignored", reason=str(exc), message_id=record.message_id)
+        return "ignored"
+    return feedback.apply(event).event
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    store.bind(get_settings())
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)
