@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import json
 import logging
 import os
 import sys
@@ -191,6 +192,13 @@ class LocalAws:
                         TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
                     )
                     self.notes.append(f"embedded AWS: TTL on {logical_id} enabled through the API")
+        sqs = self.client("sqs")
+        for logical_id, resource in resources.items():
+            if resource["Type"] == "AWS::SQS::QueuePolicy" and logical_id not in self.stack.resources:
+                props = self._resolve(resource["Properties"])
+                for queue_url in props["Queues"]:
+                    policy = json.dumps(props["PolicyDocument"])
+                    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
         cloudwatch = self.client("cloudwatch")
         for logical_id, resource in resources.items():
             if resource["Type"] == "AWS::CloudWatch::Alarm" and logical_id not in self.stack.resources:
