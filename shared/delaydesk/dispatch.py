@@ -128,7 +128,7 @@ def _dispatch_claimed(
         release_at = quiet_until(now, zone, policy)
         if release_at is not None:
             store.release_claim(claim)
-            store.hold_notice(request.model_copy(update={"not_before": release_at}), release_at, settings.due_shards)
+            store.hold_notice(request.model_copy(update={"not_before": release_at}), release_at)
             logger.info("SMS held for the customer's quiet hours", release_at=release_at.isoformat())
             metrics.add_metric(name="NoticesHeld", unit=MetricUnit.Count, value=1)
             return "held"

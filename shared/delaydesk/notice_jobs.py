@@ -31,7 +31,7 @@ def requeue(request: NoticeRequest, delay_seconds: int, settings: Settings) -> N
 def release_held(now: datetime, settings: Settings) -> int:
     """Queue every held notice whose release time has come (it carries ``not_before``)."""
     released = 0
-    for item in store.held_due(now, settings.due_shards):
+    for item in store.held_due(now):
         request = NoticeRequest.model_validate(json.loads(item.text or "{}"))
         requeue(request, 0, settings)
         store.release_held(item)  # after queueing: a crash in between queues it twice, and the claim dedupes

@@ -405,7 +405,7 @@ def all_orders() -> Iterator[OrderRecord]:
 #   template#<merchant>     <kind>#<locale>#<channel>       a merchant's template override
 #   suppress#<address>      -                                an address never sent to again
 #   inbox#<order>           <kind>#<stage>                   the in-app inbox copy of a notice
-#   held#<shard>            <release at>#<order>#<notice>    an SMS held for quiet hours
+#   held                    <release at>#<order>#<notice>    an SMS held for quiet hours
 #   rate#<merchant>         -                                the send-rate reservation (GCRA)
 #   grant#<order>           -                                the order's compensation grant
 #   budget#<merchant>       <window>                         compensation spent in a window
@@ -549,11 +549,13 @@ def inbox_of(order_id: str) -> list[NoticeStateRecord]:
 # ---- held notices (SMS quiet hours)
 
 
-def hold_notice(request: NoticeRequest, release_at: datetime, shards: int) -> bool:
-    """Keep ``request`` until ``release_at``; False if it is held already (a redelivery)."""
-    shard = shard_for(request.order_id, shards)
+def hold_notice(request: NoticeRequest, release_at: datetime) -> bool:
+    """Keep ``request`` until ``release_at``; False if it is held already (a redelivery).
+
+    One partition: held notices are few (SMS at night) and read by one Query per run.
+    """
     key = f"{release_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}#{request.order_id}#{request.notice_id}"
-    item = NoticeStateRecord(f"held#{shard}", key, text=request.model_dump_json(), at=release_at)
+    item = NoticeStateRecord("held", key, text=request.model_dump_json(), at=release_at)
     try:
         item.save(condition=NoticeStateRecord.sk.does_not_exist())
     except PutError as exc:
@@ -563,10 +565,9 @@ def hold_notice(request: NoticeRequest, release_at: datetime, shards: int) -> bo
     return True
 
 
-def held_due(until: datetime, shards: int) -> Iterator[NoticeStateRecord]:
+def held_due(until: datetime) -> Iterator[NoticeStateRecord]:
     bound = until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") + "~"
-    for shard in range(shards):
-        yield from NoticeStateRecord.query(f"held#{shard}", NoticeStateRecord.sk < bound)
+    return NoticeStateRecord.query("held", NoticeStateRecord.sk < bound)
 
 
 def release_held(item: NoticeStateRecord) -> None:
