@@ -118,10 +118,12 @@ def _dispatch_claimed(
         return "failed"
     reason = suppression.suppressed(to)
     if reason is not None:
+        # The fallback first: if recording fails, the retry finds the key open and queues it again
+        # (deduplicated by the fallback's own key); the other order could lose the fallback.
+        _fall_back(request, order, merchant, now, settings, requeue)
         store.record_outcome(claim, "suppressed", to=to, error=f"suppressed: {reason}")
         logger.info("address suppressed; not sent", reason=reason)
         count_by("NoticesSuppressed", "channel", channel.value)
-        _fall_back(request, order, merchant, now, settings, requeue)
         return "suppressed"
     if channel == NoticeChannel.SMS and (policy.quiet_hours_urgent or not request.urgent):
         zone = order.customer.timezone or (merchant.timezone if merchant else "UTC")
@@ -146,13 +148,13 @@ def _dispatch_claimed(
     try:
         message_id = senders.send(channel, to, rendered, request, merchant, settings)
     except PermanentSendError as exc:
-        store.record_outcome(claim, "failed", to=to, error=str(exc))
-        logger.error("notice refused by the provider; not retried", error=str(exc))
-        count_by("NoticesFailed", "channel", channel.value)
         if channel == NoticeChannel.SMS and exc.code in ("InvalidParameter", "InvalidParameterValue", "OptedOut"):
             reason_code = suppression.Reason.SMS_OPT_OUT if exc.code == "OptedOut" else suppression.Reason.REFUSED
             suppression.suppress(to, reason_code, f"sns:{exc.code}", now)
             _fall_back(request, order, merchant, now, settings, requeue)
+        store.record_outcome(claim, "failed", to=to, error=str(exc))
+        logger.error("notice refused by the provider; not retried", error=str(exc))
+        count_by("NoticesFailed", "channel", channel.value)
         return "failed"
     store.record_outcome(
         claim, "sent", to=to, locale=rendered.locale, subject=rendered.subject, message_id=message_id, sent_at=now
