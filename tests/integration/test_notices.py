@@ -161,3 +161,32 @@ def test_poison_goes_to_the_dlq_with_its_reason_and_a_refusal_is_not_retried(loc
     assert "not a notice request" in dead["MessageAttributes"]["reason"]["StringValue"]
     (notice,) = store.all_notices()
     assert notice.status == "failed" and "SES refused" in (notice.error or "")
+
+
+def test_the_cli_stores_lints_previews_and_lists(
+    local_aws: LocalAws, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from delaydesk.cli import main
+
+    bad = tmp_path / "bad.j2"
+    bad.write_text("{{ cycler.__init__.__globals__.os }} it is the fault of the courier", encoding="utf-8")
+    good = tmp_path / "good.j2"
+    good.write_text("{{ merchant_name }}: order {{ order_id }} is late, now {{ estimate }}. {{ order_url }}")
+    put = ["templates", "put", "--stack-name", "delaydesk-local", "--merchant", "m-teahouse"]
+    put += ["--kind", "in_transit_delayed", "--locale", "en", "--channel", "sms"]
+    assert main([*put, str(bad)]) == 2
+    refused = capsys.readouterr().err
+    assert "internals" in refused and "blames a partner" in refused and "sandbox" in refused
+    assert main([*put, str(good)]) == 0
+    assert main(["templates", "lint", "--stored", "--stack-name", "delaydesk-local"]) == 0
+    assert "0 problem(s)" in capsys.readouterr().out
+    preview = ["notices", "preview", "--kind", "order_cancelled", "--locale", "zh-TW", "--channel", "sms"]
+    assert main(preview) == 0
+    assert "已取消" in capsys.readouterr().out
+    _order(local_aws, "L-1", email="l1@mail.example")
+    request = _request("L-1", NoticeChannel.EMAIL, "2020-01-24T12:00:00+08:00")
+    assert dispatch.dispatch(request, request.requested_at) == "sent"
+    capsys.readouterr()
+    assert main(["notices", "inbox", "L-1", "--stack-name", "delaydesk-local"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert listed["notice"] == "shipment_delayed#0" and "L-1" in listed["title"]
