@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from delaydesk import feedback, store
+from delaydesk import aws, feedback, store
 from delaydesk.config import get_settings
 from delaydesk.observability import RECORD_KEYS, logger, metrics, tracer
 
@@ -20,9 +20,14 @@ def record_handler(record: SQSRecord) -> str:
     try:
         event = feedback.unwrap(record.body)
     except feedback.FeedbackError as exc:
-        # Not an SES event: it never will be. Logged and acknowledged, not retried.
-        logger.error("feedback message ignored", reason=str(exc), message_id=record.message_id)
-        return "ignored"
+        # Not an SES event, and it never will be: straight to the DLQ with the reason.
+        aws.sqs().send_message(
+            QueueUrl=get_settings().ses_feedback_dlq_url,
+            MessageBody=record.body,
+            MessageAttributes={"reason": {"DataType": "String", "StringValue": str(exc)[:1000]}},
+        )
+        logger.error("poison feedback message sent to the DLQ", reason=str(exc), message_id=record.message_id)
+        return "dead-lettered"
     return feedback.apply(event).event
 
 

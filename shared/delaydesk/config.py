@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     # ---- notices (issue 5): state table, dead letters, feedback
     notice_state_table: str = "delaydesk-notice-state"
     notices_dlq_url: str = ""
+    ses_feedback_dlq_url: str = ""
     unsubscribe_url: str = "https://shop.example/notices/unsubscribe"
     """List-Unsubscribe target; ``?order={order_id}`` is appended."""
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")

@@ -95,6 +95,10 @@ def test_feedback_events_update_suppressions_and_the_notice(local_aws: LocalAws)
     assert store.suppression_of("recipient@example.com") in ("complaint", "hard_bounce")
     assert [f.label for f in store.feedback_of("B-1")] == ["delivery"]
     assert local_aws.queue_depth("SesFeedbackQueue") == 0
+    (poison,) = local_aws.client("sqs").receive_message(
+        QueueUrl=local_aws.queue_url("SesFeedbackDLQ"), MessageAttributeNames=["All"]
+    )["Messages"]
+    assert poison["Body"] == "not json" and "not JSON" in poison["MessageAttributes"]["reason"]["StringValue"]
     request = _request("B-1", NoticeChannel.EMAIL, "2020-01-24T12:00:00+08:00")
     local_aws.send("NoticesQueue", request.model_dump_json())
     local_aws.drain()
