@@ -134,7 +134,7 @@ def _run_until_quiet(local: LocalAws, faults: Faults, rounds: int = 30) -> None:
     for _ in range(rounds):
         local.release_failed()
         local.drain()
-        faults.clock += 400  # past the claim lease (300 s): a dead sender's claim can be taken over
+        faults.clock += 200  # one visibility timeout: past the claim lease (120 s)
         if local.queue_depth("NoticesQueue") == 0 and local.queue_depth("SesFeedbackQueue") == 0:
             return
     raise AssertionError("notices still queued")
@@ -168,7 +168,7 @@ def test_no_notice_is_lost_or_doubled_under_redelivery_throttling_crashes_and_a_
 ) -> None:
     orders = _orders(local_aws)
     faults = Faults(monkeypatch)
-    faults.crash_after_claim = {"F-003", "F-011", "F-024"}
+    faults.crash_after_claim = {"F-003", "F-011"}
     faults.crash_after_send = {"F-006", "F-027"}
     first, second = orders[: ORDERS // 2], orders[ORDERS // 2 :]
     send: Callable[[NoticeRequest], None] = lambda r: local_aws.send("NoticesQueue", r.model_dump_json())  # noqa: E731
@@ -213,3 +213,9 @@ def test_no_notice_is_lost_or_doubled_under_redelivery_throttling_crashes_and_a_
     assert faults.throttled >= 0.25 * faults.calls and not faults.crash_after_claim, "every fault fired"
     assert all(store.inbox_of(o.order_id) for o in orders), "every notice has its inbox copy"
     assert local_aws.queue_depth("NoticesDLQ") == 0
+    print(
+        f"fault run: {len(expected)} notice keys, {sum(per_key.values())} provider sends, {faults.calls} send "
+        f"attempts ({faults.throttled} throttled), 4 crashes (2 after the claim, 2 after the send), "
+        f"{len(suppressed)} suppressed; lost {len(lost)}, duplicates outside the window {len(duplicates)}, "
+        f"inside it {len(window)}"
+    )
