@@ -60,6 +60,7 @@ def _merchant(merchant_id: str) -> Merchant | None:
 
 def forget_merchants() -> None:
     _merchants.clear()
+    _overrides_cache.clear()
 
 
 def _address(order: Order, channel: NoticeChannel) -> str | None:
@@ -170,9 +171,23 @@ def _render(request: NoticeRequest, order: Order, merchant: Merchant | None, set
     overrides = None
     if merchant is not None:
         prefix = f"{request.kind}#{locale}#"
-        stored = store.template_overrides(merchant.merchant_id, prefix)
-        overrides = {key.removeprefix(prefix): source for key, source in stored.items()} or None
+        stored = _overrides(merchant.merchant_id)
+        overrides = {key.removeprefix(prefix): src for key, src in stored.items() if key.startswith(prefix)} or None
     return rendering.render(request, order, merchant, settings, overrides)
+
+
+_overrides_cache: dict[str, tuple[float, dict[str, str]]] = {}
+
+
+def _overrides(merchant_id: str) -> dict[str, str]:
+    """A merchant's template overrides, cached per container for a minute like the merchant
+    (a new upload applies within a minute)."""
+    now = wall_clock()
+    hit = _overrides_cache.get(merchant_id)
+    if hit is None or now - hit[0] > _MERCHANT_TTL:
+        hit = (now, store.template_overrides(merchant_id))
+        _overrides_cache[merchant_id] = hit
+    return hit[1]
 
 
 def _fall_back(

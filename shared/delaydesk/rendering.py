@@ -244,6 +244,7 @@ def render_context(
     return Rendered(locale=locale, subject=subject, text=text, html=page, sms=sms, inbox=inbox)
 
 
+@lru_cache(maxsize=256)
 def compile_override(source: str, templates_dir: Path) -> Template:
     """Compile a merchant's template in the sandbox (raises jinja2's TemplateSyntaxError)."""
     return sandbox(templates_dir).from_string(source)

@@ -50,7 +50,9 @@ BLAME_PHRASES: dict[str, tuple[str, ...]] = {
 }
 """Phrases that blame a partner (the guides: a plain reason, never shifting responsibility)."""
 
-FORBIDDEN_SOURCE = re.compile(r"__|\b(mro|subclasses|globals|builtins|import_module|getattr|self|cycler|joiner)\b")
+FORBIDDEN_SOURCE = re.compile(
+    r"__|\b(mro|subclasses|globals|builtins|import_module|getattr|self|cycler|joiner|lipsum|namespace|config)\b"
+)
 """Names a notice template never needs; their presence alone refuses an upload."""
 
 MAX_SOURCE_CHARS = 20_000
