@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import json
 import logging
 import os
 import re
@@ -137,6 +138,7 @@ class LocalAws:
         self._active_env: dict[str, str] | None = None
         self._saved_stream: IO[str] | None = None
         self._inflight: dict[str, list[str]] = {}  # queue url -> receipt handles of failed messages
+        self._clients: dict[str, Any] = {}
         self.stack: DeployedStack
         self.functions: dict[str, FunctionSpec] = {}
         self.queue_bindings: list[QueueBinding] = []
@@ -189,7 +191,11 @@ class LocalAws:
         self._reset_delaydesk()
 
     def client(self, service: str) -> Any:
-        return self.session.client(service)  # type: ignore[call-overload]
+        # One client per service: creating a botocore client costs milliseconds, and the event
+        # loop asks for one on every receive.
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service)  # type: ignore[call-overload]
+        return self._clients[service]
 
     # ------------------------------------------------------------ deployment gaps
 
@@ -229,6 +235,13 @@ class LocalAws:
                     apigatewayv2.create_stage(ApiId=self.http_apis[api_ref], StageName=str(stage))
         if self.http_apis:
             self.notes.append("embedded AWS: HTTP API routes are served in-process by LocalAws.http_request")
+        sqs = self.client("sqs")
+        for logical_id, resource in resources.items():
+            if resource["Type"] == "AWS::SQS::QueuePolicy" and logical_id not in self.stack.resources:
+                props = self._resolve(resource["Properties"])
+                for queue_url in props["Queues"]:
+                    policy = json.dumps(props["PolicyDocument"])
+                    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
         cloudwatch = self.client("cloudwatch")
         for logical_id, resource in resources.items():
             if resource["Type"] == "AWS::CloudWatch::Alarm" and logical_id not in self.stack.resources:
@@ -354,12 +367,14 @@ class LocalAws:
         """A new "container": forget settings, clients and lazily built helpers."""
         from aws_lambda_powertools.utilities import parameters
 
-        from delaydesk import aws, ingest, rendering
+        from delaydesk import aws, dispatch, ingest, rendering
 
         parameters.clear_caches()  # type: ignore[no-untyped-call]
         aws.reset()
         ingest._idempotency.cache_clear()
         rendering.environment.cache_clear()
+        rendering.sandbox.cache_clear()
+        dispatch.forget_merchants()
 
     def _enter_function_env(self, spec: FunctionSpec) -> None:
         env = {**spec.environment, **LOCAL_ENV}

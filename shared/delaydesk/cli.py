@@ -7,6 +7,12 @@
     delaydesk merchants put MERCHANT.json         create or update a merchant
     delaydesk escalations list [--all] [--json]   orders escalated to the support team
     delaydesk escalations close ORDER_ID REASON   close one after handling it
+    delaydesk templates lint [--stored]           check the bundled (and stored) notice templates
+    delaydesk templates put --merchant M --kind K --locale L --channel C FILE
+                                                  validate and store a merchant's template
+    delaydesk notices preview --kind K --locale L --channel C [--file F]
+                                                  render one notice with sample data
+    delaydesk notices inbox ORDER_ID              the order's in-app inbox
 
 ``rejected`` and ``merchants`` work on a deployed stack (``--stack-name``, default
 ``delaydesk-dev``) with the usual AWS credentials.
@@ -193,6 +199,113 @@ def _escalations_parser(commands: Any, stack: argparse.ArgumentParser) -> None:
     escalations.set_defaults(func=_cmd_escalations)
 
 
+# ------------------------------------------------------------------ notices and templates (issue 5)
+
+STACK_ENV["NoticeStateTable"] = "NOTICE_STATE_TABLE"
+
+
+def _cmd_templates(args: argparse.Namespace) -> int:
+    from delaydesk import templates_admin
+    from delaydesk.config import get_settings
+    from delaydesk.notices import Kind, NoticeChannel
+
+    if args.action == "lint":
+        problems = templates_admin.lint_bundled(get_settings())
+        checked = "bundled templates"
+        if args.stored:
+            use_stack(args.stack_name)
+            problems += templates_admin.lint_stored(get_settings())
+            checked += " and stored overrides"
+        for problem in problems:
+            print(problem)
+        print(f"{checked}: {len(problems)} problem(s)")
+        return 1 if problems else 0
+    use_stack(args.stack_name)
+    try:
+        source = Path(args.file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"{args.file}: {exc.strerror}") from None
+    try:
+        templates_admin.upload(
+            args.merchant,
+            Kind(args.kind),
+            args.locale,
+            NoticeChannel(args.channel),
+            source,
+            get_settings(),
+            datetime.now(UTC),
+        )
+    except templates_admin.TemplateRejected as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        raise CommandError(f"template refused: {len(exc.problems)} problem(s)") from None
+    print(f"template {args.kind}/{args.locale}/{args.channel} saved for {args.merchant}")
+    return 0
+
+
+def _cmd_notices(args: argparse.Namespace) -> int:
+    from delaydesk import inbox, templates_admin
+    from delaydesk.config import get_settings
+    from delaydesk.notices import Kind, NoticeChannel
+    from delaydesk.sms import measure
+
+    if args.action == "inbox":
+        use_stack(args.stack_name)
+        json.dump(inbox.list_inbox(args.order_id), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    channel = NoticeChannel(args.channel)
+    source = Path(args.file).read_text(encoding="utf-8") if args.file else None
+    if source is not None:
+        problems = templates_admin.lint_source(source, Kind(args.kind), args.locale, channel, get_settings())
+        if problems:
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            raise CommandError(f"template refused: {len(problems)} problem(s)")
+    out = templates_admin.preview(Kind(args.kind), args.locale, channel, get_settings(), source)
+    if channel == NoticeChannel.SMS:
+        length = measure(out.sms)
+        print(out.sms)
+        print(f"({length.encoding}, {length.units} units, {length.segments} segment(s))")
+    elif args.html:
+        print(out.html)
+    else:
+        print(f"Subject: {out.subject}\n")
+        print(out.body(channel), end="")
+    return 0
+
+
+def _notices_parsers(commands: Any, stack: argparse.ArgumentParser) -> None:
+    from delaydesk.merchants import SUPPORTED_LOCALES
+    from delaydesk.notices import Kind, NoticeChannel
+
+    kinds = [k.value for k in Kind]
+    channels = [c.value for c in NoticeChannel]
+    templates = commands.add_parser("templates", help="notice templates: lint, merchant overrides")
+    template_actions = templates.add_subparsers(dest="action", required=True)
+    lint = template_actions.add_parser("lint", parents=[stack], help="check bundled (and stored) templates")
+    lint.add_argument("--stored", action="store_true", help="also the overrides stored on the stack")
+    put = template_actions.add_parser("put", parents=[stack], help="validate and store a merchant's template")
+    put.add_argument("--merchant", required=True)
+    put.add_argument("--kind", required=True, choices=kinds)
+    put.add_argument("--locale", required=True, choices=SUPPORTED_LOCALES)
+    put.add_argument("--channel", required=True, choices=channels)
+    put.add_argument("file")
+    templates.set_defaults(func=_cmd_templates)
+
+    notices = commands.add_parser("notices", help="preview notices, read an order's inbox")
+    notice_actions = notices.add_subparsers(dest="action", required=True)
+    preview = notice_actions.add_parser("preview", help="render one notice with sample data")
+    preview.add_argument("--kind", required=True, choices=kinds)
+    preview.add_argument("--locale", required=True, choices=SUPPORTED_LOCALES)
+    preview.add_argument("--channel", required=True, choices=channels)
+    preview.add_argument("--file", help="a template to preview instead of the bundled one")
+    preview.add_argument("--html", action="store_true", help="print the e-mail's HTML")
+    box = notice_actions.add_parser("inbox", parents=[stack], help="the in-app inbox of an order")
+    box.add_argument("order_id")
+    notices.set_defaults(func=_cmd_notices)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="delaydesk", description="DelayDesk operator and simulation tools.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -226,6 +339,7 @@ def parser() -> argparse.ArgumentParser:
     put.add_argument("file")
     merchants.set_defaults(func=_cmd_merchants)
     _escalations_parser(commands, stack)
+    _notices_parsers(commands, stack)
     return root
 
 

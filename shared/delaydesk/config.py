@@ -43,8 +43,16 @@ class Settings(BaseSettings):
     update_every_days: int = Field(default=3, ge=1, le=30)
     due_shards: int = Field(default=8, ge=1, le=64)
     scan_max_orders: int = Field(default=2000, ge=1)
-    notice_claim_lease_seconds: int = Field(default=300, ge=30)
+    notice_claim_lease_seconds: int = Field(default=120, ge=60)
+    """Wall-clock age after which a claim without an outcome belongs to a dead sender (4 × the
+    dispatch timeout), so that the first redelivery, after the 180-s visibility timeout, takes it."""
     templates_dir: str = Field(default_factory=_default_templates_dir)
+    # ---- notices (issue 5): state table, dead letters, feedback
+    notice_state_table: str = "delaydesk-notice-state"
+    notices_dlq_url: str = ""
+    ses_feedback_dlq_url: str = ""
+    unsubscribe_url: str = "https://shop.example/notices/unsubscribe"
+    """List-Unsubscribe target; ``?order={order_id}`` is appended."""
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
 
     @property

@@ -20,6 +20,8 @@ class Action(StrEnum):
     ORDER_CANCELLED = "order_cancelled"
     ESCALATED = "escalated"
     DEADLINE_EXTENDED = "deadline_extended"
+    COMPENSATION_GRANTED = "compensation_granted"
+    """An extension of the contract's actions: a coupon or points granted (compensation.py)."""
 
 
 class Decision(Contract):

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 from delaydesk.config import Settings
 from delaydesk.eta import TransitStats
 from delaydesk.events import Contract, Money
+from delaydesk.notice_policy import NoticePolicy
 
 SUPPORTED_LOCALES = ("zh-CN", "zh-TW", "en")
 
@@ -67,6 +68,8 @@ class MerchantSettings(Contract):
     exception_eta_days: tuple[int, int] = (3, 10)
     order_page_url: str | None = None
     """Order page URL with ``{order_id}``; default: the deployment's OrderPageBaseUrl."""
+    notices: NoticePolicy = NoticePolicy()
+    """Quiet hours, send rate, SMS sender id and compensation rules (notice_policy.py)."""
 
     @field_validator("stall_thresholds")
     @classmethod

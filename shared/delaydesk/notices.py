@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
+
+from pydantic import Field
 
 from delaydesk.events import Contract, Customer, Instant
 
@@ -21,9 +23,35 @@ class Kind(StrEnum):
 class NoticeChannel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
+    INBOX = "inbox"
 
 
 URGENT_KINDS = frozenset({Kind.DELIVERY_EXCEPTION})
+DELAY_KINDS = frozenset({Kind.SHIPMENT_DELAYED, Kind.IN_TRANSIT_DELAYED, Kind.DELIVERY_EXCEPTION, Kind.DELAY_UPDATE})
+"""Kinds that announce (or update) a delay: they must carry an estimate and the order page link."""
+
+DETAIL_KEYS: dict[str, str] = {
+    # refund_approved / order_cancelled
+    "refund_amount": "decimal string; default: the order value",
+    "refund_currency": "ISO 4217; default: the order currency",
+    "refund_method": "original_payment (default) | balance | bank_transfer",
+    "refund_days": "business days until the money arrives, e.g. '1-5' (default) ",
+    "cancel_reason": "customer_request (default) | not_shipped_in_time | out_of_stock | address_unreachable "
+    "| parcel_lost | merchant_policy",
+    # disruption_announcement
+    "window_id": "the disruption window",
+    "window_reason": "public_health | natural_disaster | extreme_weather | holiday | logistics_halt | customs "
+    "| social_event | technical_failure",
+    "window_starts": "RFC 3339 instant the window starts",
+    "window_ends": "RFC 3339 instant the window ends",
+    "changes": "comma-separated: ship_by_suspended, ship_by_extended, refund_confirm_extended, "
+    "return_window_extended, auto_confirm_extended",
+    # any kind: a grant of the merchant's compensation policy (compensation.py)
+    "compensation_type": "coupon | points",
+    "compensation_value": "coupon amount (decimal string, order currency) or number of points",
+    "compensation_code": "optional coupon code",
+}
+"""The documented keys of ``NoticeRequest.details``; every one is optional."""
 
 
 class NoticeRequest(Contract):
@@ -41,18 +69,39 @@ class NoticeRequest(Contract):
     delay_started_at: Instant
     eta_from: date
     eta_to: date
+    details: dict[str, str] = Field(default_factory=dict)
+    """Optional facts for the non-delay kinds and for compensation (keys: ``DETAIL_KEYS``)."""
+    not_before: Instant | None = None
+    """Set by dispatch when it holds a notice (SMS quiet hours, the merchant's rate limit)."""
+    send_slot: float | None = None
+    """Set by dispatch when it defers an e-mail to the merchant's send rate: the reserved slot
+    (wall-clock epoch seconds), used instead of reserving another when the message returns."""
+    fallback_from: NoticeChannel | None = None
+    """Set when this request replaces a suppressed channel of the same notice."""
 
     @property
     def notice_id(self) -> str:
         """The key that makes a notice unique within its order (sent at most once)."""
         return f"{self.kind}#{self.stage}#{self.channel}"
 
+    @property
+    def urgent(self) -> bool:
+        return self.kind in URGENT_KINDS
+
+    def effective_now(self, now: datetime) -> datetime:
+        """A held request is acted on no earlier than the time it was held until."""
+        return max(now, self.not_before) if self.not_before else now
+
 
 def choose_channels(customer: Customer, kind: Kind) -> list[NoticeChannel]:
-    """E-mail when the customer has an address; SMS when e-mail is missing or the matter is urgent."""
+    """E-mail when the customer has an address; SMS when e-mail is missing or the matter is urgent.
+
+    The in-app inbox always gets a copy: dispatch stores one for every notice it handles
+    (``inbox.py``). A customer without e-mail or phone gets the inbox channel alone.
+    """
     channels = []
     if customer.email:
         channels.append(NoticeChannel.EMAIL)
     if customer.phone and (not customer.email or kind in URGENT_KINDS):
         channels.append(NoticeChannel.SMS)
-    return channels
+    return channels or [NoticeChannel.INBOX]

@@ -1,11 +1,16 @@
 """Rendering notices from the jinja2 templates in ``templates/notices`` (a Lambda layer in AWS).
 
 A kind's template renders the plain-text body and exports ``subject`` and ``sms``; the HTML
-e-mail is the same paragraphs in the shared, autoescaped ``layout.html.j2``.
+e-mail is the same paragraphs in the shared, autoescaped ``layout.html.j2``; the in-app inbox
+stores the subject and the plain-text body.
+
+A merchant may override one channel of a kind and locale (``templates_admin.py``): its source is
+compiled in a sandboxed environment with autoescape and replaces that channel's output only.
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,12 +22,14 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_interval
 from babel.numbers import format_currency
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from delaydesk.config import Settings
 from delaydesk.merchants import SUPPORTED_LOCALES, Merchant
-from delaydesk.notices import NoticeRequest
+from delaydesk.notices import NoticeChannel, NoticeRequest
 from delaydesk.orders import Order
+from delaydesk.sms import SmsLength, gsm_friendly, measure
 
 TRACKING_URLS = {
     "sf": "https://www.sf-express.com/chn/en/waybill/waybill-detail/{number}",
@@ -45,6 +52,19 @@ class Rendered:
     text: str
     html: str
     sms: str
+    inbox: str = ""
+
+    @property
+    def sms_length(self) -> SmsLength:
+        return measure(self.sms)
+
+    def body(self, channel: NoticeChannel) -> str:
+        """What the customer reads on ``channel`` (what the golden files and previews show)."""
+        if channel == NoticeChannel.SMS:
+            return self.sms
+        if channel == NoticeChannel.INBOX:
+            return self.inbox
+        return self.text
 
 
 def pick_locale(requested: str | None, merchant: Merchant | None) -> str:
@@ -83,6 +103,20 @@ def environment(templates_dir: Path) -> Environment:
     return env
 
 
+@lru_cache(maxsize=4)
+def sandbox(templates_dir: Path) -> ImmutableSandboxedEnvironment:
+    """Where merchant templates run: no attribute access to Python internals, no mutation of
+    what they are given, autoescape on (their output may reach HTML). They may import the
+    bundled macros (``{% import "en/_common.j2" as c with context %}``)."""
+    return ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader(str(templates_dir)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
 def _babel_locale(locale: str) -> str:
     return locale.replace("-", "_")
 
@@ -109,6 +143,24 @@ def notice_context(
         else f"{settings.order_page_base_url.rstrip('/')}/{quote(order.order_id)}"
     )
     amount: Decimal = order.value.amount
+    details = request.details
+
+    def money(value: str | None, currency: str | None) -> str:
+        return format_currency(Decimal(value) if value else amount, currency or order.value.currency, locale=babel)
+
+    def instant(value: str | None) -> str | None:
+        return when(datetime.fromisoformat(value)) if value else None
+
+    compensation = None
+    if details.get("compensation_type") in ("coupon", "points") and details.get("compensation_value"):
+        granted = details["compensation_type"]
+        compensation = {
+            "type": granted,
+            "value": money(details["compensation_value"], None)
+            if granted == "coupon"
+            else details["compensation_value"],
+            "code": details.get("compensation_code"),
+        }
     return {
         "order_id": order.order_id,
         "customer_name": order.customer.name,
@@ -132,20 +184,67 @@ def notice_context(
         "items": [f"{item.name} × {item.quantity}" for item in order.items],
         "support_email": support.email if support else None,
         "support_phone": support.phone if support else None,
+        "support_url": support.url if support else None,
+        "refund_amount": money(details.get("refund_amount"), details.get("refund_currency")),
+        "refund_method": details.get("refund_method", "original_payment"),
+        "refund_days": details.get("refund_days", "1-5"),
+        "cancel_reason": details.get("cancel_reason", "customer_request"),
+        "window_reason": details.get("window_reason", "logistics_halt"),
+        "window_starts": instant(details.get("window_starts")),
+        "window_ends": instant(details.get("window_ends")),
+        "changes": [c.strip() for c in details.get("changes", "").split(",") if c.strip()],
+        "compensation": compensation,
     }
 
 
-def render(request: NoticeRequest, order: Order, merchant: Merchant | None, settings: Settings) -> Rendered:
+def _clean(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def render(
+    request: NoticeRequest,
+    order: Order,
+    merchant: Merchant | None,
+    settings: Settings,
+    overrides: dict[str, str] | None = None,
+) -> Rendered:
+    """Render every channel of ``request``; ``overrides`` maps a channel to a merchant's source."""
     locale = pick_locale(order.customer.locale, merchant)
     context = notice_context(request, order, merchant, locale, settings)
-    env = environment(settings.resolved_templates_dir)
-    module = env.get_template(f"{locale}/{request.kind.value}.txt.j2").make_module(context)
+    return render_context(request.kind.value, locale, context, settings.resolved_templates_dir, overrides)
+
+
+def render_context(
+    kind: str, locale: str, context: dict[str, Any], templates_dir: Path, overrides: dict[str, str] | None = None
+) -> Rendered:
+    env = environment(templates_dir)
+    module = env.get_template(f"{locale}/{kind}.txt.j2").make_module(context)
     text = str(module).strip() + "\n"
     exported = module.__dict__  # the template's top-level {% set %} blocks
-    subject = " ".join(str(exported["subject"]).split())
-    sms = " ".join(str(exported["sms"]).split())
+    subject = _clean(exported["subject"])
+    sms = _clean(exported["sms"])
+    inbox = text
+    for channel, source in (overrides or {}).items():
+        own = compile_override(source, templates_dir).make_module(context)
+        body = html.unescape(str(own)).strip()  # escaped in the sandbox; plain text from here
+        own_subject = own.__dict__.get("subject")
+        if channel == NoticeChannel.SMS:
+            sms = _clean(body)
+        elif channel == NoticeChannel.EMAIL:
+            text = body + "\n"
+            subject = _clean(own_subject) if own_subject else subject
+        elif channel == NoticeChannel.INBOX:
+            inbox = body + "\n"
+    if locale == "en":
+        sms = gsm_friendly(sms)  # keep Latin SMS in 7-bit GSM: 160 characters a segment, not 70
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-    html = env.get_template("layout.html.j2").render(
+    page = env.get_template("layout.html.j2").render(
         context, subject=subject, paragraphs=[p.split("\n") for p in paragraphs], locale=locale
     )
-    return Rendered(locale=locale, subject=subject, text=text, html=html, sms=sms)
+    return Rendered(locale=locale, subject=subject, text=text, html=page, sms=sms, inbox=inbox)
+
+
+@lru_cache(maxsize=256)
+def compile_override(source: str, templates_dir: Path) -> Template:
+    """Compile a merchant's template in the sandbox (raises jinja2's TemplateSyntaxError)."""
+    return sandbox(templates_dir).from_string(source)

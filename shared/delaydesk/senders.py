@@ -3,11 +3,14 @@ permanent (recorded, never retried) and transient (raised, retried through the q
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from botocore.exceptions import ClientError
 
 from delaydesk import aws
 from delaydesk.config import Settings
 from delaydesk.merchants import Merchant
+from delaydesk.notice_policy import sender_id_allowed
 from delaydesk.notices import NoticeChannel, NoticeRequest
 from delaydesk.rendering import Rendered
 
@@ -21,15 +24,51 @@ PERMANENT_SES = frozenset(
     }
 )
 PERMANENT_SNS = frozenset({"InvalidParameter", "InvalidParameterValue", "OptedOut", "AuthorizationError"})
+THROTTLING = frozenset(
+    {"TooManyRequestsException", "Throttling", "ThrottlingException", "ThrottledException", "LimitExceededException"}
+)
+"""Retried through the queue with a longer visibility timeout (backoff)."""
 
 
 class PermanentSendError(Exception):
     """The provider refused this notice for good (bad address, unverified sender, …)."""
 
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def error_code(exc: BaseException) -> str:
+    return str(exc.response["Error"].get("Code", "")) if isinstance(exc, ClientError) else ""
+
+
+def is_throttling(exc: BaseException) -> bool:
+    return error_code(exc) in THROTTLING
+
 
 def _tag(value: str) -> str:
     # SES tag values allow only ASCII letters, digits, underscore and dash.
     return "".join(c if c.isascii() and (c.isalnum() or c in "_-") else "_" for c in value)[:256] or "none"
+
+
+def unsubscribe_headers(request: NoticeRequest, sender: str, settings: Settings) -> list[dict[str, str]]:
+    """RFC 2369 List-Unsubscribe with the RFC 8058 one-click variant (Gmail and Yahoo require it)."""
+    link = f"{settings.unsubscribe_url}?order={quote(request.order_id)}&merchant={quote(request.merchant_id)}"
+    mailto = f"mailto:{sender}?subject=unsubscribe%20{quote(request.order_id)}"
+    return [
+        {"Name": "List-Unsubscribe", "Value": f"<{link}>, <{mailto}>"},
+        {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"},
+    ]
+
+
+def email_tags(request: NoticeRequest) -> list[dict[str, str]]:
+    """Message tags: SES event publishing carries them back in feedback (``feedback.py``)."""
+    return [
+        {"Name": "kind", "Value": _tag(request.kind.value)},
+        {"Name": "merchant", "Value": _tag(request.merchant_id)},
+        {"Name": "order_id", "Value": _tag(request.order_id)},
+        {"Name": "stage", "Value": str(request.stage)},
+    ]
 
 
 def send_email(
@@ -46,31 +85,42 @@ def send_email(
                     "Text": {"Data": rendered.text, "Charset": "UTF-8"},
                     "Html": {"Data": rendered.html, "Charset": "UTF-8"},
                 },
+                "Headers": unsubscribe_headers(request, sender, settings),
             }
         },
-        "EmailTags": [
-            {"Name": "kind", "Value": _tag(request.kind.value)},
-            {"Name": "merchant", "Value": _tag(request.merchant_id)},
-        ],
+        "EmailTags": email_tags(request),
     }
     if settings.ses_configuration_set:
         kwargs["ConfigurationSetName"] = settings.ses_configuration_set
     try:
         response = aws.sesv2().send_email(**kwargs)  # type: ignore[arg-type]
     except ClientError as exc:
-        if exc.response["Error"]["Code"] in PERMANENT_SES:
-            raise PermanentSendError(f"SES refused {to}: {exc.response['Error'].get('Message', '')}") from exc
+        code = error_code(exc)
+        if code in PERMANENT_SES:
+            raise PermanentSendError(f"SES refused {to}: {exc.response['Error'].get('Message', '')}", code) from exc
         raise
     return response["MessageId"]
 
 
-def send_sms(to: str, rendered: Rendered, merchant: Merchant | None) -> str:
+def sms_attributes(to: str, merchant: Merchant | None) -> dict[str, dict[str, str]]:
     attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
+    sender_id = merchant.settings.notices.sms_sender_id if merchant else None
+    if sender_id and sender_id_allowed(to):
+        attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender_id}
+    return attributes
+
+
+def send_sms(to: str, rendered: Rendered, merchant: Merchant | None) -> str:
     try:
-        response = aws.sns().publish(PhoneNumber=to, Message=rendered.sms, MessageAttributes=attributes)  # type: ignore[arg-type]
+        response = aws.sns().publish(
+            PhoneNumber=to,
+            Message=rendered.sms,
+            MessageAttributes=sms_attributes(to, merchant),  # type: ignore[arg-type]
+        )
     except ClientError as exc:
-        if exc.response["Error"]["Code"] in PERMANENT_SNS:
-            raise PermanentSendError(f"SNS refused {to}: {exc.response['Error'].get('Message', '')}") from exc
+        code = error_code(exc)
+        if code in PERMANENT_SNS:
+            raise PermanentSendError(f"SNS refused {to}: {exc.response['Error'].get('Message', '')}", code) from exc
         raise
     return response["MessageId"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 import zlib
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import (
@@ -536,3 +536,254 @@ def get_transit_stats(key: str) -> TransitStats | None:
         return None
     counts = record.buckets.as_dict() if isinstance(record.buckets, MapAttribute) else dict(record.buckets)
     return TransitStats.from_histogram({int(k): int(v) for k, v in counts.items()})
+
+
+# ================================================================== notice state (issue 5)
+# One table (NoticeStateTable, pk/sk) holds what notices need besides the notice log:
+#   template#<merchant>     <kind>#<locale>#<channel>       a merchant's template override
+#   suppress#<address>      -                                an address never sent to again
+#   inbox#<order>           <kind>#<stage>                   the in-app inbox copy of a notice
+#   held                    <release at>#<order>#<notice>    an SMS held for quiet hours
+#   rate#<merchant>         -                                the send-rate reservation (GCRA)
+#   grant#<order>           -                                the order's compensation grant
+#   budget#<merchant>       <window>                         compensation spent in a window
+#   feedback#<order>        <notice>#<event>                 SES delivery/bounce/complaint/open/click
+
+
+class NoticeStateRecord(Model):
+    class Meta:
+        table_name = "delaydesk-notice-state"
+        region = "us-east-1"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    text = UnicodeAttribute(null=True)
+    title = UnicodeAttribute(null=True)
+    label = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute(null=True)
+    number = NumberAttribute(null=True)
+
+
+_MODELS["notice_state_table"] = NoticeStateRecord
+_NONE = "-"
+
+
+class InFlight(Exception):
+    """The notice key is claimed by a sender that may still be running: retry later."""
+
+
+def claim_notice_key(request: NoticeRequest, wall_now: datetime, lease: timedelta) -> NoticeClaim | None:
+    """Claim the key before sending; None if it is done (sent, failed, suppressed).
+
+    A live claim raises ``InFlight`` (the message is retried, never dropped). A claim older than
+    ``lease`` in wall-clock time belongs to a sender that died (Lambda stops it at its timeout),
+    so it is taken over: the one window in which a notice can be sent twice (README).
+    """
+    token = uuid.uuid4().hex
+    record = NoticeRecord(
+        request.order_id,
+        request.notice_id,
+        merchant_id=request.merchant_id,
+        kind=request.kind.value,
+        stage=request.stage,
+        channel=request.channel.value,
+        status="claimed",
+        claim_token=token,
+        claimed_at=wall_now,
+        attempts=1,
+    )
+    stale = (NoticeRecord.status == "claimed") & (NoticeRecord.claimed_at < wall_now - lease)
+    try:
+        record.save(condition=NoticeRecord.notice_id.does_not_exist() | stale)
+    except PutError as exc:
+        if not _conditional_failure(exc):
+            raise
+        try:
+            current = NoticeRecord.get(request.order_id, request.notice_id, consistent_read=True)
+        except NoticeRecord.DoesNotExist:
+            raise InFlight(f"notice {request.notice_id} was released concurrently") from None
+        if current.status == "claimed":
+            raise InFlight(f"notice {request.notice_id} is being sent by another invocation") from None
+        return None
+    return NoticeClaim(record, token)
+
+
+def notice_status(order_id: str, notice_id: str) -> str | None:
+    try:
+        return NoticeRecord.get(order_id, notice_id, consistent_read=True).status
+    except NoticeRecord.DoesNotExist:
+        return None
+
+
+# ---- template overrides
+
+
+def put_template_override(merchant_id: str, key: str, source: str, now: datetime) -> None:
+    NoticeStateRecord(f"template#{merchant_id}", key, text=source, at=now).save()
+
+
+def template_overrides(merchant_id: str, prefix: str = "") -> dict[str, str]:
+    """A merchant's overrides by key (``kind#locale#channel``), optionally under ``prefix``."""
+    condition = NoticeStateRecord.sk.startswith(prefix) if prefix else None
+    return {
+        item.sk: item.text or ""
+        for item in NoticeStateRecord.query(f"template#{merchant_id}", condition, consistent_read=True)
+    }
+
+
+def all_template_overrides() -> Iterator[tuple[str, str, str]]:
+    """(merchant, key, source) of every stored override (the lint; not on a hot path)."""
+    for item in NoticeStateRecord.scan(NoticeStateRecord.pk.startswith("template#")):
+        yield item.pk.split("#", 1)[1], item.sk, item.text or ""
+
+
+def delete_template_override(merchant_id: str, key: str) -> None:
+    NoticeStateRecord(f"template#{merchant_id}", key).delete()
+
+
+# ---- suppression list
+
+
+def suppress_address(address: str, reason: str, source: str, now: datetime) -> None:
+    NoticeStateRecord(f"suppress#{address.strip().lower()}", _NONE, label=reason, text=source, at=now).save()
+
+
+def suppression_of(address: str) -> str | None:
+    """The reason ``address`` is suppressed, or None."""
+    try:
+        item = NoticeStateRecord.get(f"suppress#{address.strip().lower()}", _NONE)
+    except NoticeStateRecord.DoesNotExist:
+        return None
+    return item.label or "suppressed"
+
+
+def lift_suppression(address: str) -> None:
+    NoticeStateRecord(f"suppress#{address.strip().lower()}", _NONE).delete()
+
+
+def all_suppressions() -> Iterator[NoticeStateRecord]:
+    return NoticeStateRecord.scan(NoticeStateRecord.pk.startswith("suppress#"))
+
+
+# ---- in-app inbox
+
+
+def put_inbox(order_id: str, key: str, title: str, body: str, locale: str, now: datetime) -> bool:
+    """Store the inbox copy once; False if it was stored before (a redelivery)."""
+    item = NoticeStateRecord(f"inbox#{order_id}", key, title=title, text=body, label=locale, at=now)
+    try:
+        item.save(condition=NoticeStateRecord.sk.does_not_exist())
+    except PutError as exc:
+        if _conditional_failure(exc):
+            return False
+        raise
+    return True
+
+
+def inbox_of(order_id: str) -> list[NoticeStateRecord]:
+    return list(NoticeStateRecord.query(f"inbox#{order_id}"))
+
+
+# ---- held notices (SMS quiet hours)
+
+
+def hold_notice(request: NoticeRequest, release_at: datetime) -> bool:
+    """Keep ``request`` until ``release_at``; False if it is held already (a redelivery).
+
+    One partition: held notices are few (SMS at night) and read by one Query per run.
+    """
+    key = f"{release_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}#{request.order_id}#{request.notice_id}"
+    item = NoticeStateRecord("held", key, text=request.model_dump_json(), at=release_at)
+    try:
+        item.save(condition=NoticeStateRecord.sk.does_not_exist())
+    except PutError as exc:
+        if _conditional_failure(exc):
+            return False
+        raise
+    return True
+
+
+def held_due(until: datetime) -> Iterator[NoticeStateRecord]:
+    bound = until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") + "~"
+    return NoticeStateRecord.query("held", NoticeStateRecord.sk < bound)
+
+
+def release_held(item: NoticeStateRecord) -> None:
+    item.delete()
+
+
+# ---- send rate (GCRA: a "theoretical arrival time" per merchant)
+
+
+def reserve_send_slot(merchant_id: str, wall_epoch: float, interval: float) -> float:
+    """Reserve the merchant's next send slot; returns its epoch (``wall_epoch`` if idle)."""
+    item = NoticeStateRecord(f"rate#{merchant_id}", _NONE)
+    try:
+        item.update(
+            actions=[NoticeStateRecord.number.set(wall_epoch + interval)],
+            condition=NoticeStateRecord.number.does_not_exist() | (NoticeStateRecord.number < wall_epoch),
+        )
+    except UpdateError as exc:
+        if not _conditional_failure(exc):
+            raise
+        item.update(actions=[NoticeStateRecord.number.add(interval)])
+        return float(item.number) - interval
+    return wall_epoch
+
+
+# ---- compensation grants
+
+
+def grant_of(order_id: str) -> NoticeStateRecord | None:
+    try:
+        return NoticeStateRecord.get(f"grant#{order_id}", _NONE, consistent_read=True)
+    except NoticeStateRecord.DoesNotExist:
+        return None
+
+
+def record_grant(
+    order_id: str,
+    merchant_id: str,
+    notice_key: str,
+    grant: str,
+    value: str,
+    cost: float,
+    budget: float | None,
+    window: str,
+    now: datetime,
+) -> bool:
+    """Grant once per order within the window's budget; False if either check refuses."""
+    spent = NoticeStateRecord(f"budget#{merchant_id}", window)
+    if budget is not None:
+        if cost > budget:
+            return False
+        try:
+            spent.update(
+                actions=[NoticeStateRecord.number.add(cost)],
+                condition=NoticeStateRecord.number.does_not_exist() | (NoticeStateRecord.number <= budget - cost),
+            )
+        except UpdateError as exc:
+            if _conditional_failure(exc):
+                return False
+            raise
+    item = NoticeStateRecord(f"grant#{order_id}", _NONE, label=grant, text=value, title=notice_key, at=now)
+    try:
+        item.save(condition=NoticeStateRecord.pk.does_not_exist())
+    except PutError as exc:
+        if not _conditional_failure(exc):
+            raise
+        if budget is not None:
+            spent.update(actions=[NoticeStateRecord.number.add(-cost)])  # give the budget back
+        return False
+    return True
+
+
+# ---- SES feedback
+
+
+def record_feedback(order_id: str, notice_id: str, event: str, detail: str, at: datetime) -> None:
+    NoticeStateRecord(f"feedback#{order_id}", f"{notice_id}#{event}", label=event, text=detail, at=at).save()
+
+
+def feedback_of(order_id: str) -> list[NoticeStateRecord]:
+    return list(NoticeStateRecord.query(f"feedback#{order_id}"))

@@ -1,0 +1,42 @@
+"""SQS (SNS-wrapped SES events) → suppression list and notice feedback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from delaydesk import aws, feedback, store
+from delaydesk.config import get_settings
+from delaydesk.observability import RECORD_KEYS, logger, metrics, tracer
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> str:
+    logger.remove_keys(RECORD_KEYS)
+    try:
+        event = feedback.unwrap(record.body)
+    except feedback.FeedbackError as exc:
+        # Not an SES event, and it never will be: straight to the DLQ with the reason.
+        aws.sqs().send_message(
+            QueueUrl=get_settings().ses_feedback_dlq_url,
+            MessageBody=record.body,
+            MessageAttributes={"reason": {"DataType": "String", "StringValue": str(exc)[:1000]}},
+        )
+        logger.error("poison feedback message sent to the DLQ", reason=str(exc), message_id=record.message_id)
+        return "dead-lettered"
+    return feedback.apply(event).event
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    store.bind(get_settings())
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)
