@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 
 from delaydesk.config import Settings
 from delaydesk.events import Contract, Money
+from delaydesk.policy import PolicyDefaults
 
 SUPPORTED_LOCALES = ("zh-CN", "zh-TW", "en")
 
@@ -31,6 +32,10 @@ class MerchantSettings(Contract):
     exception_eta_days: tuple[int, int] = (3, 10)
     order_page_url: str | None = None
     """Order page URL with ``{order_id}``; default: the deployment's OrderPageBaseUrl."""
+    domestic_auto_confirm_days: int | None = Field(default=None, ge=1, le=60)
+    """Auto-confirm receipt of domestic orders on this natural day after shipping (None: never)."""
+    refund_arrival_days: tuple[int, int] = (1, 7)
+    """When a refund reaches the customer, in days after it is approved (stated in the notice)."""
 
 
 class Merchant(Contract):
@@ -65,6 +70,8 @@ class DelayPolicy:
     ship_delay_eta_days: tuple[int, int]
     transit_delay_eta_days: tuple[int, int]
     exception_eta_days: tuple[int, int]
+    timers: PolicyDefaults = field(default_factory=PolicyDefaults)
+    refund_arrival_days: tuple[int, int] = (1, 7)
 
     @classmethod
     def for_merchant(cls, merchant: Merchant | None, settings: Settings) -> DelayPolicy:
@@ -75,4 +82,9 @@ class DelayPolicy:
             ship_delay_eta_days=own.ship_delay_eta_days,
             transit_delay_eta_days=own.transit_delay_eta_days,
             exception_eta_days=own.exception_eta_days,
+            timers=PolicyDefaults(
+                timezone=merchant.timezone if merchant else "UTC",
+                domestic_auto_confirm_days=own.domestic_auto_confirm_days,
+            ),
+            refund_arrival_days=own.refund_arrival_days,
         )
