@@ -31,6 +31,8 @@ STACK_ENV = {
     "IdempotencyTable": "IDEMPOTENCY_TABLE",
     "RejectedEventsTable": "REJECTED_TABLE",
     "NoticesQueue": "NOTICES_QUEUE_URL",
+    "WindowsTable": "WINDOWS_TABLE",
+    "RecomputeDeadlinesQueue": "RECOMPUTE_QUEUE_URL",
 }
 
 

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     notice_log_table: str = "delaydesk-notice-log"
     idempotency_table: str = "delaydesk-idempotency"
     rejected_table: str = "delaydesk-rejected"
+    windows_table: str = "delaydesk-windows"
+    recompute_queue_url: str = ""
     notices_queue_url: str = ""
     escalations_topic_arn: str = ""
     sender_email: str = "notices@shop.example"

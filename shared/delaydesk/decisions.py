@@ -20,6 +20,7 @@ class Action(StrEnum):
     ORDER_CANCELLED = "order_cancelled"
     ESCALATED = "escalated"
     DEADLINE_EXTENDED = "deadline_extended"
+    CANCEL_REFUSED = "cancel_refused"
 
 
 class Decision(Contract):

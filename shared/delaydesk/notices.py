@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from pydantic import Field
+
 from delaydesk.events import Contract, Customer, Instant
 
 
@@ -16,6 +18,7 @@ class Kind(StrEnum):
     DISRUPTION_ANNOUNCEMENT = "disruption_announcement"
     REFUND_APPROVED = "refund_approved"
     ORDER_CANCELLED = "order_cancelled"
+    CANCEL_REFUSED = "cancel_refused"
 
 
 class NoticeChannel(StrEnum):
@@ -41,6 +44,10 @@ class NoticeRequest(Contract):
     delay_started_at: Instant
     eta_from: date
     eta_to: date
+    window_id: str | None = None
+    """Policy notices: the window that changed the outcome (optional extension)."""
+    details: dict[str, str] = Field(default_factory=dict)
+    """Policy notices: what changed (timer kind -> new deadline, RFC 3339), refund amounts."""
 
     @property
     def notice_id(self) -> str:

@@ -23,6 +23,7 @@ from delaydesk.config import Settings
 from delaydesk.merchants import SUPPORTED_LOCALES, Merchant
 from delaydesk.notices import NoticeRequest
 from delaydesk.orders import Order
+from delaydesk.times import parse_instant
 
 TRACKING_URLS = {
     "sf": "https://www.sf-express.com/chn/en/waybill/waybill-detail/{number}",
@@ -132,6 +133,25 @@ def notice_context(
         "items": [f"{item.name} × {item.quantity}" for item in order.items],
         "support_email": support.email if support else None,
         "support_phone": support.phone if support else None,
+        **_policy_context(request, when),
+    }
+
+
+_TIMER_KINDS = ("ship_by", "refund_confirm", "return_receipt", "return_window", "auto_confirm")
+
+
+def _policy_context(request: NoticeRequest, when: Any) -> dict[str, Any]:
+    """What the policy notices (announcement, refund, cancellation) add: the changed deadlines."""
+    details = request.details
+
+    def moment(key: str) -> str | None:
+        return when(parse_instant(details[key])) if key in details else None
+
+    return {
+        "window_id": request.window_id,
+        "changes": [(kind, when(parse_instant(details[kind]))) for kind in _TIMER_KINDS if kind in details],
+        "shipped_on": moment("shipped_at"),
+        "return_until": moment("return_until"),
     }
 
 

@@ -23,7 +23,13 @@ def test_tables_queues_and_functions_come_from_the_template(local_aws: LocalAws)
     orders = dynamodb.describe_table(TableName=local_aws.stack.physical("OrdersTable"))["Table"]
     due = next(i for i in orders["GlobalSecondaryIndexes"] if i["IndexName"] == "due-index")
     assert [k["AttributeName"] for k in due["KeySchema"]] == ["due_shard", "next_due_at"]
-    assert set(local_aws.functions) == {"IngestEventsFunction", "ScanDueFunction", "DispatchNoticesFunction"}
+    assert set(local_aws.functions) == {
+        "IngestEventsFunction",
+        "ScanDueFunction",
+        "DispatchNoticesFunction",
+        "RecomputeDeadlinesFunction",
+        "AdminApiFunction",
+    }
     consumers = {
         b.queue_arn.rsplit("-", 1)[0].rsplit(":", 1)[-1]: b.function.logical_id for b in local_aws.queue_bindings
     }
@@ -31,6 +37,7 @@ def test_tables_queues_and_functions_come_from_the_template(local_aws: LocalAws)
         "delaydesk-local-OrderEventsQueue": "IngestEventsFunction",
         "delaydesk-local-TrackingEventsQueue": "IngestEventsFunction",
         "delaydesk-local-NoticesQueue": "DispatchNoticesFunction",
+        "delaydesk-local-RecomputeDeadlinesQueue": "RecomputeDeadlinesFunction",
     }
     assert all(b.reports_failures for b in local_aws.queue_bindings)
     assert [f.logical_id for f in local_aws.schedules.values()] == ["ScanDueFunction"]
@@ -44,6 +51,7 @@ def test_what_moto_cannot_create_is_reported_once_and_created_through_the_api(lo
         "TrackingEventsDLQAlarm",
         "NoticesDLQAlarm",
         "ScanDueErrorsAlarm",
+        "RecomputeDeadlinesDLQAlarm",
     }
     dlq_alarm = next(a for a in alarms if a["AlarmName"].endswith("NoticesDLQAlarm"))
     assert dlq_alarm["Dimensions"][0]["Value"].startswith("delaydesk-local-NoticesDLQ-")
