@@ -86,7 +86,7 @@ def declare(window: Window, now: datetime, settings: Settings | None = None) -> 
     record = store.get_window(window.owner, window.window_id)
     store.put_window(window, now, record)
     shards = _fan_out(window, now, settings)
-    logger.info("window declared", window_id=window.window_id, created=record is None, recompute_messages=shards)
+    logger.info("window declared", window_id=window.window_id, new_window=record is None, recompute_messages=shards)
     return window, record is None
 
 
