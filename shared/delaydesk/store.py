@@ -465,3 +465,12 @@ def order_page(shard: str, start_key: dict[str, Any] | None, limit: int) -> tupl
     result = OrderRecord.due_index.query(shard, limit=limit, last_evaluated_key=start_key)
     records = list(result)
     return records, result.last_evaluated_key
+
+
+def decisions_for(order_id: str) -> list[Decision]:
+    """An order's audit trail (one query on the decisions table's key)."""
+    return [record.decision() for record in DecisionRecord.query(order_id)]
+
+
+def notices_for(order_id: str) -> list[NoticeRecord]:
+    return list(NoticeRecord.query(order_id))
