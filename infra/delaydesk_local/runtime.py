@@ -117,6 +117,7 @@ class LocalAws:
         self._active_env: dict[str, str] | None = None
         self._saved_stream: IO[str] | None = None
         self._inflight: dict[str, list[str]] = {}  # queue url -> receipt handles of failed messages
+        self._clients: dict[str, Any] = {}
         self.stack: DeployedStack
         self.functions: dict[str, FunctionSpec] = {}
         self.queue_bindings: list[QueueBinding] = []
@@ -164,7 +165,10 @@ class LocalAws:
         self._reset_delaydesk()
 
     def client(self, service: str) -> Any:
-        return self.session.client(service)  # type: ignore[call-overload]
+        # One client per service: the event loop polls every queue after every step.
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service)  # type: ignore[call-overload]
+        return self._clients[service]
 
     # ------------------------------------------------------------ deployment gaps
 
