@@ -21,6 +21,7 @@ class Action(StrEnum):
     ESCALATED = "escalated"
     DEADLINE_EXTENDED = "deadline_extended"
     CANCEL_REFUSED = "cancel_refused"
+    DEADLINE_SHORTENED = "deadline_shortened"
 
 
 class Decision(Contract):

@@ -32,6 +32,7 @@ ACTION_WORDS = {
     "cancel_refused": "cancellation refused (the order had shipped)",
     "escalated": "escalated to a person",
     "deadline_extended": "deadline extended",
+    "deadline_shortened": "deadline brought back (the window ended early or changed)",
 }
 
 

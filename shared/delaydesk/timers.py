@@ -88,7 +88,14 @@ def pending_due(order: Order, defaults: PolicyDefaults) -> datetime | None:
                 continue
             default = found.default_at
         stored = order.timers.get(kind)
-        dues.append(stored.at if stored is not None and stored.default_at == default else default)
+        if stored is not None and stored.default_at == default:
+            dues.append(stored.at)
+        elif kind == LATE_SHIPMENT:
+            dues.append(default)  # a safe lower bound: windows only move it later
+        else:
+            # A new refund request, return or shipment: compute its window-aware deadline (and tell
+            # the customer about an extension) at the next scan rather than when the default expires.
+            dues.append(min(default, order.updated_at))
     return min(dues) if dues else None
 
 
@@ -151,10 +158,29 @@ def _extensions(
     """Record each deadline a window moved (once per new deadline) and announce each window once."""
     by_window: dict[str, dict[str, str]] = {}
     for kind, deadline in found.items():
-        if deadline.window_id is None or not deadline.extended or not _pending(kind, order):
+        if not _pending(kind, order):
             continue
         previous = order.timers.get(kind)
-        if previous is not None and previous.at == deadline.at and previous.default_at == deadline.default_at:
+        same_trigger = previous is not None and previous.default_at == deadline.default_at
+        if previous is not None and same_trigger and previous.at == deadline.at:
+            continue
+        if previous is not None and same_trigger and deadline.at < previous.at:
+            # A window ended early or was narrowed: the deadline comes back towards its default.
+            out.decisions.append(
+                _decision(
+                    order,
+                    Action.DEADLINE_SHORTENED,
+                    kind.value,
+                    now,
+                    f"{kind.value}#{iso(deadline.at)}",
+                    window_id=previous.window_id,
+                    previous_at=iso(previous.at),
+                    new_at=iso(deadline.at),
+                    default_at=iso(deadline.default_at),
+                )
+            )
+            continue
+        if deadline.window_id is None or not deadline.extended:
             continue
         out.decisions.append(
             _decision(

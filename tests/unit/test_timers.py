@@ -98,6 +98,9 @@ def test_refunds_are_auto_approved_after_5_days_or_15_inside_the_window() -> Non
         assert (refund.rule, refund.window_id) == ("refund_confirm_timeout", window)
         assert final.status == OrderStatus.REFUNDED
         assert [n.kind.value for n in notices if n.kind.value == "refund_approved"] == ["refund_approved"]
+        extended = [d for d in decisions if d.action == "deadline_extended"]
+        # Inside the window the customer hears of the 15 days when asking, not when 5 days run out.
+        assert [(d.rule, d.at) for d in extended] == ([("refund_confirm", instant(requested))] if window else [])
 
 
 def test_a_seller_who_answers_in_time_stops_the_refund_timer() -> None:
@@ -178,3 +181,17 @@ def test_evaluating_again_decides_nothing_twice() -> None:
     again = timers.evaluate(first.order, POLICY, CNY, instant("2020-01-28T00:00:00+08:00"))
     assert len(first.decisions) == 2 and len(first.notices) == 1
     assert again.decisions == [] and again.notices == []
+
+
+def test_ending_a_window_early_brings_the_deadline_back_and_says_so() -> None:
+    order = order_from(paid("o1", "2020-01-25T10:00:00+08:00"))
+    first = timers.evaluate(order, POLICY, CNY, instant("2020-01-26T00:00:00+08:00"))
+    ended = [CNY[0].ended(instant("2020-02-01T00:00:00+08:00")), CNY[1]]
+    again = timers.evaluate(first.order, POLICY, ended, instant("2020-02-01T00:00:00+08:00"))
+    assert _actions(again.decisions) == [
+        ("deadline_shortened", "ship_by", "cny2020"),
+        ("late_shipment_exempted", "ship_by", "cny2020"),  # paid inside: still exempt
+    ]
+    assert again.decisions[0].inputs["new_at"] == "2020-02-01T16:00:00Z"  # the new end + 24 h
+    assert again.order.ship_by_at == instant("2020-02-02T00:00:00+08:00")
+    assert again.notices == []
