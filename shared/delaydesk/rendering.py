@@ -152,6 +152,7 @@ def _policy_context(request: NoticeRequest, when: Any) -> dict[str, Any]:
         "changes": [(kind, when(parse_instant(details[kind]))) for kind in _TIMER_KINDS if kind in details],
         "shipped_on": moment("shipped_at"),
         "return_until": moment("return_until"),
+        "promised_by": moment("promised_by"),
     }
 
 

@@ -258,7 +258,7 @@ def _cancel(order: Order, policy: DelayPolicy, windows: list[Window], now: datet
                 now,
                 policy.refund_arrival_days,
                 window.window_id if window else None,
-                _money(order),
+                _money(order) | {"promised_by": iso(order.default_ship_by_at)},
             )
         )
     elif order.shipment is not None:

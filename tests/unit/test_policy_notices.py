@@ -15,7 +15,7 @@ from delaydesk.rendering import render
 DETAILS = {
     Kind.DISRUPTION_ANNOUNCEMENT: {"ship_by": "2020-02-10T15:59:59Z", "auto_confirm": "2020-02-28T16:00:00Z"},
     Kind.REFUND_APPROVED: {"refund_amount": "168.00", "refund_currency": "CNY"},
-    Kind.ORDER_CANCELLED: {"refund_amount": "168.00", "refund_currency": "CNY"},
+    Kind.ORDER_CANCELLED: {"refund_amount": "168.00", "refund_currency": "CNY", "promised_by": "2020-01-21T02:00:00Z"},
     Kind.CANCEL_REFUSED: {"shipped_at": "2020-01-20T10:00:00Z", "return_until": "2020-02-10T10:00:00Z"},
 }
 # What the customer must be told, per locale: the money and when it arrives, or the new dates.
@@ -23,13 +23,13 @@ MUST = {
     "en": {
         Kind.DISRUPTION_ANNOUNCEMENT: ["we ship your order by", "receipt is confirmed automatically"],
         Kind.REFUND_APPROVED: ["¥168.00", "reaches your account"],
-        Kind.ORDER_CANCELLED: ["Full refund", "reaches your account"],
+        Kind.ORDER_CANCELLED: ["Full refund", "reaches your account", "by Jan 21, 2020"],
         Kind.CANCEL_REFUSED: ["already left", "return it"],
     },
     "zh-CN": {
         Kind.DISRUPTION_ANNOUNCEMENT: ["最晚发货时间", "系统自动确认收货时间"],
         Kind.REFUND_APPROVED: ["168.00", "预计到账时间"],
-        Kind.ORDER_CANCELLED: ["全额退款", "预计到账时间"],
+        Kind.ORDER_CANCELLED: ["全额退款", "预计到账时间", "2020年1月21日"],
         Kind.CANCEL_REFUSED: ["已于", "退货退款"],
     },
     "zh-TW": {
