@@ -117,3 +117,17 @@ def test_the_cli_declares_the_preset_lists_ends_and_explains(
     assert "decision: deadline extended (rule ship_by, window cny2020)" in out.out
     assert "deadline: ship by 2020-02-06 00:00:00; default 2020-01-26 10:00:00, moved by window cny2020" in out.out
     assert "notice: disruption_announcement #0 by email (sent)" in out.out
+
+
+def test_the_admin_routes_exist_on_the_http_api_and_require_iam(local_aws: LocalAws) -> None:
+    apigw = local_aws.client("apigatewayv2")
+    routes = apigw.get_routes(ApiId=local_aws.stack.physical("DelayDeskHttpApi"))["Items"]
+    admin = {r["RouteKey"]: r["AuthorizationType"] for r in routes if " /admin/" in r["RouteKey"]}
+    assert admin == {
+        "GET /admin/windows": "AWS_IAM",
+        "POST /admin/windows": "AWS_IAM",
+        "PUT /admin/windows/{window_id}": "AWS_IAM",
+        "POST /admin/windows/{window_id}/end": "AWS_IAM",
+    }
+    integration = apigw.get_integrations(ApiId=local_aws.stack.physical("DelayDeskHttpApi"))["Items"][0]
+    assert integration["IntegrationUri"].endswith(local_aws.functions["AdminApiFunction"].name)
