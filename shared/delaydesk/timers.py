@@ -7,10 +7,10 @@ receipt auto-confirmation, and cancel-while-late. Every decision id is determini
 conditional put in the audit table makes each one happen once; ``timers_decided`` on the order
 keeps a decision from being taken again after its commit.
 
-``pending_due`` is the timers' share of the due-time index. Windows only ever move deadlines
-later (a property tested in tests/unit/test_policy.py), so when the stored, window-aware
-deadline no longer matches its trigger, the default deadline is a safe lower bound: the scan
-wakes then, recomputes with the windows and re-indexes the order.
+``pending_due`` is the timers' share of the due-time index. A new order, refund request, return
+or shipment makes the order due at once, so that the scan computes its window-aware deadlines
+(and announces an extension) right away. Windows only ever move deadlines later (a property
+tested in tests/unit/test_policy.py), so the default deadline is otherwise a safe lower bound.
 """
 
 from __future__ import annotations
@@ -73,6 +73,10 @@ def pending_due(order: Order, defaults: PolicyDefaults) -> datetime | None:
     if order.status in CLOSED:
         return None
     dues: list[datetime] = []
+    if order.status == OrderStatus.PAID and TimerKind.SHIP_BY not in order.timers:
+        # A new order: the next scan applies the windows in force, so that a covered customer is
+        # told of the new dates at once rather than when the default promise runs out.
+        dues.append(order.paid_at)
     if order.cancel_status == "requested" and order.cancel_requested_at is not None:
         dues.append(order.cancel_requested_at)  # granted or refused at the next scan
     elif order.cancel_status == "waiting":

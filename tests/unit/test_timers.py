@@ -76,6 +76,7 @@ def test_inside_the_spring_festival_the_late_shipment_is_exempted_and_the_custom
     ]
     # Exempted at the broken 24 h promise; the customer hears of the new date at once, and of a
     # delay only when the restarted commitment (window end + 24 h) passes too.
+    assert decisions[0].at == instant("2020-01-25T10:00:00+08:00")  # told at payment
     assert decisions[1].at == instant("2020-01-26T10:00:00+08:00")
     assert decisions[2].at == instant("2020-02-10T23:59:59+08:00")
     assert [(n.kind.value, n.stage) for n in notices] == [("disruption_announcement", 0), ("shipment_delayed", 0)]
