@@ -19,9 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from delaydesk.events import EVENT_TYPES, Instant, parse_event
 from delaydesk.merchants import Merchant
-from delaydesk.times import iso
+from delaydesk.times import iso, parse_instant
 from delaydesk.webhooks import SOURCES as WEBHOOK_SOURCES
 from delaydesk.webhooks import sign
+from delaydesk.windows import parse_window
 from delaydesk_local.runtime import LocalAws
 
 WINDOW_EVENT_TYPES = ("window.declared", "window.ended")
@@ -73,10 +74,13 @@ class Scenario(BaseModel):
     def _check(self) -> Scenario:
         if self.end <= self.start:
             raise ValueError("end must be after start")
+        for index, window in enumerate(self.windows):
+            _check_window(f"windows[{index}]", window)
         ids: set[str] = set()
         for index, raw in enumerate(self.events):
             kind = raw.get("type")
             if kind in WINDOW_EVENT_TYPES:
+                _check_window_event(index, raw)
                 continue
             if kind in WEBHOOK_EVENT_TYPES:
                 try:
@@ -100,6 +104,84 @@ class Scenario(BaseModel):
                 raise ValueError(f"events[{index}]: duplicate event_id {event.event_id!r}")
             ids.add(event.event_id)
         return self
+
+
+def _check_window(where: str, data: Any) -> None:
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: a window must be an object")
+    try:
+        parse_window(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field_path = ".".join(str(p) for p in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        raise ValueError(f"{where} ({data.get('window_id', '?')}): {field_path or 'window'}: {message}") from None
+
+
+def _check_window_event(index: int, raw: dict[str, Any]) -> None:
+    try:
+        parse_instant(str(raw.get("at")))
+    except ValueError:
+        raise ValueError(f"events[{index}] ({raw.get('type')}): 'at' must be an RFC 3339 instant") from None
+    if raw["type"] == "window.declared":
+        _check_window(f"events[{index}].window", raw.get("window"))
+    elif not isinstance(raw.get("window_id"), str):
+        raise ValueError(f"events[{index}] (window.ended): window_id is required")
+
+
+def _admin_event(method: str, path: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """An API Gateway HTTP API (v2) request, IAM-authorised, as the admin routes receive it."""
+    route = "/admin/windows/{window_id}/end" if path.endswith("/end") else path
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {route}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "authorizer": {"iam": {"accountId": "123456789012", "userArn": "arn:aws:iam::123456789012:user/ops"}},
+            "domainName": "local.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "local",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "sim",
+            },
+            "requestId": f"sim-{now.timestamp():.0f}",
+            "routeKey": f"{method} {route}",
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "body": json.dumps(body, ensure_ascii=False),
+        "isBase64Encoded": False,
+    }
+
+
+def _admin(local: LocalAws, method: str, path: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Call the merchant admin API the way production does (its Lambda, an HTTP API event)."""
+    response: dict[str, Any] = local.invoke("AdminApiFunction", _admin_event(method, path, body, now))
+    if response.get("statusCode", 500) >= 300:
+        raise ScenarioError(f"admin API {method} {path}: {response.get('statusCode')} {response.get('body')}")
+    return response
+
+
+def _window_event(local: LocalAws, raw: dict[str, Any], now: datetime, declared: set[tuple[str | None, str]]) -> None:
+    if raw["type"] == "window.declared":
+        window = raw["window"]
+        key = (window.get("merchant_id"), window["window_id"])
+        if key in declared:
+            _admin(local, "PUT", f"/admin/windows/{window['window_id']}", window, now)
+        else:
+            _admin(local, "POST", "/admin/windows", window, now)
+            declared.add(key)
+    else:
+        body = {"merchant_id": raw.get("merchant_id"), "at": raw.get("ended_at", raw["at"])}
+        _admin(local, "POST", f"/admin/windows/{raw['window_id']}/end", body, now)
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -149,6 +231,8 @@ class SimulationResult:
 def _event_time(raw: dict[str, Any]) -> datetime:
     if raw.get("type") in WEBHOOK_EVENT_TYPES:
         return WebhookEvent.model_validate(raw).at
+    if raw.get("type") in WINDOW_EVENT_TYPES:
+        return parse_instant(str(raw["at"]))
     moment: datetime = parse_event(raw).at
     return moment
 
@@ -165,8 +249,6 @@ def run(
 
     with LocalAws(log_stream=log_stream) as local:
         notes = list(local.notes)
-        if scenario.windows or any(e.get("type") in WINDOW_EVENT_TYPES for e in scenario.events):
-            notes.append("policy windows in this scenario are accepted but not enforced yet")
         for merchant in scenario.merchants:
             store.put_merchant(merchant)
             if merchant.from_email:
@@ -174,8 +256,11 @@ def run(
         from delaydesk.config import get_settings
 
         local.verify_sender(get_settings().sender_email)
+        declared: set[tuple[str | None, str]] = set()
+        for window in scenario.windows:
+            _window_event(local, {"type": "window.declared", "window": window}, scenario.start, declared)
         timed = sorted(
-            ((_event_time(e), i, e) for i, e in enumerate(scenario.events) if e.get("type") not in WINDOW_EVENT_TYPES),
+            ((_event_time(e), i, e) for i, e in enumerate(scenario.events)),
             key=lambda item: (item[0], item[1]),
         )
         step = timedelta(minutes=scenario.tick_minutes)
@@ -197,9 +282,14 @@ def run(
                     webhooks[str(answer["statusCode"])] += 1
                     cursor += 1
                     continue
+                at, _, raw = timed[cursor]
+                cursor += 1
+                if raw["type"] in WINDOW_EVENT_TYPES:
+                    local.drain()  # what happened before the declaration applies first
+                    _window_event(local, raw, at, declared)
+                    continue
                 queue = "TrackingEventsQueue" if raw["type"] in TRACKING_TYPES else "OrderEventsQueue"
                 local.send(queue, json.dumps(raw, ensure_ascii=False))
-                cursor += 1
             # Order events first: a scan for a parcel must find the order that ships it.
             local.drain()
             local.tick(now)

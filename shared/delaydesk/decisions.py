@@ -22,6 +22,8 @@ class Action(StrEnum):
     DEADLINE_EXTENDED = "deadline_extended"
     COMPENSATION_GRANTED = "compensation_granted"
     """An extension of the contract's actions: a coupon or points granted (compensation.py)."""
+    CANCEL_REFUSED = "cancel_refused"
+    DEADLINE_SHORTENED = "deadline_shortened"
 
 
 class Decision(Contract):

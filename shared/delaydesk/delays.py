@@ -15,6 +15,7 @@ from delaydesk.events import Tag
 from delaydesk.merchants import DelayPolicy
 from delaydesk.notices import Kind, NoticeRequest, choose_channels
 from delaydesk.orders import Delay, Order, OrderStatus, Shipment
+from delaydesk.timers import pending_due
 from delaydesk.times import iso
 
 AFTER_PICKUP_TAGS = frozenset({Tag.PENDING, Tag.INFO_RECEIVED})
@@ -76,7 +77,16 @@ def stall_after(order: Order, policy: DelayPolicy) -> timedelta:
 
 
 def next_due_at(order: Order, policy: DelayPolicy) -> datetime | None:
-    """The earliest pending deadline of the order; None takes it out of the due-time index."""
+    """The earliest pending deadline of the order; None takes it out of the due-time index.
+
+    Folds the delay rules' next instant with the policy timers' (timers.py: refund, return,
+    auto-confirm, late shipment, cancel-while-late).
+    """
+    dues = [d for d in (_delay_due(order, policy), pending_due(order, policy.timers)) if d is not None]
+    return min(dues) if dues else None
+
+
+def _delay_due(order: Order, policy: DelayPolicy) -> datetime | None:
     if not order.is_open:
         return None
     if order.delay is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -13,6 +13,7 @@ from delaydesk.config import Settings
 from delaydesk.eta import TransitStats
 from delaydesk.events import Contract, Money
 from delaydesk.notice_policy import NoticePolicy
+from delaydesk.policy import PolicyDefaults
 
 SUPPORTED_LOCALES = ("zh-CN", "zh-TW", "en")
 
@@ -82,6 +83,11 @@ class MerchantSettings(Contract):
             seen.add(key)
         return value
 
+    domestic_auto_confirm_days: int | None = Field(default=None, ge=1, le=60)
+    """Auto-confirm receipt of domestic orders on this natural day after shipping (None: never)."""
+    refund_arrival_days: tuple[int, int] = (1, 7)
+    """When a refund reaches the customer, in days after it is approved (stated in the notice)."""
+
 
 class Merchant(Contract):
     merchant_id: str = Field(min_length=1)
@@ -128,6 +134,9 @@ class DelayPolicy:
             return self.stall_after
         return timedelta(hours=max(matching, key=lambda t: t.specificity).hours)
 
+    timers: PolicyDefaults = field(default_factory=PolicyDefaults)
+    refund_arrival_days: tuple[int, int] = (1, 7)
+
     @classmethod
     def for_merchant(cls, merchant: Merchant | None, settings: Settings) -> DelayPolicy:
         own = merchant.settings if merchant else MerchantSettings()
@@ -140,4 +149,9 @@ class DelayPolicy:
             escalate_value=own.escalate_value,
             escalate_after=timedelta(days=own.escalate_after_days or 7),
             stall_thresholds=tuple(own.stall_thresholds),
+            timers=PolicyDefaults(
+                timezone=merchant.timezone if merchant else "UTC",
+                domestic_auto_confirm_days=own.domestic_auto_confirm_days,
+            ),
+            refund_arrival_days=own.refund_arrival_days,
         )

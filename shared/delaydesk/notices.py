@@ -18,6 +18,7 @@ class Kind(StrEnum):
     DISRUPTION_ANNOUNCEMENT = "disruption_announcement"
     REFUND_APPROVED = "refund_approved"
     ORDER_CANCELLED = "order_cancelled"
+    CANCEL_REFUSED = "cancel_refused"
 
 
 class NoticeChannel(StrEnum):
@@ -78,6 +79,8 @@ class NoticeRequest(Contract):
     (wall-clock epoch seconds), used instead of reserving another when the message returns."""
     fallback_from: NoticeChannel | None = None
     """Set when this request replaces a suppressed channel of the same notice."""
+    window_id: str | None = None
+    """Policy notices: the window that changed the outcome (optional extension)."""
 
     @property
     def notice_id(self) -> str:

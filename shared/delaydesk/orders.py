@@ -33,6 +33,7 @@ class OrderStatus(StrEnum):
     DELIVERED = "delivered"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    REFUNDED = "refunded"
 
 
 OPEN_STATUSES = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED})
@@ -76,6 +77,14 @@ class Delay(State):
     """Escalation reasons already raised for this delay (escalation.py)."""
 
 
+class TimerState(State):
+    """A deadline as the policy engine computed it with the windows in force (policy.py)."""
+
+    at: Instant
+    default_at: Instant
+    window_id: str | None = None
+
+
 class Order(State):
     order_id: str
     merchant_id: str
@@ -96,10 +105,29 @@ class Order(State):
     refund_requested_at: Instant | None = None
     cancel_requested_at: Instant | None = None
     updated_at: Instant
+    # Refund, return and cancellation state, and the policy timers (timers.py).
+    refund_status: str | None = None  # requested | approved | rejected | auto_approved
+    return_shipped_at: Instant | None = None
+    return_status: str | None = None  # in_transit | confirmed | auto_refunded
+    cancel_status: str | None = None  # requested | granted | refused
+    timers: dict[str, TimerState] = {}
+    """Effective deadlines by timer kind, as last computed with the windows in force."""
+    timers_decided: list[str] = []
+    """Decision keys already taken by the timers (each is taken once)."""
+    announced_windows: list[str] = []
+
+    @property
+    def default_ship_by_at(self) -> datetime:
+        return self.paid_at + timedelta(hours=self.ship_within_hours)
 
     @property
     def ship_by_at(self) -> datetime:
-        return self.paid_at + timedelta(hours=self.ship_within_hours)
+        """The ship-by commitment: a window may have suspended or extended the default one."""
+        default = self.default_ship_by_at
+        stored = self.timers.get("ship_by")
+        if stored is not None and stored.default_at == default and stored.at > default:
+            return stored.at
+        return default
 
     @property
     def is_open(self) -> bool:
@@ -168,6 +196,21 @@ def _apply_tracking(order: Order, event: Tracking) -> None:
         _end_delay(order)
 
 
+def _seller_responded(order: Order, event: RefundSellerResponded) -> None:
+    if order.refund_status != "requested" and order.return_status != "in_transit":
+        raise EventRejected(f"order {order.order_id} has no refund waiting for the seller")
+    if order.return_status == "in_transit":
+        # The seller's answer after the buyer sent the item back confirms (or refuses) receipt.
+        order.return_status = "confirmed" if event.decision == "approved" else "disputed"
+        if event.decision == "approved":
+            order.status = OrderStatus.REFUNDED
+        return
+    order.refund_status = event.decision
+    if event.decision == "approved" and order.status == OrderStatus.PAID:
+        order.status = OrderStatus.CANCELLED  # refunded before shipping
+        _end_delay(order)
+
+
 def apply_event(order: Order | None, event: Event) -> Order:
     """The order after ``event``. Raises OrderNotFound or EventRejected."""
     if isinstance(event, OrderPaid):
@@ -197,9 +240,17 @@ def apply_event(order: Order | None, event: Event) -> Order:
         _end_delay(order)
     elif isinstance(event, CancelRequested):
         order.cancel_requested_at = event.at
+        if order.cancel_status is None:
+            order.cancel_status = "requested"
     elif isinstance(event, RefundRequested):
+        if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+            raise EventRejected(f"order {order.order_id} is {order.status}; nothing left to refund")
         order.refund_requested_at = event.at
-    elif isinstance(event, RefundSellerResponded | ReturnShipped):
-        pass  # recorded on the timeline; the refund timers arrive with the policy-window work
+        order.refund_status = "requested"
+    elif isinstance(event, RefundSellerResponded):
+        _seller_responded(order, event)
+    elif isinstance(event, ReturnShipped):
+        order.return_shipped_at = event.at
+        order.return_status = "in_transit"
     order.updated_at = max(order.updated_at, event.at)
     return order

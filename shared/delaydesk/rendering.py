@@ -30,6 +30,7 @@ from delaydesk.merchants import SUPPORTED_LOCALES, Merchant
 from delaydesk.notices import NoticeChannel, NoticeRequest
 from delaydesk.orders import Order
 from delaydesk.sms import SmsLength, gsm_friendly, measure
+from delaydesk.times import parse_instant
 
 TRACKING_URLS = {
     "sf": "https://www.sf-express.com/chn/en/waybill/waybill-detail/{number}",
@@ -194,6 +195,26 @@ def notice_context(
         "window_ends": instant(details.get("window_ends")),
         "changes": [c.strip() for c in details.get("changes", "").split(",") if c.strip()],
         "compensation": compensation,
+        **_policy_context(request, when),
+    }
+
+
+_TIMER_KINDS = ("ship_by", "refund_confirm", "return_receipt", "return_window", "auto_confirm")
+
+
+def _policy_context(request: NoticeRequest, when: Any) -> dict[str, Any]:
+    """What the policy notices (announcement, refund, cancellation) add: the changed deadlines."""
+    details = request.details
+
+    def moment(key: str) -> str | None:
+        return when(parse_instant(details[key])) if key in details else None
+
+    return {
+        "window_id": request.window_id,
+        "changed_deadlines": [(kind, when(parse_instant(details[kind]))) for kind in _TIMER_KINDS if kind in details],
+        "shipped_on": moment("shipped_at"),
+        "return_until": moment("return_until"),
+        "promised_by": moment("promised_by"),
     }
 
 

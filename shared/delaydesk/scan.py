@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from delaydesk import aws, escalation, store
+from delaydesk import aws, escalation, store, timers
 from delaydesk.config import Settings, get_settings
 from delaydesk.decisions import Action
 from delaydesk.delays import evaluate, next_due_at
@@ -15,6 +15,7 @@ from delaydesk.notices import NoticeRequest
 from delaydesk.observability import MetricUnit, count_by, logger, metrics
 from delaydesk.orders import Order
 from delaydesk.store import ConcurrentUpdate, OrderRecord
+from delaydesk.windows import Window
 
 
 @dataclass
@@ -50,6 +51,18 @@ class _Merchants:
         return self._transit[key]
 
 
+class _Windows:
+    """The windows in force per merchant, read once per run (the platform's and the merchant's)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, list[Window]] = {}
+
+    def get(self, merchant_id: str) -> list[Window]:
+        if merchant_id not in self._cache:
+            self._cache[merchant_id] = store.windows_for(merchant_id)
+        return self._cache[merchant_id]
+
+
 def queue_notices(requests: list[NoticeRequest], settings: Settings) -> None:
     """Send notice requests to the Notices queue in batches of ten; any failure raises."""
     client = aws.sqs()
@@ -64,14 +77,23 @@ def queue_notices(requests: list[NoticeRequest], settings: Settings) -> None:
             raise RuntimeError(f"could not queue {len(response['Failed'])} notice(s): {reasons}")
 
 
-def process(record: OrderRecord, now: datetime, merchants: _Merchants, settings: Settings, report: ScanReport) -> None:
+def process(
+    record: OrderRecord,
+    now: datetime,
+    merchants: _Merchants,
+    settings: Settings,
+    report: ScanReport,
+    windows: _Windows | None = None,
+) -> None:
     order = record.order()
     policy = DelayPolicy.for_merchant(merchants.get(order.merchant_id), settings)
     policy = replace(policy, transit=merchants.transit(order))
     unflushed_decisions, unflushed_notices = store.pending(record)
-    result = evaluate(order, policy, now)
-    decisions = unflushed_decisions + result.decisions
-    notices = unflushed_notices + result.notices
+    # The policy timers first (windows may move the ship-by the delay rules look at).
+    timed = timers.evaluate(order, policy, (windows or _Windows()).get(order.merchant_id), now)
+    result = evaluate(timed.order, policy, now)
+    decisions = unflushed_decisions + timed.decisions + result.decisions
+    notices = unflushed_notices + timed.notices + result.notices
     due = next_due_at(result.order, policy)
     store.commit_evaluation(record, result.order, decisions, notices, due, now, settings.due_shards)
     if not (decisions or notices):
@@ -98,6 +120,7 @@ def scan_due(now: datetime, settings: Settings | None = None) -> ScanReport:
     settings = settings or get_settings()
     report = ScanReport(now=now)
     merchants = _Merchants()
+    windows = _Windows()
     for record in store.due_orders(now, settings.due_shards):
         if report.examined >= settings.scan_max_orders:
             report.truncated = True
@@ -107,7 +130,7 @@ def scan_due(now: datetime, settings: Settings | None = None) -> ScanReport:
             break
         report.examined += 1
         try:
-            process(record, now, merchants, settings, report)
+            process(record, now, merchants, settings, report, windows)
         except ConcurrentUpdate:
             # An event changed the order while we evaluated it; it is still due, next run takes it.
             report.conflicts += 1

@@ -30,6 +30,7 @@ from delaydesk.eta import TransitStats
 from delaydesk.merchants import Merchant
 from delaydesk.notices import NoticeRequest
 from delaydesk.orders import Order
+from delaydesk.windows import PLATFORM, Window
 
 
 class ConcurrentUpdate(Exception):
@@ -787,3 +788,78 @@ def record_feedback(order_id: str, notice_id: str, event: str, detail: str, at: 
 
 def feedback_of(order_id: str) -> list[NoticeStateRecord]:
     return list(NoticeStateRecord.query(f"feedback#{order_id}"))
+
+
+# ------------------------------------------------------------------ policy windows (issue 4)
+
+
+class WindowRecord(Model):
+    """A disruption window, keyed by its owner (a merchant, or ``windows.PLATFORM``)."""
+
+    class Meta:
+        table_name = "delaydesk-windows"
+        region = "us-east-1"
+
+    owner = UnicodeAttribute(hash_key=True)
+    window_id = UnicodeAttribute(range_key=True)
+    doc = MapAttribute[str, Any]()
+    declared_at = UTCDateTimeAttribute()
+    changed_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+    def window(self) -> Window:
+        return Window.model_validate(self.doc.as_dict())
+
+
+_MODELS["windows_table"] = WindowRecord
+
+
+def get_window(owner: str, window_id: str) -> WindowRecord | None:
+    try:
+        return WindowRecord.get(owner, window_id, consistent_read=True)
+    except WindowRecord.DoesNotExist:
+        return None
+
+
+def put_window(window: Window, now: datetime, record: WindowRecord | None = None) -> WindowRecord:
+    """Create or change a window, conditional on the version read (``record``)."""
+    if record is None:
+        record = WindowRecord(window.owner, window.window_id, declared_at=now)
+    record.doc = window.model_dump(mode="json")
+    record.changed_at = now
+    try:
+        record.save()
+    except PutError as exc:
+        if _conditional_failure(exc):
+            raise ConcurrentUpdate(f"window {window.window_id} changed concurrently") from exc
+        raise
+    return record
+
+
+def windows_for(merchant_id: str) -> list[Window]:
+    """The platform's windows and the merchant's own (two queries; windows are few)."""
+    found: list[Window] = []
+    for owner in (PLATFORM, merchant_id):
+        found.extend(record.window() for record in WindowRecord.query(owner))
+    return found
+
+
+def all_windows() -> list[WindowRecord]:
+    """Every window (the CLI's list; the table holds a handful of items)."""
+    return list(WindowRecord.scan())
+
+
+def order_page(shard: str, start_key: dict[str, Any] | None, limit: int) -> tuple[list[OrderRecord], Any]:
+    """One page of a due-index shard (recompute batches) and the key to continue from."""
+    result = OrderRecord.due_index.query(shard, limit=limit, last_evaluated_key=start_key)
+    records = list(result)
+    return records, result.last_evaluated_key
+
+
+def decisions_for(order_id: str) -> list[Decision]:
+    """An order's audit trail (one query on the decisions table's key)."""
+    return [record.decision() for record in DecisionRecord.query(order_id)]
+
+
+def notices_for(order_id: str) -> list[NoticeRecord]:
+    return list(NoticeRecord.query(order_id))

@@ -53,6 +53,7 @@ def test_simulate_json_follows_the_contract(tmp_path: Path, capsys: pytest.Captu
         assert set(decision) == {"order_id", "action", "at", "rule", "window_id"}
     assert [(d["order_id"], d["action"], d["rule"]) for d in out["decisions"]] == [
         ("S-1", "delay_detected", "ship_by"),
+        ("S-1", "late_shipment_recorded", "ship_by"),
         ("S-2", "delay_detected", "stalled_in_transit"),
     ]
     assert [(n["order_id"], n["kind"], n["stage"], n["locale"]) for n in out["notices"]] == [
@@ -61,6 +62,7 @@ def test_simulate_json_follows_the_contract(tmp_path: Path, capsys: pytest.Captu
         ("S-1", "delay_update", 1, "zh-CN"),
     ]
     assert out["summary"]["orders"] == 2 and out["summary"]["notices"] == 3
+    assert all(d["window_id"] is None for d in out["decisions"])
     assert out["decisions"][0]["at"] == "2020-01-21T02:00:00Z"
 
 

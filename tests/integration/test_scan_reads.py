@@ -18,7 +18,9 @@ def test_scan_over_ten_thousand_orders_reads_only_the_hundred_due(local_aws: Loc
     with metered() as meter:
         report = local_aws.invoke("ScanDueFunction", local_aws.scheduled_event("arn:aws:events:::rule/x", NOW))
     assert report["examined"] == 100
-    assert report["decisions"] == 100
+    # Each due order: the delay is detected, and the broken ship-by is recorded (policy timers).
+    assert report["decisions"] == 200
+    assert report["rules"] == {"ship_by": 200}
     assert meter.items_read <= 105, meter.calls
     assert "Scan" not in meter.calls
     # And each due order got its notice queued exactly once.

@@ -29,6 +29,8 @@ def test_tables_queues_and_functions_come_from_the_template(local_aws: LocalAws)
         "DispatchNoticesFunction",
         "SesFeedbackFunction",
         "ReleaseNoticesFunction",
+        "RecomputeDeadlinesFunction",
+        "AdminApiFunction",
     }
     consumers = {
         b.queue_arn.rsplit("-", 1)[0].rsplit(":", 1)[-1]: b.function.logical_id for b in local_aws.queue_bindings
@@ -38,6 +40,7 @@ def test_tables_queues_and_functions_come_from_the_template(local_aws: LocalAws)
         "delaydesk-local-TrackingEventsQueue": "IngestEventsFunction",
         "delaydesk-local-NoticesQueue": "DispatchNoticesFunction",
         "delaydesk-local-SesFeedbackQueue": "SesFeedbackFunction",
+        "delaydesk-local-RecomputeDeadlinesQueue": "RecomputeDeadlinesFunction",
     }
     assert all(b.reports_failures for b in local_aws.queue_bindings)
     assert sorted(f.logical_id for f in local_aws.schedules.values()) == ["ReleaseNoticesFunction", "ScanDueFunction"]
@@ -53,6 +56,7 @@ def test_what_moto_cannot_create_is_reported_once_and_created_through_the_api(lo
         "ScanDueErrorsAlarm",
         "ReceiveWebhookErrorsAlarm",
         "SesFeedbackDLQAlarm",
+        "RecomputeDeadlinesDLQAlarm",
     }
     dlq_alarm = next(a for a in alarms if a["AlarmName"].endswith("NoticesDLQAlarm"))
     assert dlq_alarm["Dimensions"][0]["Value"].startswith("delaydesk-local-NoticesDLQ-")

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from conftest import instant, merchant, order_from, paid, scan, shipped
 
+from delaydesk import timers
 from delaydesk.config import Settings
 from delaydesk.delays import detect, evaluate, next_due_at
 from delaydesk.merchants import DelayPolicy
@@ -33,8 +34,13 @@ def test_ship_by_boundary(offset: timedelta, delayed: bool) -> None:
 
 def test_due_time_is_the_ship_by_deadline_then_the_next_update() -> None:
     order = order_from(paid("o1", PAID_AT, hours=48))
+    # A new order is due at once (the scan applies the windows in force), then at its ship-by.
+    assert next_due_at(order, POLICY) == instant(PAID_AT)
+    order = timers.evaluate(order, POLICY, [], instant(PAID_AT)).order
     assert next_due_at(order, POLICY) == instant("2020-01-22T10:00:00+08:00")
-    detected = evaluate(order, POLICY, instant("2020-01-22T10:00:00+08:00")).order
+    # The scan runs the policy timers (the late-shipment decision) and then the delay rules.
+    timed = timers.evaluate(order, POLICY, [], instant("2020-01-22T10:00:00+08:00")).order
+    detected = evaluate(timed, POLICY, instant("2020-01-22T10:00:00+08:00")).order
     assert next_due_at(detected, POLICY) == instant("2020-01-25T10:00:00+08:00")
 
 

@@ -9,7 +9,7 @@ from conftest import instant, merchant, order_from, paid, scan, shipped
 
 from delaydesk.config import Settings
 from delaydesk.decisions import Action
-from delaydesk.delays import evaluate, next_due_at
+from delaydesk.delays import _delay_due, evaluate, next_due_at
 from delaydesk.merchants import DelayPolicy
 from delaydesk.orders import Order
 
@@ -35,13 +35,14 @@ def test_a_delay_longer_than_seven_days_is_escalated(offset: timedelta, escalate
 
 
 def test_the_scan_is_due_just_after_the_seven_days() -> None:
+    # The delay rules' own due time (the policy timers fold in separately: tests/unit/test_timers.py).
     order = _detected()
-    assert next_due_at(order, POLICY) == SHIP_BY + timedelta(days=3)  # the first staged update comes first
+    assert _delay_due(order, POLICY) == SHIP_BY + timedelta(days=3)  # the first staged update comes first
     later = evaluate(evaluate(order, POLICY, SHIP_BY + timedelta(days=3)).order, POLICY, SHIP_BY + timedelta(days=6))
-    assert next_due_at(later.order, POLICY) == SHIP_BY + WEEK + SECOND
+    assert _delay_due(later.order, POLICY) == SHIP_BY + WEEK + SECOND
     escalated = evaluate(later.order, POLICY, SHIP_BY + WEEK + SECOND)
     assert [d.rule for d in escalated.decisions] == ["long_delay"] and not escalated.notices
-    assert next_due_at(escalated.order, POLICY) == SHIP_BY + timedelta(days=9)
+    assert _delay_due(escalated.order, POLICY) == SHIP_BY + timedelta(days=9)
     assert _escalations(escalated.order, timedelta(days=20)) == []  # once per delay
 
 
