@@ -334,36 +334,6 @@ class NoticeClaim:
         self.token = token
 
 
-def claim_notice(request: NoticeRequest, now: datetime, lease: timedelta) -> NoticeClaim | None:
-    """Claim the notice key before sending. None: it was sent (or is being sent) already.
-
-    A claim older than ``lease`` whose sender never recorded an outcome (a crash between
-    claiming and recording) may be taken over: this is the one window in which a customer
-    can receive a notice twice (see README, "Exactly-once notices").
-    """
-    token = uuid.uuid4().hex
-    record = NoticeRecord(
-        request.order_id,
-        request.notice_id,
-        merchant_id=request.merchant_id,
-        kind=request.kind.value,
-        stage=request.stage,
-        channel=request.channel.value,
-        status="claimed",
-        claim_token=token,
-        claimed_at=now,
-        attempts=1,
-    )
-    stale = (NoticeRecord.status == "claimed") & (NoticeRecord.claimed_at < now - lease)
-    try:
-        record.save(condition=NoticeRecord.notice_id.does_not_exist() | stale)
-    except PutError as exc:
-        if _conditional_failure(exc):
-            return None
-        raise
-    return NoticeClaim(record, token)
-
-
 def release_claim(claim: NoticeClaim) -> None:
     """Give the key back after a failed (retryable) send, so that the retry can claim it."""
     try:
