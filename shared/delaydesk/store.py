@@ -20,6 +20,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -39,6 +40,17 @@ class ConcurrentUpdate(Exception):
 
 def _conditional_failure(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def _save_if(item: Model, condition: Condition) -> bool:
+    """Put ``item`` if ``condition`` holds; False when it does not (the write happened before)."""
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        if _conditional_failure(exc):
+            return False
+        raise
+    return True
 
 
 class DueIndex(GlobalSecondaryIndex["OrderRecord"]):
@@ -269,13 +281,7 @@ def put_decision(decision: Decision) -> bool:
         window_id=decision.window_id,
         inputs=decision.inputs or None,
     )
-    try:
-        item.save(condition=DecisionRecord.decision_id.does_not_exist())
-    except PutError as exc:
-        if _conditional_failure(exc):
-            return False
-        raise
-    return True
+    return _save_if(item, DecisionRecord.decision_id.does_not_exist())
 
 
 def clear_outbox(record: OrderRecord, order: Order, due: datetime | None, shards: int) -> None:
@@ -426,13 +432,7 @@ def open_escalation(decision: Decision, merchant_id: str) -> EscalationRecord | 
     condition = EscalationRecord.reason.does_not_exist() | (
         (EscalationRecord.status == "closed") & (EscalationRecord.decision_id != decision.decision_id)
     )
-    try:
-        record.save(condition=condition)
-    except PutError as exc:
-        if _conditional_failure(exc):
-            return None
-        raise
-    return record
+    return record if _save_if(record, condition) else None
 
 
 def mark_escalation_published(record: EscalationRecord, at: datetime) -> None:
@@ -642,13 +642,7 @@ def all_suppressions() -> Iterator[NoticeStateRecord]:
 def put_inbox(order_id: str, key: str, title: str, body: str, locale: str, now: datetime) -> bool:
     """Store the inbox copy once; False if it was stored before (a redelivery)."""
     item = NoticeStateRecord(f"inbox#{order_id}", key, title=title, text=body, label=locale, at=now)
-    try:
-        item.save(condition=NoticeStateRecord.sk.does_not_exist())
-    except PutError as exc:
-        if _conditional_failure(exc):
-            return False
-        raise
-    return True
+    return _save_if(item, NoticeStateRecord.sk.does_not_exist())
 
 
 def inbox_of(order_id: str) -> list[NoticeStateRecord]:
@@ -665,13 +659,7 @@ def hold_notice(request: NoticeRequest, release_at: datetime) -> bool:
     """
     key = f"{release_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}#{request.order_id}#{request.notice_id}"
     item = NoticeStateRecord("held", key, text=request.model_dump_json(), at=release_at)
-    try:
-        item.save(condition=NoticeStateRecord.sk.does_not_exist())
-    except PutError as exc:
-        if _conditional_failure(exc):
-            return False
-        raise
-    return True
+    return _save_if(item, NoticeStateRecord.sk.does_not_exist())
 
 
 def held_due(until: datetime) -> Iterator[NoticeStateRecord]:
@@ -738,15 +726,11 @@ def record_grant(
                 return False
             raise
     item = NoticeStateRecord(f"grant#{order_id}", _NONE, label=grant, text=value, title=notice_key, at=now)
-    try:
-        item.save(condition=NoticeStateRecord.pk.does_not_exist())
-    except PutError as exc:
-        if not _conditional_failure(exc):
-            raise
-        if budget is not None:
-            spent.update(actions=[NoticeStateRecord.number.add(-cost)])  # give the budget back
-        return False
-    return True
+    if _save_if(item, NoticeStateRecord.pk.does_not_exist()):
+        return True
+    if budget is not None:
+        spent.update(actions=[NoticeStateRecord.number.add(-cost)])  # give the budget back
+    return False
 
 
 # ---- SES feedback
