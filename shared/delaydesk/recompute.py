@@ -60,15 +60,7 @@ class PageReport:
 
 
 def _queue(requests: list[RecomputeRequest], settings: Settings) -> None:
-    client = aws.sqs()
-    for start in range(0, len(requests), 10):
-        batch = requests[start : start + 10]
-        response = client.send_message_batch(
-            QueueUrl=settings.recompute_queue_url,
-            Entries=[{"Id": str(i), "MessageBody": r.model_dump_json()} for i, r in enumerate(batch)],
-        )
-        if response.get("Failed"):
-            raise RuntimeError(f"could not queue {len(response['Failed'])} recompute request(s)")
+    aws.send_batches(settings.recompute_queue_url, [r.model_dump_json() for r in requests], "recompute request(s)")
 
 
 def _fan_out(window: Window, now: datetime, settings: Settings) -> int:

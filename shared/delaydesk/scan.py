@@ -65,16 +65,7 @@ class _Windows:
 
 def queue_notices(requests: list[NoticeRequest], settings: Settings) -> None:
     """Send notice requests to the Notices queue in batches of ten; any failure raises."""
-    client = aws.sqs()
-    for start in range(0, len(requests), 10):
-        batch = requests[start : start + 10]
-        response = client.send_message_batch(
-            QueueUrl=settings.notices_queue_url,
-            Entries=[{"Id": str(i), "MessageBody": r.model_dump_json()} for i, r in enumerate(batch)],
-        )
-        if response.get("Failed"):
-            reasons = "; ".join(f"{f['Id']}: {f.get('Message', f['Code'])}" for f in response["Failed"])
-            raise RuntimeError(f"could not queue {len(response['Failed'])} notice(s): {reasons}")
+    aws.send_batches(settings.notices_queue_url, [r.model_dump_json() for r in requests], "notice(s)")
 
 
 def process(
