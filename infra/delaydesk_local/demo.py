@@ -1,7 +1,7 @@
 """``make demo``: the bundled Spring Festival 2020 disruption, replayed through the whole system.
 
 Shows progress while it runs, prints a summary, and writes every notice the embedded SES and
-SNS accepted to ``outbox/`` (HTML e-mails, SMS texts, and an index.html to browse them).
+SNS accepted to ``outbox/`` (HTML e-mails, SMS texts, each order's page, and an index.html).
 """
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ from __future__ import annotations
 import html
 import shutil
 import sys
+from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from delaydesk_local.report import print_summary
-from delaydesk_local.runtime import LocalAws
+from delaydesk_local.runtime import LOCAL_ORDER_LINK_KEY, LocalAws
 from delaydesk_local.simulate import Progress, ScenarioError, load_scenario, run
 from delaydesk_local.stack import REPO_ROOT
 
@@ -34,9 +36,10 @@ def _progress(update: Progress) -> None:
     sys.stderr.flush()
 
 
-def write_outbox(local: LocalAws, outbox: Path) -> int:
-    """Write what SES and SNS accepted, named after the notice log entry that sent it."""
-    from delaydesk import store
+def write_outbox(local: LocalAws, outbox: Path, now: datetime) -> int:
+    """Write what SES and SNS accepted, named after the notice log entry that sent it, and each
+    order's page (``page.html``) as its customer sees it at ``now`` through the HTTP API route."""
+    from delaydesk import links, store
 
     by_message = {n.message_id: n for n in store.all_notices() if n.message_id}
     if outbox.exists():
@@ -58,13 +61,21 @@ def write_outbox(local: LocalAws, outbox: Path) -> int:
             path.write_text(f"To: {sent['to']}\n\n{sent['text']}\n", encoding="utf-8")
         rows.append((notice.sent_at.isoformat() if notice.sent_at else "", notice, path.relative_to(outbox)))
     rows.sort(key=lambda row: (row[0], row[1].order_id))
+    key = LOCAL_ORDER_LINK_KEY.encode()
+    for order_id in sorted({notice.order_id for _, notice, _ in rows}):
+        token = links.token(key, links.Purpose.ORDER_PAGE, order_id)
+        page = local.http_request("GET", f"/orders/{quote(order_id)}?t={token}", now=now)
+        if page["statusCode"] == 200:
+            (outbox / order_id / "page.html").write_text(page["body"], encoding="utf-8")
     lines = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>DelayDesk outbox</title>",
         "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;text-align:left}"
         "tr:nth-child(even){background:#f4f5f7}</style></head><body>",
         f"<h1>DelayDesk outbox</h1><p>{len(rows)} notices, as the embedded SES and SNS accepted them.</p>",
+        "<p>Each order's page (its status, its in-app inbox, and the wait-or-cancel choice while it"
+        " is late and unshipped) is in the <em>page</em> column, as the customer sees it at the end.</p>",
         "<table><tr><th>sent</th><th>order</th><th>kind</th><th>stage</th><th>channel</th>"
-        "<th>locale</th><th>to</th><th>subject</th></tr>",
+        "<th>locale</th><th>to</th><th>subject</th><th>page</th></tr>",
     ]
     for sent_at, notice, rel in rows:
         cells = [
@@ -80,7 +91,8 @@ def write_outbox(local: LocalAws, outbox: Path) -> int:
         lines.append(
             "<tr>"
             + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
-            + f"<td><a href='{html.escape(rel.as_posix())}'>{html.escape(subject)}</a></td></tr>"
+            + f"<td><a href='{html.escape(rel.as_posix())}'>{html.escape(subject)}</a></td>"
+            + f"<td><a href='{html.escape(quote(notice.order_id))}/page.html'>page</a></td></tr>"
         )
     lines.append("</table></body></html>")
     (outbox / "index.html").write_text("\n".join(lines), encoding="utf-8")
@@ -104,7 +116,7 @@ def run_demo(outbox: Path, scenario_path: Path | None = None) -> int:
 
     def finish(local: LocalAws) -> None:
         nonlocal written
-        written = write_outbox(local, outbox)
+        written = write_outbox(local, outbox, scenario.end)
 
     log_path = outbox.parent / "demo-logs.jsonl"
     with log_path.open("w", encoding="utf-8") as log:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
+from urllib.parse import parse_qs
 
 import boto3
 from moto import mock_aws
@@ -48,6 +49,9 @@ LOCAL_WEBHOOK_SECRETS = {
     "generic": "local-generic-webhook-secret",
 }
 """The webhook secrets the embedded AWS stores in SSM (in a real account the operator puts them)."""
+
+LOCAL_ORDER_LINK_KEY = "local-order-link-key"
+"""The key that signs customers' links in the embedded AWS (``OrderLinkKeyParameter`` in SSM)."""
 
 
 @dataclass
@@ -105,6 +109,11 @@ class Invocation:
     function: str
     event: dict[str, Any]
     result: Any
+
+
+def _query_parameters(query: str) -> dict[str, str]:
+    """As API Gateway HTTP API v2.0 gives them: decoded, repeated names joined by commas."""
+    return {name: ",".join(values) for name, values in parse_qs(query, keep_blank_values=True).items()}
 
 
 def _point_logger(logger: Any, stream: IO[str] | None) -> IO[str] | None:
@@ -169,8 +178,10 @@ class LocalAws:
                 self.stack = deploy(parameters=self.parameters, session=self.session)
             self._fill_gaps()
             self._discover()
+            self._resolve_api_ids()
             self._discover_http_routes()
             self._put_webhook_secrets()
+            self._put_order_link_key()
             self._enter_function_env(next(iter(self.functions.values())))
         except BaseException:
             self.__exit__()
@@ -390,6 +401,36 @@ class LocalAws:
             ssm.put_parameter(Name=f"{prefix}/{source}", Value=secret, Type="SecureString", Overwrite=True)
         self.notes.append(f"embedded AWS: local webhook secrets stored under {prefix}/ (LocalAws.webhook_secrets)")
 
+    def _put_order_link_key(self) -> None:
+        spec = next((f for f in self.functions.values() if "ORDER_LINK_KEY_PARAMETER" in f.environment), None)
+        if spec is None:
+            return
+        name = spec.environment["ORDER_LINK_KEY_PARAMETER"]
+        self.client("ssm").put_parameter(Name=name, Value=LOCAL_ORDER_LINK_KEY, Type="SecureString", Overwrite=True)
+        self.notes.append(f"embedded AWS: local order-link key stored at {name}")
+
+    def _resolve_api_ids(self) -> None:
+        """moto leaves ``${DelayDeskHttpApi}`` unresolved in a ``Fn::Sub`` (it could not create the
+        API); put in the id of the API created through the API, as CloudFormation would have."""
+        for spec in self.functions.values():
+            for key, value in spec.environment.items():
+                for logical_id, api_id in self.http_apis.items():
+                    value = value.replace("${" + logical_id + "}", api_id)
+                spec.environment[key] = value
+        from moto.cloudformation.models import cloudformation_backends
+
+        # The stack's outputs too, in moto's own record, so that DescribeStacks (the CLI) sees them.
+        (deployed,) = [
+            s for s in cloudformation_backends[ACCOUNT_ID][REGION].stacks.values() if s.name == self.stack.name
+        ]
+        for key, value in self.stack.outputs.items():
+            for logical_id, api_id in self.http_apis.items():
+                value = value.replace("${" + logical_id + "}", api_id)
+            self.stack.outputs[key] = value
+            output = deployed.output_map[key]
+            if output is not None:
+                output.value = value
+
     def queue_url(self, logical_id: str) -> str:
         return self.stack.physical(logical_id)
 
@@ -412,7 +453,12 @@ class LocalAws:
         env = {**spec.environment, **LOCAL_ENV}
         if env == self._active_env:
             return
+        # Each function sees its own environment only (as in Lambda), and leaving restores the
+        # process's own (see __exit__).
+        for key in (self._active_env or {}).keys() - env.keys():
+            os.environ.pop(key, None)
         for key, value in env.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
             os.environ[key] = value
         self._active_env = env
         self._reset_delaydesk()
@@ -569,9 +615,11 @@ class LocalAws:
         """Route a request as the template's HTTP API would; the answer is the function's response.
 
         The event is an API Gateway HTTP API payload v2.0 (tests/events/apigw_http_v2_event.json):
-        header names lowercased, ``timeEpoch`` = ``now``. An unrouted request is answered 404.
+        header names lowercased, ``timeEpoch`` = ``now``, a ``?query`` of ``path`` in
+        ``rawQueryString`` and ``queryStringParameters``. An unrouted request is answered 404.
         """
         method = method.upper()
+        path, _, query = path.partition("?")
         for route in self.http_routes:
             match = route.pattern.match(path)
             if match is None or route.method not in (method, "ANY"):
@@ -584,7 +632,7 @@ class LocalAws:
                 "version": "2.0",
                 "routeKey": route_key,
                 "rawPath": f"/{stage}{path}",
-                "rawQueryString": "",
+                "rawQueryString": query,
                 "headers": {k.lower(): v for k, v in (headers or {}).items()} | {"content-length": str(len(text))},
                 "requestContext": {
                     "accountId": ACCOUNT_ID,
@@ -601,11 +649,12 @@ class LocalAws:
                     "requestId": str(uuid.uuid4()),
                     "routeKey": route_key,
                     "stage": stage,
-                    "time": moment.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                    "time": moment.astimezone(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
                     "timeEpoch": int(moment.timestamp() * 1000),
                 },
                 "body": text,
                 "pathParameters": match.groupdict(),
+                **({"queryStringParameters": _query_parameters(query)} if query else {}),
                 "isBase64Encoded": False,
             }
             result: dict[str, Any] = self.invoke(route.function.logical_id, event)
@@ -623,7 +672,7 @@ class LocalAws:
             "detail-type": "Scheduled Event",
             "source": "aws.events",
             "account": ACCOUNT_ID,
-            "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "region": REGION,
             "resources": [rule_arn],
             "detail": {},

@@ -13,6 +13,7 @@
     delaydesk notices preview --kind K --locale L --channel C [--file F]
                                                   render one notice with sample data
     delaydesk notices inbox ORDER_ID              the order's in-app inbox
+    delaydesk notices link ORDER_ID               the signed order page link of an order
     delaydesk windows declare FILE | --preset NAME   declare (or change) disruption windows
     delaydesk windows list                        the windows in force
     delaydesk windows end WINDOW_ID [--at T]      end a window early
@@ -260,6 +261,9 @@ def _cmd_notices(args: argparse.Namespace) -> int:
         json.dump(inbox.list_inbox(args.order_id), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return 0
+    if args.action == "link":
+        print(_order_link(args.stack_name, args.order_id))
+        return 0
     channel = NoticeChannel(args.channel)
     source = Path(args.file).read_text(encoding="utf-8") if args.file else None
     if source is not None:
@@ -279,6 +283,28 @@ def _cmd_notices(args: argparse.Namespace) -> int:
         print(f"Subject: {out.subject}\n")
         print(out.body(channel), end="")
     return 0
+
+
+def _order_link(stack_name: str, order_id: str) -> str:
+    """The order page link a notice carries, for support staff to give a customer again."""
+    from botocore.exceptions import ClientError
+
+    from delaydesk import links
+    from delaydesk.config import Settings
+
+    try:
+        (stack,) = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as exc:
+        raise CommandError(f"stack {stack_name}: {exc.response['Error'].get('Message', exc)}") from None
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    parameters = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
+    base = parameters.get("OrderPageBaseUrl") or outputs["OrderPageUrl"]
+    settings = Settings(order_link_key_parameter=parameters.get("OrderLinkKeyParameter") or "/delaydesk/order-link-key")
+    try:
+        key = links.signing_key(settings)
+    except links.LinkKeyMissing as exc:
+        raise CommandError(str(exc)) from None
+    return links.order_url(base, None, order_id, key)
 
 
 def _notices_parsers(commands: Any, stack: argparse.ArgumentParser) -> None:
@@ -309,6 +335,8 @@ def _notices_parsers(commands: Any, stack: argparse.ArgumentParser) -> None:
     preview.add_argument("--html", action="store_true", help="print the e-mail's HTML")
     box = notice_actions.add_parser("inbox", parents=[stack], help="the in-app inbox of an order")
     box.add_argument("order_id")
+    link = notice_actions.add_parser("link", parents=[stack], help="the signed order page link of an order")
+    link.add_argument("order_id")
     notices.set_defaults(func=_cmd_notices)
 
 

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     sender_email: str = "notices@shop.example"
     ses_configuration_set: str = ""
     order_page_base_url: str = "https://shop.example/orders"
+    """DelayDesk's order page (the ``OrderPageUrl`` output, or the merchant's domain in front of it)."""
+    order_link_key_parameter: str = "/delaydesk/order-link-key"
+    """SSM SecureString that signs the customers' links (``links.py``)."""
+    order_events_queue_url: str = ""
     stall_hours: int = Field(default=48, ge=1, le=720)
     update_every_days: int = Field(default=3, ge=1, le=30)
     due_shards: int = Field(default=8, ge=1, le=64)
@@ -54,7 +58,7 @@ class Settings(BaseSettings):
     notices_dlq_url: str = ""
     ses_feedback_dlq_url: str = ""
     unsubscribe_url: str = "https://shop.example/notices/unsubscribe"
-    """List-Unsubscribe target; ``?order={order_id}`` is appended."""
+    """List-Unsubscribe target (the ``UnsubscribeUrl`` output); ``links.unsubscribe_url`` signs it."""
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
 
     @property

@@ -24,6 +24,8 @@ class Action(StrEnum):
     """An extension of the contract's actions: a coupon or points granted (compensation.py)."""
     CANCEL_REFUSED = "cancel_refused"
     DEADLINE_SHORTENED = "deadline_shortened"
+    DELAY_ACCEPTED = "delay_accepted"
+    """An extension: the customer chose, on the order page, to wait for a late order."""
 
 
 class Decision(Contract):

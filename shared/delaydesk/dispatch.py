@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from delaydesk import compensation, inbox, ratelimit, rendering, senders, store, suppression
+from delaydesk import compensation, inbox, links, ratelimit, rendering, senders, store, suppression
 from delaydesk.config import Settings, get_settings
 from delaydesk.decisions import Action, Decision
 from delaydesk.merchants import Merchant
@@ -121,7 +121,9 @@ def _dispatch_claimed(
     if reason is not None:
         # The fallback first: if recording fails, the retry finds the key open and queues it again
         # (deduplicated by the fallback's own key); the other order could lose the fallback.
-        _fall_back(request, order, merchant, now, settings, requeue)
+        # Someone who unsubscribed asked for less, not for the other channel: the inbox only.
+        other_channel = reason != suppression.Reason.UNSUBSCRIBED
+        _fall_back(request, order, merchant, now, settings, requeue, other_channel)
         store.record_outcome(claim, "suppressed", to=to, error=f"suppressed: {reason}")
         logger.info("address suppressed; not sent", reason=reason)
         count_by("NoticesSuppressed", "channel", channel.value)
@@ -173,7 +175,7 @@ def _render(request: NoticeRequest, order: Order, merchant: Merchant | None, set
         prefix = f"{request.kind}#{locale}#"
         stored = _overrides(merchant.merchant_id)
         overrides = {key.removeprefix(prefix): src for key, src in stored.items() if key.startswith(prefix)} or None
-    return rendering.render(request, order, merchant, settings, overrides)
+    return rendering.render(request, order, merchant, settings, links.signing_key(settings), overrides)
 
 
 _overrides_cache: dict[str, tuple[float, dict[str, str]]] = {}
@@ -197,14 +199,15 @@ def _fall_back(
     now: datetime,
     settings: Settings,
     requeue: Requeue | None,
+    other_channel: bool = True,
 ) -> None:
-    """Tell the customer on another channel: SMS for a suppressed e-mail and vice versa, and
-    always the inbox. A fallback does not fall back again."""
+    """Tell the customer on another channel: SMS for a suppressed e-mail and vice versa (unless
+    ``other_channel`` is False), and always the inbox. A fallback does not fall back again."""
     if request.fallback_from is not None:
         return
     other = {NoticeChannel.EMAIL: NoticeChannel.SMS, NoticeChannel.SMS: NoticeChannel.EMAIL}.get(request.channel)
     channels = [NoticeChannel.INBOX]
-    if other is not None and _address(order, other):
+    if other_channel and other is not None and _address(order, other):
         channels.insert(0, other)
     for channel in channels:
         fallback = request.model_copy(update={"channel": channel, "fallback_from": request.channel})

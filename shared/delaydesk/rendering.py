@@ -25,6 +25,7 @@ from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from delaydesk import links
 from delaydesk.config import Settings
 from delaydesk.merchants import SUPPORTED_LOCALES, Merchant
 from delaydesk.notices import NoticeChannel, NoticeRequest
@@ -54,6 +55,8 @@ class Rendered:
     html: str
     sms: str
     inbox: str = ""
+    unsubscribe_url: str = ""
+    """The signed one-click unsubscribe link for the e-mail's List-Unsubscribe header."""
 
     @property
     def sms_length(self) -> SmsLength:
@@ -123,9 +126,12 @@ def _babel_locale(locale: str) -> str:
 
 
 def notice_context(
-    request: NoticeRequest, order: Order, merchant: Merchant | None, locale: str, settings: Settings
+    request: NoticeRequest, order: Order, merchant: Merchant | None, locale: str, settings: Settings, link_key: bytes
 ) -> dict[str, Any]:
-    """Everything a template may use, already formatted for the locale and time zone."""
+    """Everything a template may use, already formatted for the locale and time zone.
+
+    ``link_key`` signs the order page link (``links.py``): the customer opens it without a login.
+    """
     zone = ZoneInfo(order.customer.timezone or (merchant.timezone if merchant else "UTC"))
     babel = _babel_locale(locale)
 
@@ -138,11 +144,7 @@ def notice_context(
     shipment = order.shipment
     support = merchant.support if merchant else None
     page = merchant.settings.order_page_url if merchant and merchant.settings.order_page_url else None
-    order_url = (
-        page.format(order_id=quote(order.order_id))
-        if page
-        else f"{settings.order_page_base_url.rstrip('/')}/{quote(order.order_id)}"
-    )
+    order_url = links.order_url(settings.order_page_base_url, page, order.order_id, link_key)
     amount: Decimal = order.value.amount
     details = request.details
 
@@ -181,6 +183,7 @@ def notice_context(
         "last_location": shipment.last_location if shipment else None,
         "last_scan": when(shipment.last_scan_at) if shipment else None,
         "order_url": order_url,
+        "unsubscribe_url": links.unsubscribe_url(settings.unsubscribe_url, order.order_id, order.merchant_id, link_key),
         "order_value": format_currency(amount, order.value.currency, locale=babel),
         "items": [f"{item.name} × {item.quantity}" for item in order.items],
         "support_email": support.email if support else None,
@@ -227,11 +230,12 @@ def render(
     order: Order,
     merchant: Merchant | None,
     settings: Settings,
+    link_key: bytes,
     overrides: dict[str, str] | None = None,
 ) -> Rendered:
     """Render every channel of ``request``; ``overrides`` maps a channel to a merchant's source."""
     locale = pick_locale(order.customer.locale, merchant)
-    context = notice_context(request, order, merchant, locale, settings)
+    context = notice_context(request, order, merchant, locale, settings, link_key)
     return render_context(request.kind.value, locale, context, settings.resolved_templates_dir, overrides)
 
 
@@ -262,7 +266,15 @@ def render_context(
     page = env.get_template("layout.html.j2").render(
         context, subject=subject, paragraphs=[p.split("\n") for p in paragraphs], locale=locale
     )
-    return Rendered(locale=locale, subject=subject, text=text, html=page, sms=sms, inbox=inbox)
+    return Rendered(
+        locale=locale,
+        subject=subject,
+        text=text,
+        html=page,
+        sms=sms,
+        inbox=inbox,
+        unsubscribe_url=str(context.get("unsubscribe_url", "")),
+    )
 
 
 @lru_cache(maxsize=256)

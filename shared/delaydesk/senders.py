@@ -12,7 +12,9 @@ from delaydesk.config import Settings
 from delaydesk.merchants import Merchant
 from delaydesk.notice_policy import sender_id_allowed
 from delaydesk.notices import NoticeChannel, NoticeRequest
+from delaydesk.observability import MetricUnit, logger, metrics
 from delaydesk.rendering import Rendered
+from delaydesk.sms import MAX_SEGMENTS
 
 PERMANENT_SES = frozenset(
     {
@@ -51,9 +53,12 @@ def _tag(value: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c in "_-") else "_" for c in value)[:256] or "none"
 
 
-def unsubscribe_headers(request: NoticeRequest, sender: str, settings: Settings) -> list[dict[str, str]]:
-    """RFC 2369 List-Unsubscribe with the RFC 8058 one-click variant (Gmail and Yahoo require it)."""
-    link = f"{settings.unsubscribe_url}?order={quote(request.order_id)}&merchant={quote(request.merchant_id)}"
+def unsubscribe_headers(request: NoticeRequest, sender: str, rendered: Rendered) -> list[dict[str, str]]:
+    """RFC 2369 List-Unsubscribe with the RFC 8058 one-click variant (Gmail and Yahoo require it).
+
+    The HTTPS link is signed (``links.py``): only the recipient of this notice can use it.
+    """
+    link = rendered.unsubscribe_url
     mailto = f"mailto:{sender}?subject=unsubscribe%20{quote(request.order_id)}"
     return [
         {"Name": "List-Unsubscribe", "Value": f"<{link}>, <{mailto}>"},
@@ -85,7 +90,7 @@ def send_email(
                     "Text": {"Data": rendered.text, "Charset": "UTF-8"},
                     "Html": {"Data": rendered.html, "Charset": "UTF-8"},
                 },
-                "Headers": unsubscribe_headers(request, sender, settings),
+                "Headers": unsubscribe_headers(request, sender, rendered),
             }
         },
         "EmailTags": email_tags(request),
@@ -111,6 +116,16 @@ def sms_attributes(to: str, merchant: Merchant | None) -> dict[str, dict[str, st
 
 
 def send_sms(to: str, rendered: Rendered, merchant: Merchant | None) -> str:
+    length = rendered.sms_length
+    if length.segments > MAX_SEGMENTS[length.encoding]:
+        # Sent all the same (the customer must be told); the usual cause is a long order page
+        # base URL: the templates are checked with a 63-character link (templates_admin.py).
+        logger.warning(
+            "SMS longer than its segment budget; set OrderPageBaseUrl to a short domain",
+            segments=length.segments,
+            encoding=length.encoding,
+        )
+        metrics.add_metric(name="SmsOverLength", unit=MetricUnit.Count, value=1)
     try:
         response = aws.sns().publish(
             PhoneNumber=to,

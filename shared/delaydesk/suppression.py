@@ -1,5 +1,5 @@
-"""The suppression list: addresses that hard-bounced or complained and phone numbers that opted
-out are never sent to again. Checked by dispatch before every send; fed by ``feedback.py`` (SES
+"""The suppression list: addresses that hard-bounced, complained or unsubscribed and phone numbers
+that opted out are never sent to again. Checked by dispatch before every send; fed by ``feedback.py`` (SES
 events) and ``sync_sms_opt_outs`` (SNS ListPhoneNumbersOptedOut)."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ class Reason(StrEnum):
     SMS_OPT_OUT = "sms_opt_out"
     REFUSED = "refused"  # the provider refused the address permanently (e.g. invalid number)
     MANUAL = "manual"
+    UNSUBSCRIBED = "unsubscribed"  # the customer used the List-Unsubscribe link (e-mail only)
 
 
 def suppressed(address: str) -> str | None:

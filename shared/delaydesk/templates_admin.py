@@ -81,6 +81,14 @@ _SAMPLE_CUSTOMERS = {
     "zh-CN": ("王芳", "Asia/Shanghai"),
     "zh-TW": ("陳美玲", "Asia/Taipei"),
 }
+SAMPLE_LINK_KEY = b"delaydesk-sample-link-key"
+"""Signs the links of sample notices (previews, lint, golden files); never a deployment's key."""
+
+SAMPLE_ORDER_PAGE = "https://shop.example/orders"
+"""The order page base of sample notices. SMS length is a property of the template, so it is
+measured with this reference link (63 characters with the sample order id and token), not with
+whatever base the deployment has; dispatch warns when a real SMS runs long (``senders.py``)."""
+
 _SAMPLE_MERCHANTS = {"en": "Tea House", "zh-CN": "西湖茶舍", "zh-TW": "西湖茶舍"}
 
 
@@ -149,7 +157,8 @@ def sample(kind: Kind, locale: str, settings: Settings, merchant: Merchant | Non
         eta_to=date(2020, 1, 29),
         details=_sample_details(kind),
     )
-    context = rendering.notice_context(request, order, merchant, locale, settings)
+    reference = settings.model_copy(update={"order_page_base_url": SAMPLE_ORDER_PAGE})
+    context = rendering.notice_context(request, order, merchant, locale, reference, SAMPLE_LINK_KEY)
     return Sample(request, order, merchant, context)
 
 

@@ -11,7 +11,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 from conftest import instant, merchant
 
-from delaydesk import aws, senders
+from delaydesk import aws, links, senders
 from delaydesk.compensation import CompensationPolicy, CompensationRule, decide
 from delaydesk.config import Settings
 from delaydesk.events import Customer
@@ -90,8 +90,11 @@ def test_compensation_rules_match_delay_value_and_cause() -> None:
 def test_ses_is_asked_with_configuration_set_unsubscribe_headers_and_tags(monkeypatch: pytest.MonkeyPatch) -> None:
     client = boto3.client("sesv2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     monkeypatch.setattr(aws, "sesv2", lambda: client)
-    rendered = Rendered(locale="en", subject="Order #TS-1", text="t", html="<p>t</p>", sms="s")
+    key = b"k"
+    link = links.unsubscribe_url("https://shop.example/notices/unsubscribe", "TS-1", "m-teahouse", key)
+    rendered = Rendered(locale="en", subject="Order #TS-1", text="t", html="<p>t</p>", sms="s", unsubscribe_url=link)
     settings = Settings(ses_configuration_set="delaydesk")
+    signed = links.token(key, links.Purpose.UNSUBSCRIBE, "TS-1")
     expected = {
         "FromEmailAddress": "service@teahouse.example",
         "Destination": {"ToAddresses": ["a@b.example"]},
@@ -102,7 +105,8 @@ def test_ses_is_asked_with_configuration_set_unsubscribe_headers_and_tags(monkey
                 "Headers": [
                     {
                         "Name": "List-Unsubscribe",
-                        "Value": "<https://shop.example/notices/unsubscribe?order=TS-1&merchant=m-teahouse>, "
+                        "Value": "<https://shop.example/notices/unsubscribe?order=TS-1&merchant=m-teahouse"
+                        f"&t={signed}>, "
                         "<mailto:service@teahouse.example?subject=unsubscribe%20TS-1>",
                     },
                     {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"},

@@ -11,6 +11,7 @@ from delaydesk.config import Settings
 from delaydesk.merchants import SUPPORTED_LOCALES
 from delaydesk.notices import Kind, NoticeChannel, NoticeRequest
 from delaydesk.rendering import render
+from delaydesk.templates_admin import SAMPLE_LINK_KEY
 
 DETAILS = {
     Kind.DISRUPTION_ANNOUNCEMENT: {"ship_by": "2020-02-10T15:59:59Z", "auto_confirm": "2020-02-28T16:00:00Z"},
@@ -69,7 +70,7 @@ def test_policy_notices_say_what_changed_and_when_the_money_arrives(kind: Kind, 
         ),
         shipped("TS-9", "2020-01-20T18:00:00+08:00"),
     )
-    out = render(_request(kind), order, merchant(), Settings())
+    out = render(_request(kind), order, merchant(), Settings(), SAMPLE_LINK_KEY)
     assert "TS-9" in out.subject and "TS-9" in out.sms
     for needle in MUST[locale][kind]:
         assert needle in out.text, (needle, out.text)

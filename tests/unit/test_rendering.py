@@ -7,10 +7,12 @@ from datetime import date
 import pytest
 from conftest import instant, merchant, order_from, paid, scan, shipped
 
+from delaydesk import links
 from delaydesk.config import Settings
 from delaydesk.merchants import SUPPORTED_LOCALES
 from delaydesk.notices import Kind, NoticeChannel, NoticeRequest
 from delaydesk.rendering import pick_locale, render
+from delaydesk.templates_admin import SAMPLE_LINK_KEY
 
 DELAY_KINDS = [Kind.SHIPMENT_DELAYED, Kind.IN_TRANSIT_DELAYED, Kind.DELIVERY_EXCEPTION, Kind.DELAY_UPDATE]
 BLAME = {
@@ -48,11 +50,14 @@ def _order(locale: str, name: str = "王芳"):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 @pytest.mark.parametrize("kind", DELAY_KINDS)
 def test_every_delay_notice_carries_what_the_guides_ask(kind: Kind, locale: str) -> None:
-    out = render(_request(kind), _order(locale), merchant(), Settings())
+    out = render(_request(kind), _order(locale), merchant(), Settings(), SAMPLE_LINK_KEY)
     assert out.locale == locale
     assert "TS20200120-0001" in out.subject  # subject with the order number
-    for needed in ("TS20200120-0001", "help@teahouse.example", "https://shop.example/orders/TS20200120-0001"):
+    signed_link = links.order_url("https://shop.example/orders", None, "TS20200120-0001", SAMPLE_LINK_KEY)
+    assert signed_link.startswith("https://shop.example/orders/TS20200120-0001?t=")
+    for needed in ("TS20200120-0001", "help@teahouse.example", signed_link):
         assert needed in out.text
+    assert signed_link in out.sms and signed_link in out.html  # the customer opens the page from any channel
     assert ("2020" in out.text) and ("26" in out.text) and ("29" in out.text)  # the estimate range
     assert "SF1234567890123" in out.text or kind == Kind.SHIPMENT_DELAYED
     assert any(word in out.text for word in ("sorry", "抱歉")), "an apology"
@@ -62,14 +67,20 @@ def test_every_delay_notice_carries_what_the_guides_ask(kind: Kind, locale: str)
 
 
 def test_estimate_and_dates_are_formatted_for_the_locale() -> None:
-    en = render(_request(Kind.IN_TRANSIT_DELAYED), _order("en", "Alice"), merchant(), Settings())
-    zh = render(_request(Kind.IN_TRANSIT_DELAYED), _order("zh-CN"), merchant(), Settings())
+    en = render(_request(Kind.IN_TRANSIT_DELAYED), _order("en", "Alice"), merchant(), Settings(), SAMPLE_LINK_KEY)
+    zh = render(_request(Kind.IN_TRANSIT_DELAYED), _order("zh-CN"), merchant(), Settings(), SAMPLE_LINK_KEY)
     assert "Jan 26" in en.text and "29, 2020" in en.text
     assert "2020年1月26日" in zh.text
 
 
 def test_customer_text_is_escaped_in_html_but_not_in_plain_text() -> None:
-    out = render(_request(Kind.SHIPMENT_DELAYED), _order("en", "<script>alert(1)</script>"), merchant(), Settings())
+    out = render(
+        _request(Kind.SHIPMENT_DELAYED),
+        _order("en", "<script>alert(1)</script>"),
+        merchant(),
+        Settings(),
+        SAMPLE_LINK_KEY,
+    )
     assert "<script>" not in out.html and "&lt;script&gt;" in out.html
     assert "<script>alert(1)</script>" in out.text
 
@@ -103,8 +114,10 @@ def test_every_exception_reason_has_wording_in_every_locale() -> None:
     ]
     for locale in SUPPORTED_LOCALES:
         generic = render(
-            _request(Kind.DELIVERY_EXCEPTION, "something_new"), _order(locale), merchant(), Settings()
+            _request(Kind.DELIVERY_EXCEPTION, "something_new"), _order(locale), merchant(), Settings(), SAMPLE_LINK_KEY
         ).text
         for reason in reasons:
-            text = render(_request(Kind.DELIVERY_EXCEPTION, reason), _order(locale), merchant(), Settings()).text
+            text = render(
+                _request(Kind.DELIVERY_EXCEPTION, reason), _order(locale), merchant(), Settings(), SAMPLE_LINK_KEY
+            ).text
             assert text != generic, f"{locale}: no wording for {reason}"

@@ -1,0 +1,131 @@
+"""Signed customer links and the order page, without AWS."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from conftest import merchant, order_from, paid, shipped
+
+from delaydesk import links, order_page
+from delaydesk.config import Settings
+from delaydesk.decisions import Action
+from delaydesk.links import Purpose
+from delaydesk.merchants import SUPPORTED_LOCALES
+from delaydesk.orders import Delay, OrderStatus, TimerState
+from delaydesk.sms import measure
+
+KEY = b"unit-test-key"
+TEMPLATES = Settings().resolved_templates_dir
+PAID = "2020-01-20T10:00:00+08:00"
+LATE = datetime.fromisoformat("2020-01-21T10:30:00+08:00")
+
+
+def test_a_token_is_short_per_purpose_and_per_order_and_checked_exactly() -> None:
+    page = links.token(KEY, Purpose.ORDER_PAGE, "TS-1")
+    assert len(page) == links.TOKEN_CHARS == 12 and page.isascii() and "/" not in page and "+" not in page
+    assert links.verify(KEY, Purpose.ORDER_PAGE, "TS-1", page)
+    assert not links.verify(KEY, Purpose.UNSUBSCRIBE, "TS-1", page)
+    assert not links.verify(KEY, Purpose.ORDER_PAGE, "TS-2", page)
+    assert not links.verify(b"another key", Purpose.ORDER_PAGE, "TS-1", page)
+    assert not links.verify(KEY, Purpose.ORDER_PAGE, "TS-1", page[:-1])
+    assert not links.verify(KEY, Purpose.ORDER_PAGE, "TS-1", None)
+    assert not links.verify(KEY, Purpose.ORDER_PAGE, "TS-1", "")
+
+
+def test_the_order_url_is_signed_and_a_merchant_page_may_take_the_token() -> None:
+    signed = links.token(KEY, Purpose.ORDER_PAGE, "A B")
+    assert links.order_url("https://x.example/dev/orders/", None, "A B", KEY) == (
+        f"https://x.example/dev/orders/A%20B?t={signed}"
+    )
+    own = "https://shop.example/account/orders/{order_id}?key={token}"
+    assert links.order_url("unused", own, "A B", KEY) == f"https://shop.example/account/orders/A%20B?key={signed}"
+    assert links.order_url("unused", "https://shop.example/o/{order_id}", "A", KEY) == "https://shop.example/o/A"
+    unsubscribe = links.unsubscribe_url("https://x.example/u", "A&B", "m1", KEY)
+    assert (
+        unsubscribe == f"https://x.example/u?order=A%26B&merchant=m1&t={links.token(KEY, Purpose.UNSUBSCRIBE, 'A&B')}"
+    )
+
+
+def test_a_cjk_sms_with_the_signed_link_stays_within_two_segments() -> None:
+    link = links.order_url("https://shop.example/orders", None, "TS20200120-0001", KEY)
+    text = f"【西湖茶舍】抱歉，您的订单TS20200120-0001暂未发货，预计送达2020年1月26日至29日。等待或取消：{link}"
+    assert measure(text).segments == 2
+
+
+def _late() -> order_page.Order:
+    return order_from(paid("P-1", PAID))
+
+
+def test_the_choice_opens_when_the_promise_breaks_and_closes_on_shipping_or_cancelling() -> None:
+    order = _late()
+    assert not order_page.choice_open(order, datetime.fromisoformat("2020-01-21T09:59:59+08:00"))
+    assert order_page.choice_open(order, datetime.fromisoformat("2020-01-21T10:00:00+08:00"))
+    covered = order.model_copy(deep=True)
+    covered.timers["ship_by"] = TimerState(at=LATE, default_at=order.default_ship_by_at, window_id="cny2020")
+    assert order_page.choice_open(covered, datetime.fromisoformat("2020-01-20T12:00:00+08:00"))
+    asked = order.model_copy(update={"cancel_status": "requested"})
+    assert not order_page.choice_open(asked, LATE)
+    shipped_order = order_from(paid("P-1", PAID), shipped("P-1", "2020-01-21T11:00:00+08:00"))
+    assert not order_page.choice_open(shipped_order, LATE)
+
+
+def test_waiting_is_one_decision_per_delay_and_cancel_is_the_contract_event() -> None:
+    order = _late()
+    decision = order_page.wait_decision(order, LATE)
+    assert decision.action == Action.DELAY_ACCEPTED and decision.decision_id == "delay_accepted#0"
+    later = order.model_copy(update={"delays_resolved": 1})
+    assert order_page.wait_decision(later, LATE).decision_id == "delay_accepted#1"
+    event = order_page.cancel_event(order, LATE)
+    assert event == {
+        "type": "cancel.requested",
+        "event_id": "order-page-cancel-P-1",
+        "at": "2020-01-21T10:30:00+08:00",
+        "order_id": "P-1",
+        "merchant_id": "m-teahouse",
+    }
+
+
+def test_every_locale_of_the_page_has_every_string() -> None:
+    strings = order_page.strings(TEMPLATES.parent / "pages")
+    assert set(strings) == set(SUPPORTED_LOCALES)
+    keys = set(strings["en"])
+    for locale in SUPPORTED_LOCALES:
+        assert set(strings[locale]) == keys, locale
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_the_page_renders_in_the_customer_locale_and_escapes_what_they_typed(locale: str) -> None:
+    order = order_from(paid("P-1", PAID, customer={"locale": locale, "name": "<b>x</b>"}))
+    order.delay = Delay(
+        kind="shipment_delayed", rule="ship_by", reason="not_shipped", started_at=LATE, next_update_at=LATE
+    )
+    entry = order_page.InboxEntry("shipment_delayed#0", "Order <P-1>", "line 1\n<script>", LATE)
+    html = order_page.render(order, merchant(), [entry], [], LATE, TEMPLATES, "tok")
+    strings = order_page.strings(TEMPLATES.parent / "pages")[locale]
+    assert f'<html lang="{locale}">' in html
+    assert strings["late"] in html and strings["cancel_button"] in html and strings["wait_button"] in html
+    assert "Order &lt;P-1&gt;" in html and "&lt;script&gt;" in html and "<script>" not in html
+    assert 'action="P-1/cancel?t=tok"' in html
+    assert f"<dt>{strings['goods']}</dt><dd>西湖龙井 250g × 2</dd>" in html
+    assert "help@teahouse.example" in html
+
+
+def test_the_page_after_cancelling_states_the_refund() -> None:
+    order = _late().model_copy(update={"cancel_status": "granted", "status": OrderStatus.CANCELLED})
+    html = order_page.render(order, merchant(), [], [], LATE, TEMPLATES, "tok")
+    assert "P-1/cancel" not in html and "¥128.00" in html and 'id="cancel-state"' in html
+
+
+def test_the_unsubscribe_page_asks_before_it_acts() -> None:
+    order = _late()
+    form = order_page.render_unsubscribe(order, merchant(), TEMPLATES, done=False)
+    assert '<form method="post">' in form
+    assert '<form method="post">' not in order_page.render_unsubscribe(order, merchant(), TEMPLATES, done=True)
+
+
+def test_pages_live_beside_the_notice_templates_in_the_layer() -> None:
+    # TemplatesLayer packs templates/ into /opt: /opt/notices and /opt/pages side by side.
+    assert (TEMPLATES.parent / "pages" / "order.html.j2").is_file()
+    assert Path(TEMPLATES).name == "notices"
