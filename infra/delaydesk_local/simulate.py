@@ -257,6 +257,7 @@ def run(
 
         local.verify_sender(get_settings().sender_email)
         declared: set[tuple[str | None, str]] = set()
+        local.clock = scenario.start  # SES events carry the simulated time of their send
         for window in scenario.windows:
             _window_event(local, {"type": "window.declared", "window": window}, scenario.start, declared)
         timed = sorted(
@@ -270,6 +271,7 @@ def run(
         now = scenario.start
         steps = 0
         while now <= scenario.end:
+            local.clock = now
             while cursor < len(timed) and timed[cursor][0] <= now:
                 raw = timed[cursor][2]
                 if raw["type"] in WEBHOOK_EVENT_TYPES:
