@@ -341,6 +341,8 @@ def collect(
     orders = list(store.all_orders())
     rejected = Counter(r.category for r in rejections.list_rejected())
     failed_notices = sum(1 for n in store.all_notices() if n.status == "failed")
+    suppressed_notices = sum(1 for n in store.all_notices() if n.status == "suppressed")
+    suppressions = Counter(r.label or "suppressed" for r in store.all_suppressions())
     summary: dict[str, Any] = {
         "orders": len(orders),
         "events": sum(1 for e in scenario.events if e.get("type") not in WINDOW_EVENT_TYPES),
@@ -358,6 +360,11 @@ def collect(
         "notices_by_locale": dict(sorted(Counter(n["locale"] for n in notices).items())),
         "orders_by_status": dict(sorted(Counter(o.status for o in orders).items())),
         "notices_failed": failed_notices,
+        # E-mail feedback: what the configuration set published, whom it suppressed, and the
+        # notices that were not sent to a suppressed address (each fell back to another channel).
+        "ses_events_by_type": dict(sorted(Counter(e["eventType"] for e in local.ses_events).items())),
+        "suppressions_by_reason": dict(sorted(suppressions.items())),
+        "notices_suppressed": suppressed_notices,
         "events_rejected": dict(sorted(rejected.items())),
         "dead_lettered": {
             queue: local.queue_depth(queue) for queue in ("OrderEventsDLQ", "TrackingEventsDLQ", "NoticesDLQ")

@@ -1,12 +1,15 @@
 """The embedded SES's event emulation, without AWS: mailbox simulator outcomes, which events a
-send produces, and which event destinations publish them."""
+send produces, which event destinations publish them, and the demo customers who use them."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from delaydesk_local.scenario_gen import spring_festival_2020
 from delaydesk_local.ses_events import (
     BOUNCE_AFTER,
     DELIVERY_AFTER,
@@ -138,3 +141,20 @@ def test_a_destination_publishes_only_the_types_it_matches_and_only_when_enabled
     assert matches(template, "Rendering Failure")
     assert matches({"Enabled": True, "MatchingEventTypes": ["RENDERING_FAILURE", "DELIVERY_DELAY"]}, "DeliveryDelay")
     assert not matches({**template, "Enabled": False}, "Delivery")
+
+
+def test_the_bundled_scenario_is_generated_and_gives_three_waiting_customers_simulator_addresses() -> None:
+    bundled = Path(__file__).parents[2] / "scenarios" / "spring_festival_2020.json"
+    scenario = spring_festival_2020()
+    assert json.loads(bundled.read_text(encoding="utf-8")) == scenario  # regenerated, not edited by hand
+    events = scenario["events"]
+    orders = [e["order"] for e in events if e["type"] == "order.paid"]
+    simulated = {o["order_id"]: o["customer"] for o in orders if "@simulator." in o["customer"].get("email", "")}
+    assert [simulator_outcome(c["email"]) for c in simulated.values()] == [
+        Outcome.BOUNCED,
+        Outcome.COMPLAINED,
+        Outcome.SUPPRESSED,
+    ]
+    assert all(c["phone"] and order_id.lower() in c["email"] for order_id, c in simulated.items())
+    later = {e["type"] for e in events if e.get("order_id") in simulated}
+    assert not later & {"order.shipped", "refund.requested", "cancel.requested"}  # they wait: several e-mails
