@@ -32,6 +32,13 @@ def print_summary(result: SimulationResult, out: IO[str]) -> None:
     _table("Notices, by locale", s["notices_by_locale"], out)
     _table("Escalations, by reason", s.get("escalations_by_reason", {}), out)
     _table("Webhooks, by answer", s.get("webhooks_by_status", {}), out)
+    _table("E-mail feedback (SES events), by type", s.get("ses_events_by_type", {}), out)
+    if s.get("suppressions_by_reason"):
+        suppressed = {
+            **{f"addresses: {k}": v for k, v in s["suppressions_by_reason"].items()},
+            "notices not sent (fell back)": s.get("notices_suppressed", 0),
+        }
+        _table("Suppressed", suppressed, out)
     problems = {
         "notices failed": s["notices_failed"],
         **{f"events {k}": v for k, v in s["events_rejected"].items()},

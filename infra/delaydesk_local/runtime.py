@@ -3,7 +3,9 @@
 ``LocalAws`` starts moto, deploys ``template.yaml`` (see ``stack.py``), then drives the
 functions the template defines the way Lambda would: SQS batches from the queues named by the
 functions' event-source mappings (with partial-batch-failure semantics, redrive to the DLQ
-included) and EventBridge "Scheduled Event"s whose ``time`` is the simulated now.
+included) and EventBridge "Scheduled Event"s whose ``time`` is the simulated now. It deploys with
+an SES configuration set, as an operator would, and publishes the SES events of the e-mails sent
+through it (``ses_events.py``), so feedback flows like every other queue.
 """
 
 from __future__ import annotations
@@ -29,7 +31,16 @@ from urllib.parse import parse_qs
 import boto3
 from moto import mock_aws
 
-from delaydesk_local.stack import ACCOUNT_ID, REGION, REPO_ROOT, DeployedStack, deploy, load_template
+from delaydesk_local import ses_events
+from delaydesk_local.stack import (
+    ACCOUNT_ID,
+    REGION,
+    REPO_ROOT,
+    DeployedStack,
+    TemplateError,
+    deploy,
+    load_template,
+)
 
 LOCAL_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -53,6 +64,9 @@ LOCAL_WEBHOOK_SECRETS = {
 LOCAL_ORDER_LINK_KEY = "local-order-link-key"
 """The key that signs customers' links in the embedded AWS (``OrderLinkKeyParameter`` in SSM)."""
 
+LOCAL_CONFIGURATION_SET = "delaydesk-local"
+"""The SES configuration set the embedded AWS creates and deploys with (``ConfigurationSetName``)."""
+
 
 @dataclass
 class HttpRoute:
@@ -74,6 +88,7 @@ class FunctionSpec:
     environment: dict[str, str]
     timeout: int
     memory: int
+    role: str = ""  # the name of its execution role: the IAM identity that calls SES
 
 
 @dataclass
@@ -137,7 +152,9 @@ class LocalAws:
     """Use as a context manager: ``with LocalAws() as aws: aws.send_event(...); aws.tick(now)``."""
 
     def __init__(self, parameters: dict[str, str] | None = None, log_stream: IO[str] | None = None) -> None:
-        self.parameters = parameters or {}
+        # Deployed with a configuration set, as a real deployment is; a caller may name another
+        # one, or none with ``{"ConfigurationSetName": ""}``.
+        self.parameters = {"ConfigurationSetName": LOCAL_CONFIGURATION_SET, **(parameters or {})}
         self.log_stream: IO[str] = log_stream if log_stream is not None else io.StringIO()
         self.notes: list[str] = []
         self.invocations: list[Invocation] = []
@@ -156,6 +173,13 @@ class LocalAws:
         self.http_apis: dict[str, str] = {}  # logical id -> api id (created through the API)
         self.webhook_secrets = dict(LOCAL_WEBHOOK_SECRETS)
         self.session: boto3.Session
+        self.clock: datetime | None = None
+        """The simulated now (set by ``tick`` and the simulator): the time of SES sends and events.
+        Unset, SES events carry the wall-clock time, as the embedded SQS and SNS do."""
+        self.ses_events: list[dict[str, Any]] = []  # every SES event published, in order
+        self._ses_sends = ses_events.SendContext(clock=self._now, caller=self._caller)
+        self._invoking: FunctionSpec | None = None
+        self._exit_stack = contextlib.ExitStack()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -172,7 +196,9 @@ class LocalAws:
         self._mock = mock_aws()
         self._mock.start()
         try:
+            self._exit_stack.enter_context(ses_events.recording_sends(self._ses_sends))
             self.session = boto3.Session(region_name=REGION)
+            self._create_configuration_set()
             # moto prints its own notices on stdout; keep stdout clean for `simulate --json`.
             with contextlib.redirect_stdout(self.log_stream):
                 self.stack = deploy(parameters=self.parameters, session=self.session)
@@ -191,6 +217,7 @@ class LocalAws:
     def __exit__(self, *exc: object) -> None:
         from delaydesk.observability import logger
 
+        self._exit_stack.close()
         self._mock.stop()
         self._warnings.__exit__(None, None, None)
         _point_logger(logger, self._saved_stream)
@@ -209,6 +236,20 @@ class LocalAws:
         return self._clients[service]
 
     # ------------------------------------------------------------ deployment gaps
+
+    def _create_configuration_set(self) -> None:
+        """The operator creates the configuration set before ``sam deploy``; the template only
+        adds its event destination (``SesFeedbackEventDestination``)."""
+        name = self.parameters.get("ConfigurationSetName", "")
+        if not name:
+            return
+        self.client("sesv2").create_configuration_set(
+            ConfigurationSetName=name, SendingOptions={"SendingEnabled": True}
+        )
+        self.notes.append(
+            f"embedded AWS: SES configuration set {name} created before the deploy (ConfigurationSetName); "
+            "its events are published by LocalAws, the mailbox simulator's addresses included"
+        )
 
     def _fill_gaps(self) -> None:
         """Create through the API what moto's CloudFormation skipped but the local run needs."""
@@ -268,6 +309,60 @@ class LocalAws:
                     TreatMissingData=props.get("TreatMissingData", "missing"),
                     AlarmActions=props.get("AlarmActions", []),
                 )
+        self._fill_ses_event_destinations()
+
+    def _fill_ses_event_destinations(self) -> None:
+        """Create each configuration-set event destination from the template's own properties.
+
+        The template writes them as CloudFormation does (``SnsDestination``); the SES API that
+        moto implements for event destinations is v1's, which spells it ``SNSDestination``.
+        """
+        ses = self.client("ses")
+        for logical_id, resource in self.stack.template["Resources"].items():
+            if resource["Type"] != "AWS::SES::ConfigurationSetEventDestination" or logical_id in self.stack.resources:
+                continue
+            if "Condition" in resource and not self._holds(resource["Condition"]):
+                continue
+            props = self._resolve(resource["Properties"])
+            template_destination = props["EventDestination"]
+            same_keys = ("Name", "Enabled", "MatchingEventTypes", "CloudWatchDestination", "KinesisFirehoseDestination")
+            destination = {key: template_destination[key] for key in same_keys if key in template_destination}
+            if "SnsDestination" in template_destination:
+                destination["SNSDestination"] = {"TopicARN": template_destination["SnsDestination"]["TopicARN"]}
+            ses.create_configuration_set_event_destination(
+                ConfigurationSetName=props["ConfigurationSetName"], EventDestination=destination
+            )
+            self.stack.resources[logical_id] = str(destination.get("Name", logical_id))
+            self.stack.resource_types[logical_id] = resource["Type"]
+
+    def _parameter(self, name: str) -> str:
+        """A template parameter as deployed: the value passed, else the template's default."""
+        if name in self.parameters:
+            return self.parameters[name]
+        if name == "Stage":
+            return "dev"  # stack.deploy's default
+        declared = self.stack.template.get("Parameters", {}).get(name)
+        if declared is None:
+            raise TemplateError(f"template has no parameter {name}")
+        return str(declared.get("Default", ""))
+
+    def _holds(self, condition: Any) -> bool:
+        """Evaluate a template condition (by name, or a condition function) as deployed."""
+        if isinstance(condition, str):
+            return self._holds(self.stack.template["Conditions"][condition])
+        ((function, args),) = condition.items()
+        if function == "Condition":
+            return self._holds(args)
+        if function == "Fn::Not":
+            return not self._holds(args[0])
+        if function == "Fn::And":
+            return all(self._holds(a) for a in args)
+        if function == "Fn::Or":
+            return any(self._holds(a) for a in args)
+        if function == "Fn::Equals":
+            left, right = self._resolve(args)
+            return str(left) == str(right)
+        raise TemplateError(f"condition function {function} is not supported by the embedded AWS")
 
     def _fill_http_apis(self) -> None:
         """Create each HTTP API moto's CloudFormation skipped, with its routes, integrations and auth.
@@ -305,12 +400,15 @@ class LocalAws:
             self.stack.resource_types[logical_id] = resource["Type"]
 
     def _resolve(self, value: Any) -> Any:
-        """Resolve the intrinsics alarms use (Ref, Fn::GetAtt of queue names) against the stack."""
+        """Resolve the intrinsics the filled gaps use (Ref of a resource or a parameter, Fn::GetAtt
+        of queue names) against the stack."""
         if isinstance(value, list):
             return [self._resolve(v) for v in value]
         if not isinstance(value, dict):
             return value
         if set(value) == {"Ref"}:
+            if value["Ref"] in self.stack.template.get("Parameters", {}):
+                return self._parameter(value["Ref"])
             return self.stack.resources.get(value["Ref"], value["Ref"])
         if set(value) == {"Fn::GetAtt"}:
             logical_id, attribute = value["Fn::GetAtt"]
@@ -341,6 +439,7 @@ class LocalAws:
                 code_dir=(REPO_ROOT / sam_props["CodeUri"]).resolve(),
                 handler=config["Handler"],
                 environment={k: str(v) for k, v in config.get("Environment", {}).get("Variables", {}).items()},
+                role=str(config.get("Role", "")).rsplit("/", 1)[-1],
                 timeout=int(config.get("Timeout", 3)),
                 memory=int(config.get("MemorySize", 128)),
             )
@@ -498,12 +597,15 @@ class LocalAws:
             invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{spec.name}",
             log_group_name=f"/aws/lambda/{spec.name}",
         )
+        self._invoking = spec
         try:
             with contextlib.redirect_stdout(self.log_stream):
                 result = handler(event, context)
         except Exception as exc:
             self.invocations.append(Invocation(logical_id, event, exc))
             raise
+        finally:
+            self._invoking = None
         self.invocations.append(Invocation(logical_id, event, result))
         return result
 
@@ -553,7 +655,9 @@ class LocalAws:
         """Deliver every visible message to its function until all queues are empty.
 
         Messages whose record failed stay invisible (as after a Lambda failure) until the next
-        ``release_failed()``: in simulated time, that is the next tick.
+        ``release_failed()``: in simulated time, that is the next tick. When the queues are empty,
+        the SES events of the e-mails sent meanwhile are published (``publish_ses_events``) and
+        their feedback drained too.
         """
         sqs = self.client("sqs")
         delivered = 0
@@ -580,6 +684,8 @@ class LocalAws:
                     else:
                         sqs.delete_message(QueueUrl=binding.queue_url, ReceiptHandle=message["ReceiptHandle"])
             if not progressed:
+                if self.publish_ses_events():
+                    continue
                 return delivered
         raise RuntimeError("queues did not drain: a message keeps coming back")
 
@@ -680,11 +786,57 @@ class LocalAws:
 
     def tick(self, now: datetime) -> None:
         """Fire every schedule of the template at ``now``, then drain what it queued."""
+        self.clock = now
         self.release_failed()
         for rule_name, function in self.schedules.items():
             rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{rule_name}"
             self.invoke(function.logical_id, self.scheduled_event(rule_arn, now))
         self.drain()
+
+    # ------------------------------------------------------------ SES event publishing
+
+    def _now(self) -> datetime:
+        return self.clock or datetime.now(UTC)
+
+    def _caller(self) -> str:
+        return self._invoking.role if self._invoking is not None and self._invoking.role else self.stack.name
+
+    def event_destinations(self, configuration_set: str) -> list[dict[str, Any]]:
+        """The event destinations of a configuration set, as SES keeps them."""
+        described = self.client("ses").describe_configuration_set(
+            ConfigurationSetName=configuration_set, ConfigurationSetAttributeNames=["eventDestinations"]
+        )
+        return [d for d in described.get("EventDestinations", []) if d]
+
+    def publish_ses_events(self) -> int:
+        """Publish what SES would for each e-mail sent since the last call; returns how many events.
+
+        For an e-mail sent through a configuration set, each event of ``ses_events.events_for``
+        goes to the SNS topic of every enabled event destination that matches its type, as SES
+        does; the topic's subscriptions (the feedback queue) deliver it. An e-mail sent without a
+        configuration set publishes nothing.
+        """
+        pending = list(self._ses_sends.sent)
+        self._ses_sends.sent.clear()
+        destinations: dict[str, list[dict[str, Any]]] = {}
+        published = 0
+        for sent in pending:
+            if not sent.configuration_set:
+                continue
+            if sent.configuration_set not in destinations:
+                destinations[sent.configuration_set] = self.event_destinations(sent.configuration_set)
+            for event in ses_events.events_for(sent):
+                topics = [
+                    d["SNSDestination"]["TopicARN"]
+                    for d in destinations[sent.configuration_set]
+                    if "SNSDestination" in d and ses_events.matches(d, event["eventType"])
+                ]
+                for topic in topics:
+                    self.client("sns").publish(TopicArn=topic, Message=json.dumps(event, ensure_ascii=False))
+                if topics:
+                    self.ses_events.append(event)
+                    published += 1
+        return published
 
     # ------------------------------------------------------------ what was sent
 

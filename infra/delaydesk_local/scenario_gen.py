@@ -11,7 +11,9 @@ Wuhan is locked down from 10:00 on 23 January: parcels for Hubei (CN-HB) stop fo
 a scan (or until the end). The network couriers (ZTO, YTO) shut their outlets from 23 January to
 1 February; SF, EMS and JD keep running. In February, compounds closed to couriers send parcels to
 lockers (``available_for_pickup``) and cut flights slow customs (``customs_delay``); as in any
-month, a few addresses are wrong and a few addressees are out.
+month, a few addresses are wrong and a few addressees are out. Three customers who wait in vain
+have an SES mailbox simulator address (``SIMULATOR_MAILBOXES``): their first e-mail hard-bounces,
+draws a complaint or meets the suppression list, so their later notices fall back to SMS.
 
 Deterministic: everything is drawn from ``random.Random(seed)``; the wall clock is never read.
 Usage: ``python infra/delaydesk_local/scenario_gen.py [OUT.json]``.
@@ -498,6 +500,27 @@ def _fulfil(rng: random.Random, shop: Shop, order: dict[str, Any], emit: Emit) -
         )
 
 
+SIMULATOR_MAILBOXES = ("bounce", "complaint", "suppressionlist")
+"""SES mailbox simulator scenarios given to a few customers, so that a replay shows feedback."""
+
+
+def _simulator_customers(events: list[dict[str, Any]]) -> None:
+    """Give the first customers of unshipped, never-cancelled orders who left both an e-mail and a
+    phone a mailbox simulator address (labelled with the order, as SES allows): they receive
+    several e-mails while they wait, so the feedback on the first one shows on the next. Chosen
+    after the draws, so the rest of the scenario is what the seed made it."""
+    settled = {e["order_id"] for e in events if e["type"] in ("order.shipped", "refund.requested", "cancel.requested")}
+    waiting = [
+        e["order"]
+        for e in events
+        if e["type"] == "order.paid"
+        and e["order"]["order_id"] not in settled
+        and {"email", "phone"} <= set(e["order"]["customer"])
+    ]
+    for mailbox, order in zip(SIMULATOR_MAILBOXES, waiting, strict=False):
+        order["customer"]["email"] = f"{mailbox}+{order['order_id'].lower()}@simulator.amazonses.com"
+
+
 def spring_festival_2020(orders: int = 300, seed: int = 2020) -> dict[str, Any]:
     rng = random.Random(seed)
     events: list[dict[str, Any]] = []
@@ -520,6 +543,7 @@ def spring_festival_2020(orders: int = 300, seed: int = 2020) -> dict[str, Any]:
         emit(paid, "order.paid", f"{order['order_id']}.paid", merchant_id=shop.merchant_id, order=order)
         _fulfil(rng, shop, order, emit)
     events.sort(key=lambda event: datetime.fromisoformat(event["at"]))
+    _simulator_customers(events)
     return {
         "start": START.isoformat(),
         "end": END.isoformat(),

@@ -257,6 +257,7 @@ def run(
 
         local.verify_sender(get_settings().sender_email)
         declared: set[tuple[str | None, str]] = set()
+        local.clock = scenario.start  # SES events carry the simulated time of their send
         for window in scenario.windows:
             _window_event(local, {"type": "window.declared", "window": window}, scenario.start, declared)
         timed = sorted(
@@ -270,6 +271,7 @@ def run(
         now = scenario.start
         steps = 0
         while now <= scenario.end:
+            local.clock = now
             while cursor < len(timed) and timed[cursor][0] <= now:
                 raw = timed[cursor][2]
                 if raw["type"] in WEBHOOK_EVENT_TYPES:
@@ -339,6 +341,8 @@ def collect(
     orders = list(store.all_orders())
     rejected = Counter(r.category for r in rejections.list_rejected())
     failed_notices = sum(1 for n in store.all_notices() if n.status == "failed")
+    suppressed_notices = sum(1 for n in store.all_notices() if n.status == "suppressed")
+    suppressions = Counter(r.label or "suppressed" for r in store.all_suppressions())
     summary: dict[str, Any] = {
         "orders": len(orders),
         "events": sum(1 for e in scenario.events if e.get("type") not in WINDOW_EVENT_TYPES),
@@ -356,6 +360,11 @@ def collect(
         "notices_by_locale": dict(sorted(Counter(n["locale"] for n in notices).items())),
         "orders_by_status": dict(sorted(Counter(o.status for o in orders).items())),
         "notices_failed": failed_notices,
+        # E-mail feedback: what the configuration set published, whom it suppressed, and the
+        # notices that were not sent to a suppressed address (each fell back to another channel).
+        "ses_events_by_type": dict(sorted(Counter(e["eventType"] for e in local.ses_events).items())),
+        "suppressions_by_reason": dict(sorted(suppressions.items())),
+        "notices_suppressed": suppressed_notices,
         "events_rejected": dict(sorted(rejected.items())),
         "dead_lettered": {
             queue: local.queue_depth(queue) for queue in ("OrderEventsDLQ", "TrackingEventsDLQ", "NoticesDLQ")

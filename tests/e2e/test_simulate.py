@@ -101,6 +101,10 @@ def test_the_demo_prints_a_summary_and_fills_the_outbox(tmp_path: Path, capsys: 
     assert run_demo(tmp_path / "outbox", _write(tmp_path, small)) == 0
     out = capsys.readouterr().out
     assert "DelayDesk simulation summary" in out and "Notices, by locale" in out
+    # One customer has bounce+…@simulator.amazonses.com: the configuration set's feedback shows.
+    feedback = out.split("E-mail feedback (SES events), by type", 1)[1]
+    assert "Bounce" in feedback and "Delivery" in feedback
+    assert "addresses: hard_bounce" in out
     index = (tmp_path / "outbox" / "index.html").read_text(encoding="utf-8")
     files = [p for p in (tmp_path / "outbox").rglob("*") if p.is_file() and p.name != "index.html"]
     assert files, "no notice written"
