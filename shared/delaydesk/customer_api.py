@@ -14,7 +14,7 @@ Routes (functions/serve_order_page):
 A customer is not an AWS principal: each route checks the link's HMAC token (``links.py``) before
 it reads anything, so a wrong token and an unknown order both answer 403 and order ids cannot be
 probed. A form post answers 303 to the page (post/redirect/get); a JSON client (``Accept:
-application/json``) gets the JSON answer. "Now" is the request's own time.
+application/json``) gets the JSON answer (409 for a choice that is not open). "Now" is the request's own time.
 """
 
 from __future__ import annotations
@@ -83,10 +83,10 @@ def _html(body: str, status: int = 200) -> Response[str]:
     return Response(status_code=status, content_type="text/html; charset=utf-8", body=body, headers=PAGE_HEADERS)
 
 
-def _back_to_page(order_id: str, token: str, done: str) -> Response[str]:
+def _back_to_page(order_id: str, token: str, done: str | None) -> Response[str]:
     """Post/redirect/get: the browser reloads the page, a reload does not post again."""
     path = app.current_event.raw_path.rsplit("/", 1)[0]  # …/orders/{order_id}
-    location = f"{path}?t={quote(token)}&done={done}"
+    location = f"{path}?t={quote(token)}" + (f"&done={done}" if done else "")
     return Response(status_code=303, content_type="text/plain", body="", headers={"Location": location} | PAGE_HEADERS)
 
 
@@ -124,7 +124,7 @@ def wait(order_id: str) -> Response[Any]:
     order, token = _authorised(order_id, Purpose.ORDER_PAGE)
     now = _now()
     if not order_page.choice_open(order, now):
-        return _refused(order, now)
+        return _refused(order, token, now)
     recorded = store.put_decision(order_page.wait_decision(order, now))
     logger.info("customer chose to wait", first_time=recorded)
     if recorded:
@@ -140,7 +140,7 @@ def cancel(order_id: str) -> Response[Any]:
     now = _now()
     # Asking again while a cancellation is pending is the same request (the same event id).
     if not (order_page.choice_open(order, now) or order.cancel_status == "requested"):
-        return _refused(order, now)
+        return _refused(order, token, now)
     event = order_page.cancel_event(order, now)
     aws.sqs().send_message(
         QueueUrl=get_settings().order_events_queue_url, MessageBody=json.dumps(event, ensure_ascii=False)
@@ -152,9 +152,12 @@ def cancel(order_id: str) -> Response[Any]:
     return _back_to_page(order_id, token, "cancel")
 
 
-def _refused(order: Order, now: datetime) -> Response[Any]:
-    """409: the choice is not (or no longer) open, e.g. the order shipped meanwhile."""
+def _refused(order: Order, token: str, now: datetime) -> Response[Any]:
+    """The choice is not (or no longer) open, e.g. the order shipped meanwhile: 409 for a program;
+    a browser goes back to the page, which shows why (shipped, cancelled, not late yet)."""
     logger.info("choice not open for this order", status=order.status.value, cancel=order.cancel_status)
+    if not _wants_json():
+        return _back_to_page(order.order_id, token, None)
     return Response(
         409,
         content_types.APPLICATION_JSON,

@@ -135,12 +135,15 @@ def test_no_choice_is_offered_before_the_promise_breaks_or_after_shipping(local_
     local_aws.drain()
     early = datetime.fromisoformat("2020-01-20T12:00:00+08:00")
     assert "OP-7/cancel" not in _get(local_aws, _page("OP-7"), at=early)["body"]
-    assert _post(local_aws, _page("OP-7").replace("?", "/wait?"), at=early)["statusCode"] == 409
+    not_yet = _post(local_aws, _page("OP-7").replace("?", "/wait?"), at=early, accept="application/json")
+    assert not_yet["statusCode"] == 409 and json.loads(not_yet["body"])["order"]["choices"] == []
+    back = _post(local_aws, _page("OP-7").replace("?", "/wait?"), at=early)  # a browser: back to the page
+    assert back["statusCode"] == 303 and back["headers"]["Location"].endswith(_page("OP-7"))
     local_aws.send("OrderEventsQueue", json.dumps(shipped("OP-7", "2020-01-20T18:00:00+08:00")))
     local_aws.drain()
     page = _get(local_aws, _page("OP-7"))["body"]
     assert "OP-7/cancel" not in page and "SF" in page  # shipped: carrier and tracking instead
-    assert _post(local_aws, _page("OP-7").replace("?", "/cancel?"))["statusCode"] == 409
+    assert _post(local_aws, _page("OP-7").replace("?", "/cancel?"), accept="application/json")["statusCode"] == 409
     assert local_aws.queue_depth("OrderEventsQueue") == 0  # nothing was queued
 
 
