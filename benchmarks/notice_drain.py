@@ -27,6 +27,7 @@ from typing import Any
 from delaydesk import store
 from delaydesk.config import get_settings
 from delaydesk.merchants import Merchant
+from delaydesk.notice_policy import NoticePolicy
 from delaydesk.notices import Kind, NoticeChannel, NoticeRequest
 from delaydesk_local.drain import Drain, direct_dynamodb, key_of
 from delaydesk_local.metering import metered
@@ -116,6 +117,7 @@ def run(notices: int, rate: float, jitter: float, bulk_share: float | None, boto
         "rate": rate,
         "drain_seconds": bulk_last - START.timestamp(),
         "ideal_seconds": ideal,
+        "share_seconds": ideal / (bulk_share if bulk_share is not None else NoticePolicy().bulk_share),
         "max_in_window": drain.ses.max_in_window(),
         "throttled": drain.ses.throttled,
         "sends": len(sends),
@@ -154,7 +156,10 @@ def main() -> None:
     urgent = r["notices"] - r["announcements"]
     print(f"notices: {r['notices']:,} ({r['announcements']:,} announcements + {urgent} urgent) at {r['rate']:g}/s")
     hours = r["drain_seconds"] / 3600
-    print(f"virtual drain time: {r['drain_seconds']:,.0f} s ({hours:.2f} h); ideal N/rate {r['ideal_seconds']:,.0f} s")
+    print(
+        f"virtual drain time: {r['drain_seconds']:,.0f} s ({hours:.2f} h); ideal N/rate {r['ideal_seconds']:,.0f} s, "
+        f"at the bulk share N/(share x rate) {r['share_seconds']:,.0f} s"
+    )
     print(f"most sends in any 1-second window: {r['max_in_window']} (quota {r['rate']:g})")
     print(f"SES throttling errors: {r['throttled']}")
     print(

@@ -125,9 +125,12 @@ class VirtualQueue:
 
     def send(self, request: NoticeRequest, delay_seconds: int = 0) -> None:
         """What ``notice_jobs.requeue`` does on SQS: the message is invisible for ``delay_seconds``."""
+        self.send_at(request, self.clock.now + max(0, min(MAX_DELAY_SECONDS, delay_seconds)))
+
+    def send_at(self, request: NoticeRequest, visible_at: float) -> None:
+        """A message sent so that it becomes visible at ``visible_at`` (what a producer queued)."""
         self.sent += 1
-        delay = max(0, min(MAX_DELAY_SECONDS, delay_seconds))
-        self.push(Message(self.clock.now + delay, self._next_seq(), request))
+        self.push(Message(visible_at, self._next_seq(), request))
 
     def push(self, message: Message) -> None:
         if self.jitter:
@@ -221,8 +224,7 @@ class Drain:
     def submit(self, request: NoticeRequest, at: float | None = None) -> None:
         """Queue ``request`` so that it becomes visible at ``at`` (default: now)."""
         moment = self.clock.now if at is None else at
-        self.queue.sent += 1
-        self.queue.push(Message(moment, self.queue._next_seq(), request))
+        self.queue.send_at(request, moment)
         self.result.submitted_at[key_of(request)] = moment
 
     def requeue(self, request: NoticeRequest, delay_seconds: int) -> None:
