@@ -16,9 +16,6 @@ from delaydesk.observability import RECORD_KEYS, MetricUnit, logger, metrics, tr
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
-BACKOFF_BASE_SECONDS = 30
-BACKOFF_MAX_SECONDS = 900
-
 
 def _dead_letter(record: SQSRecord, reason: str) -> None:
     """A poison message goes straight to the DLQ with its reason (no pointless retries)."""
@@ -37,8 +34,7 @@ def _dead_letter(record: SQSRecord, reason: str) -> None:
 
 def _back_off(record: SQSRecord) -> None:
     """Throttled: come back later, later each time (exponential, within SQS's 12 hours)."""
-    attempt = int(record.attributes.approximate_receive_count or 1)
-    seconds = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+    seconds = notice_jobs.throttle_backoff(int(record.attributes.approximate_receive_count or 1))
     queue_url = get_settings().notices_queue_url
     aws.sqs().change_message_visibility(
         QueueUrl=queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=seconds

@@ -3,6 +3,10 @@ key, but for the window documented in README ("Exactly-once notices").
 
 The steps, in order:
 
+0. an e-mail holding a send slot or bulk ticket that has not come yet goes straight back on the
+   queue; a bulk e-mail (an announcement) takes its ticket of the merchant's bulk share, then its
+   send slot (``ratelimit.py``). Before the claim, so that each pass of a mass announcement costs
+   at most one DynamoDB update (a ticket or slot is lost if the key turns out done or suppressed);
 1. claim the key (order, kind, stage, channel) in the notice log: a conditional put. A key that
    is done (sent, failed, suppressed) ends here; a key claimed by a live sender raises
    ``InFlight`` so the message is retried, never dropped;
@@ -11,7 +15,8 @@ The steps, in order:
    the notice falls back to the customer's other channel (once);
 4. an SMS in the customer's quiet hours is held until they end (``store.hold_notice``; the
    scheduled ``release_notices`` function re-queues it) and the claim is released;
-5. an e-mail beyond the merchant's send rate is re-queued with a delay (``ratelimit.py``);
+5. an e-mail takes a slot of the merchant's send rate; one that is not now is re-queued with a
+   delay, holding the slot (``ratelimit.py``);
 6. compensation is granted (at most once per order, within budget) and rendered;
 7. send. Throttling and other transient errors release the claim and raise (the queue retries
    with backoff); a permanent refusal is recorded and not retried (and an invalid phone number
@@ -30,7 +35,7 @@ from delaydesk.config import Settings, get_settings
 from delaydesk.decisions import Action, Decision
 from delaydesk.merchants import Merchant
 from delaydesk.notice_policy import NoticePolicy, quiet_until
-from delaydesk.notices import DELAY_KINDS, NoticeChannel, NoticeRequest
+from delaydesk.notices import BULK_KINDS, DELAY_KINDS, NoticeChannel, NoticeRequest
 from delaydesk.observability import MetricUnit, count_by, logger, metrics
 from delaydesk.orders import Order
 from delaydesk.senders import PermanentSendError
@@ -81,6 +86,11 @@ def dispatch(
     settings = settings or get_settings()
     now = request.effective_now(now)
     logger.append_keys(order_id=request.order_id, notice_id=request.notice_id)
+    if requeue is not None:
+        paced = _pace_before_claim(request, wall_clock(), requeue)
+        if paced is None:
+            return "deferred"
+        request = paced
     wall = datetime.fromtimestamp(wall_clock(), UTC)
     claim = store.claim_notice_key(request, wall, timedelta(seconds=settings.notice_claim_lease_seconds))
     if claim is None:
@@ -92,6 +102,43 @@ def dispatch(
     except BaseException:
         store.release_claim(claim)
         raise
+
+
+def _pacing(merchant: Merchant | None) -> ratelimit.Rates | None:
+    policy = merchant.settings.notices if merchant else None
+    if policy is None or not policy.max_send_rate:
+        return None
+    return ratelimit.rates(policy.max_send_rate, policy.bulk_share)
+
+
+def _defer(request: NoticeRequest, paced: ratelimit.Paced, requeue: Requeue) -> str:
+    requeue(request.model_copy(update=paced.fields), paced.delay_seconds)
+    metrics.add_metric(name="NoticesDeferred", unit=MetricUnit.Count, value=1)
+    return "deferred"
+
+
+def _pace_before_claim(request: NoticeRequest, wall_now: float, requeue: Requeue) -> NoticeRequest | None:
+    """Step 0. None if the e-mail went back on the queue; else the request to dispatch (a bulk
+    e-mail whose send slot is now holds it, so that step 5 does not take another)."""
+    if request.channel != NoticeChannel.EMAIL:
+        return request
+    at = ratelimit.held_until(request, wall_now)
+    if at is not None:
+        _defer(request, ratelimit.Paced({}, ratelimit.delay_for(at, wall_now)), requeue)
+        return None
+    if request.kind not in BULK_KINDS or ratelimit.holds_send_slot(request, wall_now):
+        return request
+    pacing = _pacing(_merchant(request.merchant_id))
+    if pacing is None:
+        return request
+    if ratelimit.needs_ticket(request):
+        paced = ratelimit.take_bulk_slot(request.merchant_id, pacing, wall_now)
+    else:
+        paced = ratelimit.take_send_slot(request.merchant_id, pacing, wall_now, bulk=True)
+    if paced.delay_seconds:
+        _defer(request, paced, requeue)
+        return None
+    return request.model_copy(update=paced.fields)
 
 
 def _dispatch_claimed(
@@ -137,15 +184,14 @@ def _dispatch_claimed(
             logger.info("SMS held for the customer's quiet hours", release_at=release_at.isoformat())
             metrics.add_metric(name="NoticesHeld", unit=MetricUnit.Count, value=1)
             return "held"
-    if channel == NoticeChannel.EMAIL and policy.max_send_rate and requeue is not None:
-        slot_held = request.send_slot is not None and wall_clock() >= request.send_slot - ratelimit.BURST_SECONDS
-        if not slot_held:
-            slot = ratelimit.reserve(order.merchant_id, policy.max_send_rate, wall_clock)
-            if not slot.now:
+    pacing = _pacing(merchant)
+    if channel == NoticeChannel.EMAIL and pacing is not None and requeue is not None:
+        wall_now = wall_clock()
+        if not ratelimit.holds_send_slot(request, wall_now):
+            paced = ratelimit.take_send_slot(order.merchant_id, pacing, wall_now)
+            if paced.delay_seconds:
                 store.release_claim(claim)
-                requeue(request.model_copy(update={"send_slot": slot.at}), slot.delay_seconds)
-                metrics.add_metric(name="NoticesDeferred", unit=MetricUnit.Count, value=1)
-                return "deferred"
+                return _defer(request, paced, requeue)
     request = _with_compensation(request, order, policy, now)
     rendered = _render(request, order, merchant, settings)
     try:

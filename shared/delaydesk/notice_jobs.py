@@ -12,6 +12,8 @@ from delaydesk.notices import NoticeRequest
 from delaydesk.observability import MetricUnit, logger, metrics
 
 OPT_OUT_SYNC_HOUR_UTC = 3
+THROTTLE_BACKOFF_BASE_SECONDS = 30
+THROTTLE_BACKOFF_MAX_SECONDS = 900
 
 
 @dataclass
@@ -26,6 +28,12 @@ def requeue(request: NoticeRequest, delay_seconds: int, settings: Settings) -> N
         MessageBody=request.model_dump_json(),
         DelaySeconds=max(0, min(900, delay_seconds)),
     )
+
+
+def throttle_backoff(attempt: int) -> int:
+    """Seconds a throttled notice stays invisible before its ``attempt``-th retry: exponential
+    (30 s, 60 s, …) up to 15 minutes, so a throttled provider is not asked again at once."""
+    return min(THROTTLE_BACKOFF_MAX_SECONDS, THROTTLE_BACKOFF_BASE_SECONDS << min(max(1, attempt) - 1, 16))
 
 
 def release_held(now: datetime, settings: Settings) -> int:

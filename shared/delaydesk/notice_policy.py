@@ -1,5 +1,5 @@
-"""A merchant's notice policy (``settings.notices``): quiet hours, send rate, SMS sender id,
-compensation. Every field is optional; the defaults are the deployment's."""
+"""A merchant's notice policy (``settings.notices``): quiet hours, send rate and its bulk share,
+SMS sender id, compensation. Every field is optional; the defaults are the deployment's."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ class NoticePolicy(Contract):
     """Whether urgent notices (delivery exceptions, which ask the customer to act) are held too."""
     max_send_rate: float | None = Field(default=None, gt=0, le=10_000)
     """E-mails per second for this merchant (set it to the SES sending quota); None: no limit."""
+    bulk_share: float = Field(default=0.8, gt=0, le=1)
+    """The share of ``max_send_rate`` that bulk kinds (disruption announcements) may use; the rest
+    is kept for transactional notices while an announcement drains. 1: no share kept."""
     sms_sender_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,11}$")
     compensation: CompensationPolicy = CompensationPolicy()
 

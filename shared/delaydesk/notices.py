@@ -28,6 +28,9 @@ class NoticeChannel(StrEnum):
 
 
 URGENT_KINDS = frozenset({Kind.DELIVERY_EXCEPTION})
+BULK_KINDS = frozenset({Kind.DISRUPTION_ANNOUNCEMENT})
+"""Kinds sent to every order a window covers at once: paced on their own share of the send rate
+(``ratelimit.py``) so that they never hold up the transactional kinds."""
 DELAY_KINDS = frozenset({Kind.SHIPMENT_DELAYED, Kind.IN_TRANSIT_DELAYED, Kind.DELIVERY_EXCEPTION, Kind.DELAY_UPDATE})
 """Kinds that announce (or update) a delay: they must carry an estimate and the order page link."""
 
@@ -77,6 +80,9 @@ class NoticeRequest(Contract):
     send_slot: float | None = None
     """Set by dispatch when it defers an e-mail to the merchant's send rate: the reserved slot
     (wall-clock epoch seconds), used instead of reserving another when the message returns."""
+    bulk_slot: float | None = None
+    """Set by dispatch when it defers a bulk e-mail (``BULK_KINDS``) to its ticket of the
+    merchant's bulk share (wall-clock epoch seconds); at the ticket it takes a send slot."""
     fallback_from: NoticeChannel | None = None
     """Set when this request replaces a suppressed channel of the same notice."""
     window_id: str | None = None

@@ -674,20 +674,39 @@ def release_held(item: NoticeStateRecord) -> None:
 # ---- send rate (GCRA: a "theoretical arrival time" per merchant)
 
 
-def reserve_send_slot(merchant_id: str, wall_epoch: float, interval: float) -> float:
-    """Reserve the merchant's next send slot; returns its epoch (``wall_epoch`` if idle)."""
-    item = NoticeStateRecord(f"rate#{merchant_id}", _NONE)
-    try:
-        item.update(
-            actions=[NoticeStateRecord.number.set(wall_epoch + interval)],
-            condition=NoticeStateRecord.number.does_not_exist() | (NoticeStateRecord.number < wall_epoch),
-        )
-    except UpdateError as exc:
-        if not _conditional_failure(exc):
-            raise
-        item.update(actions=[NoticeStateRecord.number.add(interval)])
-        return float(item.number) - interval
-    return wall_epoch
+_RESERVE_ATTEMPTS = 5
+
+
+def reserve_send_slot(
+    merchant_id: str, wall_epoch: float, interval: float, bucket: str = _NONE, *, likely_busy: bool = False
+) -> float:
+    """Reserve the next slot of one of the merchant's send-rate buckets; returns its epoch
+    (``wall_epoch`` if the bucket is idle).
+
+    The bucket's number is the next free slot. An idle bucket (number in the past) is restarted
+    at now with a conditional put; a busy one is advanced with an atomic ADD, which never
+    conflicts. ``likely_busy`` (a bucket in the middle of a drain) tries the ADD first, so that
+    a busy bucket costs one call instead of two; the ADD of an idle bucket is then corrected.
+    """
+    item = NoticeStateRecord(f"rate#{merchant_id}", bucket)
+    idle = NoticeStateRecord.number.does_not_exist() | (NoticeStateRecord.number < wall_epoch)
+    for _ in range(_RESERVE_ATTEMPTS):
+        if likely_busy:
+            item.update(actions=[NoticeStateRecord.number.add(interval)])
+            slot = float(item.number) - interval
+            if slot >= wall_epoch:
+                return slot
+        try:
+            item.update(actions=[NoticeStateRecord.number.set(wall_epoch + interval)], condition=idle)
+        except UpdateError as exc:
+            if not _conditional_failure(exc):
+                raise
+            if likely_busy:
+                continue  # another sender restarted the bucket between our two calls: add again
+            item.update(actions=[NoticeStateRecord.number.add(interval)])
+            return float(item.number) - interval
+        return wall_epoch
+    raise ConcurrentUpdate(f"send-rate bucket {bucket} of {merchant_id} kept changing")
 
 
 # ---- compensation grants

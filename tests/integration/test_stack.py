@@ -72,3 +72,9 @@ def test_the_event_loop_builds_the_documented_event_shapes(local_aws: LocalAws) 
     assert _shape(built) == _shape(load_event("sqs_event"))
     scheduled = local_aws.scheduled_event("arn:aws:events:us-east-1:123456789012:rule/x", datetime.now(UTC))
     assert _shape(scheduled) == _shape(load_event("eventbridge_scheduled_event"))
+
+
+def test_the_notices_queue_starts_at_most_dispatch_max_concurrency_invocations(local_aws: LocalAws) -> None:
+    mappings = local_aws.client("lambda").list_event_source_mappings()["EventSourceMappings"]
+    scaling = {m["EventSourceArn"].rsplit(":", 1)[-1].rsplit("-", 1)[0]: m.get("ScalingConfig") for m in mappings}
+    assert scaling["delaydesk-local-NoticesQueue"] == {"MaximumConcurrency": 10}

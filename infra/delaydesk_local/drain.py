@@ -1,0 +1,277 @@
+"""A mass send replayed in virtual time: the pacing benchmark and its test share this.
+
+The real ``dispatch.dispatch`` runs against the embedded AWS's DynamoDB (claims, the send-rate
+buckets, the notice log), but three things around it are modelled so that two hours of pacing
+take minutes:
+
+- the clock: ``dispatch.wall_clock`` reads a ``VirtualClock``;
+- the Notices queue: ``VirtualQueue`` keeps each message until its visible-at time (it honours
+  ``DelaySeconds`` as SQS does, capped at 900 s) and hands them out in that order. Handling a
+  message takes no virtual time, so a message is handled at the moment it becomes visible (or
+  ``jitter`` seconds later: the delivery latency of SQS and Lambda's poller, drawn at random);
+- SES: ``QuotaSes`` stands in for the SES v2 client and refuses, as SES does, a send that would
+  put more than ``rate`` e-mails into any one-second window, with the ``TooManyRequestsException``
+  SES returns. ``senders.send_email`` and dispatch handle it as in AWS, and a throttled message
+  comes back after the dispatch function's backoff (``notice_jobs.throttle_backoff``).
+
+``direct_dynamodb()`` (used by the benchmark, not by the test) sends pynamodb's calls straight to
+moto's DynamoDB backend in-process: the same conditions, updates and errors, without the
+serialisation to HTTP and back that costs most of a call's time on moto.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import io
+import random
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore import xform_name
+from botocore.exceptions import ClientError
+from pynamodb.connection.base import Connection
+
+from delaydesk import aws, dispatch, notice_jobs, senders
+from delaydesk.config import Settings
+from delaydesk.notices import NoticeRequest
+from delaydesk.store import InFlight
+from delaydesk_local.stack import ACCOUNT_ID, REGION
+
+MAX_DELAY_SECONDS = 900
+WINDOW_SECONDS = 1.0
+ROUNDING = 1e-6
+"""Two sends this close to one second apart count as one second apart (float rounding of epochs)."""
+
+Key = tuple[str, str]
+"""A notice key as the notice log has it: (order id, ``kind#stage#channel``)."""
+
+
+def key_of(request: NoticeRequest) -> Key:
+    return (request.order_id, request.notice_id)
+
+
+@contextlib.contextmanager
+def direct_dynamodb() -> Iterator[None]:
+    """pynamodb's calls go to moto's DynamoDB backend without botocore and HTTP in between.
+
+    Each call runs the operation of moto's ``DynamoHandler`` on the parameters pynamodb would
+    have sent, and returns its result as botocore would have parsed it; moto's errors become the
+    ``ClientError`` botocore would have raised (``ConditionalCheckFailedException``…).
+    """
+    from moto.core.exceptions import JsonRESTError
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.responses import DynamoHandler
+
+    handler = DynamoHandler()
+    handler.current_account = ACCOUNT_ID
+    handler.region = REGION
+    original = Connection._make_api_call
+
+    def call(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> dict[str, Any]:
+        operation = getattr(DynamoHandler, xform_name(operation_name))
+        operation = getattr(operation, "__wrapped__", operation)  # skip the CRC32 of the HTTP body
+        handler.body = handler.params = operation_kwargs
+        try:
+            result = operation(handler)
+        except JsonRESTError as exc:
+            error = {"Code": exc.relative_error_type, "Message": exc.message}
+            raise ClientError({"Error": error}, operation_name) from exc  # type: ignore[typeddict-item]
+        assert isinstance(result, ActionResult), f"{operation_name} answered {type(result)}"
+        answer: dict[str, Any] = result.result  # type: ignore[assignment]
+        return answer
+
+    Connection._make_api_call = call  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Connection._make_api_call = original  # type: ignore[method-assign]
+
+
+class VirtualClock:
+    """Seconds since the epoch, moved only by the drain."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass(order=True)
+class Message:
+    visible_at: float
+    seq: int
+    request: NoticeRequest = field(compare=False)
+    receives: int = field(default=0, compare=False)
+
+
+class VirtualQueue:
+    """The Notices queue: SendMessage with DelaySeconds, and receipt in visible-at order."""
+
+    def __init__(self, clock: VirtualClock, jitter: float = 0.0, seed: int = 5) -> None:
+        self.clock = clock
+        self.jitter = jitter
+        self._random = random.Random(seed)  # noqa: S311 - simulated latency, not a secret
+        self._heap: list[Message] = []
+        self._seq = 0
+        self.sent = 0
+        """SendMessage calls (re-queues by dispatch, and what the drain submitted)."""
+        self.received = 0
+        """Messages handed to the dispatch function (Lambda receives them ten at a time)."""
+
+    def send(self, request: NoticeRequest, delay_seconds: int = 0) -> None:
+        """What ``notice_jobs.requeue`` does on SQS: the message is invisible for ``delay_seconds``."""
+        self.send_at(request, self.clock.now + max(0, min(MAX_DELAY_SECONDS, delay_seconds)))
+
+    def send_at(self, request: NoticeRequest, visible_at: float) -> None:
+        """A message sent so that it becomes visible at ``visible_at`` (what a producer queued)."""
+        self.sent += 1
+        self.push(Message(visible_at, self._next_seq(), request))
+
+    def push(self, message: Message) -> None:
+        if self.jitter:
+            message.visible_at += self._random.uniform(0.0, self.jitter)
+        heapq.heappush(self._heap, message)
+
+    def retry(self, message: Message, after_seconds: float) -> None:
+        """The same message visible again after its visibility timeout (a failed record)."""
+        self.push(Message(self.clock.now + after_seconds, self._next_seq(), message.request, message.receives))
+
+    def receive(self) -> Message | None:
+        """The next message to become visible; the clock moves to that moment."""
+        if not self._heap:
+            return None
+        message = heapq.heappop(self._heap)
+        self.clock.now = max(self.clock.now, message.visible_at)
+        message.receives += 1
+        self.received += 1
+        return message
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+
+@dataclass
+class Send:
+    at: float
+    order_id: str
+    kind: str
+
+
+class QuotaSes:
+    """The SES v2 client as ``senders.send_email`` uses it, with SES's maximum send rate."""
+
+    def __init__(self, clock: VirtualClock, rate: float) -> None:
+        self.clock = clock
+        self.rate = rate
+        self.sends: list[Send] = []
+        self.throttled = 0
+        self._window: deque[float] = deque()
+
+    def send_email(self, **kwargs: Any) -> dict[str, Any]:
+        now = self.clock()
+        while self._window and self._window[0] <= now - WINDOW_SECONDS + ROUNDING:
+            self._window.popleft()
+        if len(self._window) + 1 > self.rate:
+            self.throttled += 1
+            raise ClientError(
+                {"Error": {"Code": "TooManyRequestsException", "Message": "Maximum sending rate exceeded."}},
+                "SendEmail",
+            )
+        self._window.append(now)
+        tags = {tag["Name"]: tag["Value"] for tag in kwargs.get("EmailTags", [])}
+        self.sends.append(Send(now, tags.get("order_id", ""), tags.get("kind", "")))
+        return {"MessageId": f"virtual-{uuid.uuid4().hex}"}
+
+    def max_in_window(self) -> int:
+        """The most sends in any one-second window (sends are in time order)."""
+        best = start = 0
+        times = [s.at for s in self.sends]
+        for end, at in enumerate(times):
+            while times[start] <= at - WINDOW_SECONDS + ROUNDING:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+
+@dataclass
+class DrainResult:
+    outcomes: Counter[str] = field(default_factory=Counter)
+    requeues: Counter[Key] = field(default_factory=Counter)
+    submitted_at: dict[Key, float] = field(default_factory=dict)
+    throttle_retries: int = 0
+
+
+class Drain:
+    """Submit notice requests at virtual times, then ``run()`` until the queue is empty."""
+
+    def __init__(self, rate: float, start: float, settings: Settings, jitter: float = 0.0) -> None:
+        self.clock = VirtualClock(start)
+        self.start = start
+        self.queue = VirtualQueue(self.clock, jitter)
+        self.ses = QuotaSes(self.clock, rate)
+        self.settings = settings
+        self.result = DrainResult()
+
+    def submit(self, request: NoticeRequest, at: float | None = None) -> None:
+        """Queue ``request`` so that it becomes visible at ``at`` (default: now)."""
+        moment = self.clock.now if at is None else at
+        self.queue.send_at(request, moment)
+        self.result.submitted_at[key_of(request)] = moment
+
+    def requeue(self, request: NoticeRequest, delay_seconds: int) -> None:
+        self.result.requeues[key_of(request)] += 1
+        self.queue.send(request, delay_seconds)
+
+    @contextlib.contextmanager
+    def patched(self) -> Iterator[None]:
+        """Point dispatch at the virtual clock and SES; stdout (metrics) goes nowhere."""
+        saved_clock, saved_ses = dispatch.wall_clock, aws.sesv2
+        dispatch.wall_clock = self.clock
+        aws.sesv2 = self._ses  # type: ignore[assignment]
+        try:
+            with contextlib.redirect_stdout(io.StringIO()) as sink:
+                self._sink = sink
+                yield
+        finally:
+            dispatch.wall_clock = saved_clock
+            aws.sesv2 = saved_ses
+
+    def _ses(self) -> Any:
+        return self.ses
+
+    def run(self, progress: Callable[[int], None] | None = None) -> DrainResult:
+        """Handle every message as the dispatch function does, until none is left."""
+        with self.patched():
+            while (message := self.queue.receive()) is not None:
+                self._handle(message)
+                if self.queue.received % 10_000 == 0:
+                    self._sink.seek(0)
+                    self._sink.truncate()
+                    if progress is not None:
+                        progress(self.queue.received)
+        return self.result
+
+    def _handle(self, message: Message) -> None:
+        request = message.request
+        try:
+            outcome = dispatch.dispatch(request, request.requested_at, self.settings, self.requeue)
+        except InFlight:
+            self.queue.retry(message, self.settings.notice_claim_lease_seconds)
+            self.result.outcomes["in_flight"] += 1
+        except ClientError as exc:
+            if not senders.is_throttling(exc):
+                raise
+            self.result.throttle_retries += 1
+            self.queue.retry(message, notice_jobs.throttle_backoff(message.receives))
+            self.result.outcomes["throttled"] += 1
+        else:
+            self.result.outcomes[outcome] += 1

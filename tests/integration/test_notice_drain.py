@@ -1,0 +1,93 @@
+"""A mass announcement drained at the merchant's SES quota on the embedded AWS, in virtual time
+(``delaydesk_local/drain.py``, shared with ``benchmarks/notice_drain.py``): the real dispatch, its
+claims and send-rate buckets in DynamoDB, a queue that honours DelaySeconds, an SES that throttles."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from conftest import merchant
+
+from delaydesk import store
+from delaydesk.config import get_settings
+from delaydesk.notices import Kind, NoticeChannel, NoticeRequest
+from delaydesk_local.drain import Drain
+from delaydesk_local.runtime import LocalAws
+from delaydesk_local.seeding import seed_orders
+
+ORDER = json.loads((Path(__file__).parents[1] / "events/contract/order_paid.json").read_text(encoding="utf-8"))
+START = datetime(2020, 1, 24, 4, 0, tzinfo=UTC)  # noon in Shanghai
+T0 = START.timestamp()
+
+
+def _notice(order_id: str, kind: Kind) -> NoticeRequest:
+    return NoticeRequest(
+        order_id=order_id,
+        merchant_id="m-teahouse",
+        kind=kind,
+        stage=0,
+        channel=NoticeChannel.EMAIL,
+        requested_at=START,
+        rule="window_declared",
+        reason="public_health",
+        delay_kind=Kind.SHIPMENT_DELAYED,
+        delay_started_at=START,
+        eta_from=date(2020, 2, 10),
+        eta_to=date(2020, 2, 14),
+        details={"window_id": "cny2020", "window_reason": "public_health"},
+    )
+
+
+def _drain(local: LocalAws, announcements: int, rate: float, ses_quota: float, urgent_at: list[float]) -> Drain:
+    store.put_merchant(merchant(settings={"notices": {"max_send_rate": rate}}))
+    seed_orders(ORDER, announcements + len(urgent_at), 0, START)
+    drain = Drain(ses_quota, T0, get_settings())
+    for i in range(announcements):
+        drain.submit(_notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT))
+    for n, at in enumerate(urgent_at):
+        kind = Kind.DELIVERY_EXCEPTION if n % 2 == 0 else Kind.SHIPMENT_DELAYED
+        drain.submit(_notice(f"seed-{announcements + n:06d}", kind), at=T0 + at)
+    drain.run()
+    return drain
+
+
+def test_an_announcement_drains_at_the_quota_and_urgent_notices_overtake_it(local_aws: LocalAws) -> None:
+    drain = _drain(local_aws, 300, 20, 20, urgent_at=[5.5, 9.25])
+    sends = drain.ses.sends
+    per_notice = Counter((s.order_id, s.kind) for s in sends)
+    assert len(per_notice) == 302 and set(per_notice.values()) == {1}, "every notice sent exactly once"
+    assert {n.status for n in store.all_notices()} == {"sent"} and len(list(store.all_notices())) == 302
+    assert drain.ses.throttled == 0
+    assert drain.ses.max_in_window() <= 20
+    last = max(s.at for s in sends) - T0
+    assert 18 <= last <= 21, "300 announcements at 80 % of 20/s"
+    urgent = [s for s in sends if s.kind != Kind.DISRUPTION_ANNOUNCEMENT.value]
+    waits = [s.at - T0 - at for s, at in zip(sorted(urgent, key=lambda s: s.at), [5.5, 9.25], strict=True)]
+    assert all(0 <= w <= 2 for w in waits), waits
+    assert sum(drain.result.requeues.values()) >= 299, "all but the first waited on the queue, not in Lambda"
+
+
+def test_a_quota_lower_than_the_policy_is_throttled_and_retried_without_loss_or_duplicates(
+    local_aws: LocalAws,
+) -> None:
+    drain = _drain(local_aws, 60, 20, 5, urgent_at=[])
+    per_notice = Counter((s.order_id, s.kind) for s in drain.ses.sends)
+    assert drain.ses.throttled > 0 and drain.result.throttle_retries == drain.ses.throttled
+    assert len(per_notice) == 60 and set(per_notice.values()) == {1}
+    assert {n.status for n in store.all_notices()} == {"sent"}
+    assert drain.ses.max_in_window() <= 5
+
+
+def test_send_rate_buckets_on_dynamodb(local_aws: LocalAws) -> None:
+    assert store.reserve_send_slot("m", T0, 0.1) == T0, "idle: now"
+    assert store.reserve_send_slot("m", T0, 0.1) == pytest.approx(T0 + 0.1)
+    assert store.reserve_send_slot("m", T0, 0.1, likely_busy=True) == pytest.approx(T0 + 0.2)
+    assert store.reserve_send_slot("m", T0, 0.5, "bulk", likely_busy=True) == T0, "its own bucket, idle"
+    assert store.reserve_send_slot("m", T0, 0.5, "bulk", likely_busy=True) == pytest.approx(T0 + 0.5)
+    later = T0 + 60
+    assert store.reserve_send_slot("m", later, 0.1, likely_busy=True) == later, "restarted at now, no credit"
+    assert store.reserve_send_slot("m", later, 0.1) == pytest.approx(later + 0.1)
