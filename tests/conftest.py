@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 
 from delaydesk.events import parse_event
 from delaydesk.merchants import Merchant
+from delaydesk.notices import Kind, NoticeChannel, NoticeRequest
 from delaydesk.orders import Order, apply_event
 
 EVENTS = Path(__file__).parent / "events"
@@ -72,6 +73,25 @@ def order_from(*events: dict[str, Any]) -> Order:
 
 def instant(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def notice_request(**fields: Any) -> NoticeRequest:
+    """A notice request as scan queues it: an e-mail about a late shipment, with ``fields`` changed."""
+    base: dict[str, Any] = {
+        "order_id": "TS-1",
+        "merchant_id": "m-teahouse",
+        "kind": Kind.SHIPMENT_DELAYED,
+        "stage": 0,
+        "channel": NoticeChannel.EMAIL,
+        "requested_at": instant("2020-01-24T10:00:00+08:00"),
+        "rule": "ship_by",
+        "reason": "not_shipped",
+        "delay_kind": Kind.SHIPMENT_DELAYED,
+        "delay_started_at": instant("2020-01-20T10:00:00+08:00"),
+        "eta_from": date(2020, 1, 26),
+        "eta_to": date(2020, 1, 29),
+    }
+    return NoticeRequest(**(base | fields))
 
 
 @pytest.fixture

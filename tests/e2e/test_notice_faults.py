@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import instant, load_event, paid
+from conftest import instant, load_event, notice_request, paid
 
 from delaydesk import dispatch, senders, store
 from delaydesk.notices import Kind, NoticeRequest, choose_channels
@@ -110,16 +110,14 @@ def _orders(local: LocalAws) -> list[Order]:
 
 def _requests(order: Order, kind: Kind) -> list[NoticeRequest]:
     return [
-        NoticeRequest(
+        notice_request(
             order_id=order.order_id,
             merchant_id=order.merchant_id,
             kind=kind,
-            stage=0,
             channel=channel,
             requested_at=instant(AT),
             rule="window_declared",
             reason="public_health",
-            delay_kind=Kind.SHIPMENT_DELAYED,
             delay_started_at=instant(AT),
             eta_from=date(2020, 2, 10),
             eta_to=date(2020, 2, 14),

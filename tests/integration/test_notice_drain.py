@@ -10,11 +10,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import merchant
+from conftest import merchant, notice_request
 
 from delaydesk import store
 from delaydesk.config import get_settings
-from delaydesk.notices import Kind, NoticeChannel, NoticeRequest
+from delaydesk.notices import Kind, NoticeRequest
 from delaydesk_local.drain import Drain
 from delaydesk_local.runtime import LocalAws
 from delaydesk_local.seeding import seed_orders
@@ -25,16 +25,12 @@ T0 = START.timestamp()
 
 
 def _notice(order_id: str, kind: Kind) -> NoticeRequest:
-    return NoticeRequest(
+    return notice_request(
         order_id=order_id,
-        merchant_id="m-teahouse",
         kind=kind,
-        stage=0,
-        channel=NoticeChannel.EMAIL,
         requested_at=START,
         rule="window_declared",
         reason="public_health",
-        delay_kind=Kind.SHIPMENT_DELAYED,
         delay_started_at=START,
         eta_from=date(2020, 2, 10),
         eta_to=date(2020, 2, 14),

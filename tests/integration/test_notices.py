@@ -4,11 +4,11 @@ opt-outs, merchant overrides, compensation, poison messages and permanent refusa
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import instant, load_event, merchant, paid
+from conftest import instant, load_event, merchant, notice_request, paid
 
 from delaydesk import dispatch, inbox, store
 from delaydesk.config import get_settings
@@ -23,20 +23,7 @@ def _order(local: LocalAws, order_id: str, **customer: Any) -> None:
 
 
 def _request(order_id: str, channel: NoticeChannel, at: str, kind: Kind = Kind.SHIPMENT_DELAYED) -> NoticeRequest:
-    return NoticeRequest(
-        order_id=order_id,
-        merchant_id="m-teahouse",
-        kind=kind,
-        stage=0,
-        channel=channel,
-        requested_at=instant(at),
-        rule="ship_by",
-        reason="not_shipped",
-        delay_kind=Kind.SHIPMENT_DELAYED,
-        delay_started_at=instant("2020-01-20T10:00:00+08:00"),
-        eta_from=date(2020, 1, 26),
-        eta_to=date(2020, 1, 29),
-    )
+    return notice_request(order_id=order_id, kind=kind, channel=channel, requested_at=instant(at))
 
 
 def _sms(local: LocalAws) -> list[dict[str, Any]]:

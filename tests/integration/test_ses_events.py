@@ -5,15 +5,15 @@ the events the embedded SES publishes for it (mailbox simulator outcomes), the e
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import instant, load_event, merchant, paid
+from conftest import instant, load_event, merchant, notice_request, paid
 
 from delaydesk import store
-from delaydesk.notices import Kind, NoticeChannel, NoticeRequest
+from delaydesk.notices import Kind
 from delaydesk_local.runtime import LOCAL_CONFIGURATION_SET, LocalAws
 from delaydesk_local.ses_events import DELIVERY_AFTER, stamp
 
@@ -28,20 +28,7 @@ def _order(local: LocalAws, order_id: str, email: str) -> None:
 
 def _notice(local: LocalAws, order_id: str, kind: Kind = Kind.SHIPMENT_DELAYED, stage: int = 0) -> None:
     """A delay notice by e-mail, through the Notices queue as scan sends it; drained."""
-    request = NoticeRequest(
-        order_id=order_id,
-        merchant_id="m-teahouse",
-        kind=kind,
-        stage=stage,
-        channel=NoticeChannel.EMAIL,
-        requested_at=local.clock or SENT_AT,
-        rule="ship_by",
-        reason="not_shipped",
-        delay_kind=Kind.SHIPMENT_DELAYED,
-        delay_started_at=instant("2020-01-20T10:00:00+08:00"),
-        eta_from=date(2020, 1, 26),
-        eta_to=date(2020, 1, 29),
-    )
+    request = notice_request(order_id=order_id, kind=kind, stage=stage, requested_at=local.clock or SENT_AT)
     local.send("NoticesQueue", request.model_dump_json())
     local.drain()
 

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
-from conftest import instant, merchant
+from conftest import instant, merchant, notice_request
 
 from delaydesk import aws, links, senders
 from delaydesk.compensation import CompensationPolicy, CompensationRule, decide
 from delaydesk.config import Settings
 from delaydesk.events import Customer
 from delaydesk.notice_policy import NoticePolicy, quiet_until
-from delaydesk.notices import Kind, NoticeChannel, NoticeRequest, choose_channels
+from delaydesk.notices import Kind, NoticeRequest, choose_channels
 from delaydesk.rendering import Rendered
 
 
@@ -55,21 +55,7 @@ def test_channel_choice(email: str | None, phone: str | None, kind: Kind, channe
 
 
 def _request(**fields: Any) -> NoticeRequest:
-    base: dict[str, Any] = {
-        "order_id": "TS-1",
-        "merchant_id": "m-teahouse",
-        "kind": Kind.DELAY_UPDATE,
-        "stage": 1,
-        "channel": NoticeChannel.EMAIL,
-        "requested_at": instant("2020-01-24T10:00:00+08:00"),
-        "rule": "ship_by",
-        "reason": "not_shipped",
-        "delay_kind": Kind.SHIPMENT_DELAYED,
-        "delay_started_at": instant("2020-01-20T10:00:00+08:00"),
-        "eta_from": date(2020, 1, 26),
-        "eta_to": date(2020, 1, 29),
-    }
-    return NoticeRequest(**(base | fields))
+    return notice_request(**({"kind": Kind.DELAY_UPDATE, "stage": 1} | fields))
 
 
 def test_compensation_rules_match_delay_value_and_cause() -> None:

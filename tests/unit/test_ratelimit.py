@@ -10,11 +10,11 @@ import heapq
 from datetime import date
 
 import pytest
-from conftest import instant
+from conftest import instant, notice_request
 
 from delaydesk import ratelimit, store
 from delaydesk.notice_policy import NoticePolicy
-from delaydesk.notices import Kind, NoticeChannel, NoticeRequest
+from delaydesk.notices import Kind, NoticeRequest
 
 T0 = 1_700_000_000.0
 
@@ -41,16 +41,13 @@ def buckets(monkeypatch: pytest.MonkeyPatch) -> Buckets:
 
 
 def _request(order_id: str, kind: Kind, **held: float) -> NoticeRequest:
-    return NoticeRequest(
+    return notice_request(
         order_id=order_id,
         merchant_id="m",
         kind=kind,
-        stage=0,
-        channel=NoticeChannel.EMAIL,
         requested_at=instant("2020-01-24T12:00:00+08:00"),
         rule="r",
         reason="public_health",
-        delay_kind=Kind.SHIPMENT_DELAYED,
         delay_started_at=instant("2020-01-24T12:00:00+08:00"),
         eta_from=date(2020, 2, 10),
         eta_to=date(2020, 2, 14),
