@@ -94,12 +94,11 @@ def _back_to_page(order_id: str, token: str, done: str | None) -> Response[str]:
 def page(order_id: str) -> Response[str]:
     order, token = _authorised(order_id, Purpose.ORDER_PAGE)
     merchant = store.get_merchant(order.merchant_id)
-    entries = [order_page.InboxEntry(i.sk, i.title or "", i.text or "", i.at) for i in store.inbox_of(order_id)]
     done = _param("done")
     html = order_page.render(
         order,
         merchant,
-        entries,
+        inbox.entries(order_id),
         store.decisions_for(order_id),
         _now(),
         get_settings().resolved_templates_dir,

@@ -176,8 +176,7 @@ def _dispatch_claimed(
         count_by("NoticesSuppressed", "channel", channel.value)
         return "suppressed"
     if channel == NoticeChannel.SMS and (policy.quiet_hours_urgent or not request.urgent):
-        zone = order.customer.timezone or (merchant.timezone if merchant else "UTC")
-        release_at = quiet_until(now, zone, policy)
+        release_at = quiet_until(now, rendering.customer_zone(order, merchant), policy)
         if release_at is not None:
             store.release_claim(claim)
             store.hold_notice(request.model_copy(update={"not_before": release_at}), release_at)

@@ -3,6 +3,7 @@ and listed by the order page, the API and ``delaydesk notices inbox ORDER_ID``."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,21 +13,37 @@ from delaydesk.rendering import Rendered
 from delaydesk.times import iso
 
 
+@dataclass(frozen=True)
+class InboxEntry:
+    key: str
+    """``kind#stage``: one entry per notice, whatever its channels."""
+    title: str
+    body: str
+    locale: str
+    at: datetime | None
+
+
 def deliver(request: NoticeRequest, rendered: Rendered, now: datetime) -> bool:
     """Store the inbox copy; False if an earlier channel (or a redelivery) stored it already."""
     key = f"{request.kind}#{request.stage}"
     return store.put_inbox(request.order_id, key, rendered.subject, rendered.inbox, rendered.locale, now)
 
 
+def entries(order_id: str) -> list[InboxEntry]:
+    """The order's inbox, oldest first."""
+    items = sorted(store.inbox_of(order_id), key=lambda i: (i.at is None, i.at))
+    return [InboxEntry(i.sk, i.title or "", i.text or "", i.label or "", i.at) for i in items]
+
+
 def list_inbox(order_id: str) -> list[dict[str, Any]]:
     return [
         {
             "order_id": order_id,
-            "notice": item.sk,
-            "title": item.title,
-            "body": item.text,
-            "locale": item.label,
-            "at": iso(item.at) if item.at else None,
+            "notice": entry.key,
+            "title": entry.title,
+            "body": entry.body,
+            "locale": entry.locale,
+            "at": iso(entry.at) if entry.at else None,
         }
-        for item in sorted(store.inbox_of(order_id), key=lambda i: (i.at is None, i.at))
+        for entry in entries(order_id)
     ]

@@ -12,31 +12,20 @@ full refund; consenting does not take the right to cancel away while the order i
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from delaydesk.decisions import Action, Decision
+from delaydesk.inbox import InboxEntry
 from delaydesk.merchants import Merchant
 from delaydesk.orders import Order, OrderStatus
-from delaydesk.rendering import pick_locale, tracking_url
-
-WAIT_CHOSEN = Action.DELAY_ACCEPTED
-
-
-@dataclass(frozen=True)
-class InboxEntry:
-    key: str
-    title: str
-    body: str
-    at: datetime | None
+from delaydesk.rendering import customer_zone, instant_formatter, pick_locale, tracking_url
 
 
 def choice_open(order: Order, now: datetime) -> bool:
@@ -53,8 +42,8 @@ def wait_decision(order: Order, now: datetime) -> Decision:
     """The customer consented to the delay (once per delay of the order: a conditional put)."""
     return Decision(
         order_id=order.order_id,
-        decision_id=f"{WAIT_CHOSEN.value}#{order.delays_resolved}",
-        action=WAIT_CHOSEN,
+        decision_id=f"{Action.DELAY_ACCEPTED.value}#{order.delays_resolved}",
+        action=Action.DELAY_ACCEPTED,
         rule="customer_choice",
         at=now,
         inputs={"source": "order_page", "ship_by_at": order.ship_by_at.isoformat()},
@@ -75,7 +64,7 @@ def cancel_event(order: Order, now: datetime) -> dict[str, Any]:
 
 def state(order: Order, decisions: list[Decision], now: datetime) -> dict[str, Any]:
     """What the page and the JSON API say about the order (no formatting, no locale)."""
-    waited = [d for d in decisions if d.action == WAIT_CHOSEN]
+    waited = [d for d in decisions if d.action == Action.DELAY_ACCEPTED]
     cancelled = next((d for d in decisions if d.action == Action.ORDER_CANCELLED), None)
     shipment = order.shipment
     return {
@@ -122,6 +111,22 @@ def strings(pages_dir: Path) -> dict[str, dict[str, str]]:
     return data
 
 
+def _page(
+    order: Order, merchant: Merchant | None, templates_dir: Path
+) -> tuple[Environment, dict[str, Any], Callable[[datetime], str]]:
+    """The pages' environment, what every page shows, and the customer's clock."""
+    pages_dir = templates_dir.parent / "pages"
+    locale = pick_locale(order.customer.locale, merchant)
+    base = {
+        "t": strings(pages_dir)[locale],
+        "locale": locale,
+        "merchant_name": merchant.name if merchant else order.merchant_id,
+        "order_id": order.order_id,
+    }
+    when = instant_formatter(customer_zone(order, merchant), locale)
+    return _environment(pages_dir, templates_dir), base, when
+
+
 def render(
     order: Order,
     merchant: Merchant | None,
@@ -132,35 +137,29 @@ def render(
     token: str,
     done: str | None = None,
 ) -> str:
-    """The page as HTML, in the customer's locale and time zone. ``done`` names the choice the
-    customer has just made (the page after the form's redirect)."""
-    pages_dir = templates_dir.parent / "pages"
-    locale = pick_locale(order.customer.locale, merchant)
-    zone = ZoneInfo(order.customer.timezone or (merchant.timezone if merchant else "UTC"))
-    babel = locale.replace("-", "_")
-
-    def when(moment: datetime | str | None) -> str:
-        if moment is None:
-            return ""
-        value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-        return format_datetime(value.astimezone(zone), format="medium", locale=babel)
-
-    facts = state(order, decisions, now)
+    """The page as HTML, in the customer's locale and time zone. ``inbox`` comes oldest first
+    (``inbox.entries``) and is shown newest first. ``done`` names the choice the customer has
+    just made (the page after the form's redirect)."""
+    env, base, when = _page(order, merchant, templates_dir)
     shipment = order.shipment
     support = merchant.support if merchant else None
-    context = {
-        "t": strings(pages_dir)[locale],
-        "locale": locale,
-        "facts": facts,
-        "order_id": order.order_id,
-        "merchant_name": merchant.name if merchant else order.merchant_id,
+
+    def shown(moment: datetime | str | None) -> str:  # the facts carry ISO strings
+        if not moment:
+            return ""
+        return when(datetime.fromisoformat(moment) if isinstance(moment, str) else moment)
+
+    context = base | {
+        "facts": state(order, decisions, now),
         "customer_name": order.customer.name,
         "items": [f"{item.name} × {item.quantity}" for item in order.items],
-        "order_value": format_currency(order.value.amount, order.value.currency, locale=babel),
-        "when": when,
+        "order_value": format_currency(
+            order.value.amount, order.value.currency, locale=base["locale"].replace("-", "_")
+        ),
+        "when": shown,
         "token": token,
         "done": done,
-        "inbox": sorted(inbox, key=lambda e: (e.at is None, e.at), reverse=True),
+        "inbox": list(reversed(inbox)),
         # what the notices' reason macro reads
         "last_scan": when(shipment.last_scan_at) if shipment else None,
         "last_location": shipment.last_location if shipment else None,
@@ -168,19 +167,11 @@ def render(
         "support_phone": support.phone if support else None,
         "support_url": support.url if support else None,
     }
-    return _environment(pages_dir, templates_dir).get_template("order.html.j2").render(context)
+    return env.get_template("order.html.j2").render(context)
 
 
 def render_unsubscribe(order: Order, merchant: Merchant | None, templates_dir: Path, done: bool) -> str:
     """The page a person sees on the List-Unsubscribe link: a confirmation form (a GET never
     unsubscribes: mail scanners follow links), then the result."""
-    pages_dir = templates_dir.parent / "pages"
-    locale = pick_locale(order.customer.locale, merchant)
-    context = {
-        "t": strings(pages_dir)[locale],
-        "locale": locale,
-        "merchant_name": merchant.name if merchant else order.merchant_id,
-        "order_id": order.order_id,
-        "done": done,
-    }
-    return _environment(pages_dir, templates_dir).get_template("unsubscribe.html.j2").render(context)
+    env, base, _ = _page(order, merchant, templates_dir)
+    return env.get_template("unsubscribe.html.j2").render(base | {"done": done})

@@ -11,6 +11,7 @@ compiled in a sandboxed environment with autoescape and replaces that channel's 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -125,6 +126,21 @@ def _babel_locale(locale: str) -> str:
     return locale.replace("-", "_")
 
 
+def customer_zone(order: Order, merchant: Merchant | None) -> str:
+    """The zone a customer reads times in: their own, else the merchant's, else UTC."""
+    return order.customer.timezone or (merchant.timezone if merchant else "UTC")
+
+
+def instant_formatter(zone: str, locale: str) -> Callable[[datetime], str]:
+    """An instant as the customer reads it: their zone, the locale's medium date and time."""
+    tz, babel = ZoneInfo(zone), _babel_locale(locale)
+
+    def when(moment: datetime) -> str:
+        return format_datetime(moment.astimezone(tz), format="medium", locale=babel)
+
+    return when
+
+
 def notice_context(
     request: NoticeRequest, order: Order, merchant: Merchant | None, locale: str, settings: Settings, link_key: bytes
 ) -> dict[str, Any]:
@@ -132,11 +148,8 @@ def notice_context(
 
     ``link_key`` signs the order page link (``links.py``): the customer opens it without a login.
     """
-    zone = ZoneInfo(order.customer.timezone or (merchant.timezone if merchant else "UTC"))
     babel = _babel_locale(locale)
-
-    def when(moment: datetime) -> str:
-        return format_datetime(moment.astimezone(zone), format="medium", locale=babel)
+    when = instant_formatter(customer_zone(order, merchant), locale)
 
     def span(start: date, end: date) -> str:
         return format_interval(start, end, skeleton="yMMMd", locale=babel)

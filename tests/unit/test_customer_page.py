@@ -11,6 +11,7 @@ from conftest import merchant, order_from, paid, shipped
 from delaydesk import links, order_page
 from delaydesk.config import Settings
 from delaydesk.decisions import Action
+from delaydesk.inbox import InboxEntry
 from delaydesk.links import Purpose
 from delaydesk.merchants import SUPPORTED_LOCALES
 from delaydesk.orders import Delay, OrderStatus, TimerState
@@ -101,7 +102,7 @@ def test_the_page_renders_in_the_customer_locale_and_escapes_what_they_typed(loc
     order.delay = Delay(
         kind="shipment_delayed", rule="ship_by", reason="not_shipped", started_at=LATE, next_update_at=LATE
     )
-    entry = order_page.InboxEntry("shipment_delayed#0", "Order <P-1>", "line 1\n<script>", LATE)
+    entry = InboxEntry("shipment_delayed#0", "Order <P-1>", "line 1\n<script>", locale, LATE)
     html = order_page.render(order, merchant(), [entry], [], LATE, TEMPLATES, "tok")
     strings = order_page.strings(TEMPLATES.parent / "pages")[locale]
     assert f'<html lang="{locale}">' in html
