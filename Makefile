@@ -1,21 +1,26 @@
 # DelayDesk: the two commands a newcomer needs (README.md).
-#   make demo   set up .venv and replay the bundled disruption through the embedded AWS
-#   make test   set up .venv and run ruff, mypy, cfn-lint and the test suite
+#   make demo   set up .venv from the lock file and replay the bundled disruption through the embedded AWS
+#   make test   set up .venv from the lock file and run the linters, the template checks, sam build and the tests
+# Everything is installed from uv.lock (hashes checked, nothing resolved): a fresh machine gets
+# exactly what was tested. `make lock` refreshes the lock deliberately; commit it on its own.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+UV     := $(BIN)/uv
+STAMP  := $(VENV)/.synced-$(shell cat uv.lock requirements/uv.txt | cksum | cut -d' ' -f1)
+# Packages the Lambda python3.12 runtime already provides: left out of the SharedLayer.
+RUNTIME_PROVIDED := boto3 botocore s3transfer jmespath urllib3 python-dateutil six
 
-.PHONY: demo test lint venv clean
+.PHONY: demo serve test lint template build build-size lock venv clean
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): uv.lock requirements/uv.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "DelayDesk needs Python 3.11 or newer (found %s); set PYTHON=python3.x" % sys.version.split()[0])'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
-	@rm -f $(VENV)/.installed-*
+	$(BIN)/python -m pip --isolated install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/uv.txt
+	$(UV) sync --locked --all-extras --python $(BIN)/python --quiet
+	@rm -f $(VENV)/.synced-*
 	@touch $@
 
 demo: $(STAMP)
@@ -25,12 +30,37 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The template as AWS will see it: SAM's own validation, cfn-lint with the serverless rules,
+# checkov (0 failed: every skip carries its reason next to the resource) and `sam build`.
+template: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
+	$(BIN)/sam validate --lint --template template.yaml --region us-east-1
+	$(BIN)/checkov --quiet --compact --framework cloudformation --file template.yaml
+	$(MAKE) build
+
+build: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml
+
+build-size: build
+	$(BIN)/python benchmarks/build_size.py
 
 # pytest exits 5 when it collects no test: that must fail, not pass quietly.
-test: lint
+test: lint template
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+# Deliberate refresh of every lock: uv.lock (runtime, local and dev extras), the hashed uv pin
+# that bootstraps it, and the SharedLayer's requirements (the runtime part of uv.lock, less what
+# the Lambda runtime provides). Commit the result on its own.
+lock: $(STAMP)
+	$(UV) lock --upgrade
+	echo "uv==$$($(UV) --version | cut -d' ' -f2)" | $(UV) pip compile --quiet --generate-hashes --universal --no-header - -o requirements/uv.txt
+	$(MAKE) layer-requirements
+
+layer-requirements: $(STAMP)
+	$(UV) export --frozen --quiet --no-dev --no-emit-project --format requirements-txt \
+		$(foreach p,$(RUNTIME_PROVIDED),--no-emit-package $(p)) -o shared/requirements.txt
 
 clean:
 	rm -rf $(VENV) outbox demo-logs.jsonl .mypy_cache .ruff_cache .pytest_cache .hypothesis .aws-sam
