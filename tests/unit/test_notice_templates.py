@@ -72,6 +72,17 @@ def test_an_invalid_upload_lists_every_problem() -> None:
         assert expected in text, text
 
 
+def test_the_estimate_is_found_by_what_the_template_renders_not_by_its_wording() -> None:
+    """A template that writes today's sample date range by hand, instead of the estimate, is refused;
+    the real estimate in any CLDR wording or whitespace (the SMS folds thin spaces) passes."""
+    s = sample(Kind.SHIPMENT_DELAYED, "zh-CN", Settings())
+    by_hand = "【{{ merchant_name }}】订单{{ order_id }}延误，预计" + s.context["estimate"] + "。{{ order_url }}"
+    problems = lint_source(by_hand, Kind.SHIPMENT_DELAYED, "zh-CN", NoticeChannel.SMS, Settings())
+    assert problems == ["shipment_delayed/zh-CN/sms: the new estimate is missing"]
+    folded = "【{{ merchant_name }}】订单{{ order_id }}延误，预计 {{ estimate }} 。{{ order_url }}"
+    assert lint_source(folded, Kind.SHIPMENT_DELAYED, "zh-CN", NoticeChannel.SMS, Settings()) == []
+
+
 def test_blame_phrases_are_refused_per_locale() -> None:
     source = "【{{ merchant_name }}】订单{{ order_id }}延误都怪快递公司的问题，预计{{ estimate }}。{{ order_url }}"
     problems = lint_source(source, Kind.SHIPMENT_DELAYED, "zh-CN", NoticeChannel.SMS, Settings())
