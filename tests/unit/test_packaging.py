@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from delaydesk_local.stack import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_layer_requirements_match_the_package_dependencies() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    layer = [
-        line.strip()
-        for line in (ROOT / "shared" / "requirements.txt").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    assert sorted(layer) == sorted(project)
 
 
 def test_every_function_has_a_handler_and_a_log_group_with_retention() -> None:
