@@ -106,7 +106,8 @@ def deploy(
 ) -> DeployedStack:
     """Transform and create the stack in the (already mocked) AWS of ``session``."""
     session = session or boto3.Session(region_name=REGION)
-    parameters = {"Stage": "dev", **(parameters or {})}
+    # SenderEmail has no default in the template (a real deploy must name its own verified sender).
+    parameters = {"Stage": "dev", "SenderEmail": "notices@shop.example", **(parameters or {})}
     s3 = session.client("s3")
     s3.create_bucket(Bucket=ARTIFACT_BUCKET)
     sam = _point_code_at_s3(load_template(template_path), s3)

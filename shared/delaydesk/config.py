@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     escalations_topic_arn: str = ""
     sender_email: str = "notices@shop.example"
     ses_configuration_set: str = ""
+    sms_origination_number: str = ""
+    """E.164 number (or short code) SMS are sent from; empty: SNS picks one (SmsOriginationNumber)."""
     order_page_base_url: str = "https://shop.example/orders"
     """DelayDesk's order page (the ``OrderPageUrl`` output, or the merchant's domain in front of it)."""
     order_link_key_parameter: str = "/delaydesk/order-link-key"

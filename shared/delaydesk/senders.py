@@ -107,15 +107,19 @@ def send_email(
     return response["MessageId"]
 
 
-def sms_attributes(to: str, merchant: Merchant | None) -> dict[str, dict[str, str]]:
+def sms_attributes(to: str, merchant: Merchant | None, origination_number: str = "") -> dict[str, dict[str, str]]:
     attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
+    if origination_number:
+        # The registered number (or short code) to send from: required in the US, Canada and other
+        # countries that demand registered senders (the SmsOriginationNumber parameter).
+        attributes["AWS.MM.SMS.OriginationNumber"] = {"DataType": "String", "StringValue": origination_number}
     sender_id = merchant.settings.notices.sms_sender_id if merchant else None
     if sender_id and sender_id_allowed(to):
         attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender_id}
     return attributes
 
 
-def send_sms(to: str, rendered: Rendered, merchant: Merchant | None) -> str:
+def send_sms(to: str, rendered: Rendered, merchant: Merchant | None, origination_number: str = "") -> str:
     length = rendered.sms_length
     if length.segments > MAX_SEGMENTS[length.encoding]:
         # Sent all the same (the customer must be told); the usual cause is a long order page
@@ -130,7 +134,7 @@ def send_sms(to: str, rendered: Rendered, merchant: Merchant | None) -> str:
         response = aws.sns().publish(
             PhoneNumber=to,
             Message=rendered.sms,
-            MessageAttributes=sms_attributes(to, merchant),  # type: ignore[arg-type]
+            MessageAttributes=sms_attributes(to, merchant, origination_number),  # type: ignore[arg-type]
         )
     except ClientError as exc:
         code = error_code(exc)
@@ -150,4 +154,4 @@ def send(
 ) -> str:
     if channel == NoticeChannel.EMAIL:
         return send_email(to, rendered, request, merchant, settings)
-    return send_sms(to, rendered, merchant)
+    return send_sms(to, rendered, merchant, settings.sms_origination_number)

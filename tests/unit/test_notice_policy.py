@@ -125,6 +125,12 @@ def test_sms_is_transactional_with_a_sender_id_only_where_allowed() -> None:
     cn = senders.sms_attributes("+8613800138000", shop)
     assert uk["AWS.SNS.SMS.SMSType"]["StringValue"] == "Transactional"
     assert uk["AWS.SNS.SMS.SenderID"]["StringValue"] == "TeaHouse" and "AWS.SNS.SMS.SenderID" not in cn
+    assert "AWS.MM.SMS.OriginationNumber" not in uk
+
+
+def test_sms_goes_out_from_the_registered_origination_number_when_one_is_set() -> None:
+    us = senders.sms_attributes("+12065550100", None, "+18445550123")
+    assert us["AWS.MM.SMS.OriginationNumber"] == {"DataType": "String", "StringValue": "+18445550123"}
 
 
 def test_effective_now_of_a_held_request() -> None:
