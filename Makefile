@@ -8,6 +8,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 STAMP  := $(VENV)/.synced-$(shell cat uv.lock requirements/uv.txt | cksum | cut -d' ' -f1)
+# No telemetry from the SAM CLI or checkov: they run in CI and on merchants' machines.
+export SAM_CLI_TELEMETRY := 0
 # Packages the Lambda python3.12 runtime already provides: left out of the SharedLayer.
 RUNTIME_PROVIDED := boto3 botocore s3transfer jmespath urllib3 python-dateutil six
 
@@ -36,7 +38,7 @@ lint: $(STAMP)
 template: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --template template.yaml --region us-east-1
-	$(BIN)/checkov --quiet --compact --framework cloudformation --file template.yaml
+	$(BIN)/checkov --quiet --compact --skip-download --framework cloudformation --file template.yaml
 	$(MAKE) build
 
 build: $(STAMP)
