@@ -70,6 +70,9 @@ def use_stack(stack_name: str) -> None:
     for logical_id, variable in STACK_ENV.items():
         if logical_id in resources:
             os.environ[variable] = resources[logical_id]
+    # The tables are in the stack's region, whichever way boto3 found it (AWS_DEFAULT_REGION, a
+    # profile): the settings read only AWS_REGION, and would otherwise default to us-east-1.
+    os.environ["AWS_REGION"] = cloudformation.meta.region_name
     aws.reset()
     store.bind(get_settings())
 
