@@ -18,6 +18,12 @@
     delaydesk windows list                        the windows in force
     delaydesk windows end WINDOW_ID [--at T]      end a window early
     delaydesk explain ORDER_ID                    an order's timeline of events, deadlines, decisions
+    delaydesk doctor [--stack NAME] [--region R] [--webhook-sources aftership,generic]
+                                                  check a deployed stack against what real AWS requires
+                                                  (SES identity, DKIM, sandbox and quota; SMS; topic keys;
+                                                  alarm subscriptions; DLQs; schedules; secrets): one line
+                                                  per check, ✔ / ✘ with the fix / ! with advice; exit 1
+                                                  when anything must be fixed (see doctor.py)
 
 Every command but ``simulate``, ``demo``, ``templates lint`` and ``notices preview`` works on a
 deployed stack (``--stack-name``, default ``delaydesk-dev``) with the usual AWS credentials and
@@ -446,6 +452,56 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ doctor (issue 9)
+
+
+def _webhook_sources(text: str) -> tuple[str, ...]:
+    from delaydesk.doctor import WEBHOOK_SOURCES
+
+    sources = tuple(s.strip() for s in text.split(",") if s.strip() and s.strip() != "none")
+    unknown = [s for s in sources if s not in WEBHOOK_SOURCES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown source {', '.join(unknown)} (known: {', '.join(WEBHOOK_SOURCES)})")
+    return sources
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from delaydesk import doctor
+
+    clients = doctor.Clients.create(args.region)
+    verdicts = []
+    for verdict in doctor.diagnose(clients, args.stack_name, args.webhook_sources):
+        print(verdict.line(), flush=True)
+        verdicts.append(verdict)
+    return doctor.exit_code(verdicts)
+
+
+def _doctor_parser(commands: Any) -> None:
+    from delaydesk.doctor import WEBHOOK_SOURCES
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check a deployed stack against what real AWS requires (and the embedded AWS never enforces)",
+    )
+    doctor.add_argument(
+        "--stack",
+        "--stack-name",
+        dest="stack_name",
+        metavar="NAME",
+        default="delaydesk-dev",
+        help="default: delaydesk-dev",
+    )
+    doctor.add_argument("--region", metavar="R", help="the stack's region (default: the configured one, AWS_REGION)")
+    doctor.add_argument(
+        "--webhook-sources",
+        type=_webhook_sources,
+        default=WEBHOOK_SOURCES,
+        metavar="S,S",
+        help="the webhook sources whose secrets must exist (default: all three; 'none' for none)",
+    )
+    doctor.set_defaults(func=_cmd_doctor)
+
+
 # ------------------------------------------------------------------ one-line errors (issue 9)
 
 
@@ -572,6 +628,7 @@ def parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", parents=[stack], help="an order's timeline in words")
     explain.add_argument("order_id")
     explain.set_defaults(func=_cmd_explain)
+    _doctor_parser(commands)
     return root
 
 

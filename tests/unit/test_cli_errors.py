@@ -98,6 +98,8 @@ def test_a_file_that_is_not_json_or_not_a_merchant(
 def test_no_region(capsys: pytest.CaptureFixture[str], bare_aws: pytest.MonkeyPatch) -> None:
     assert main(["rejected", "list"]) == 2
     assert one_line(capsys) == "delaydesk: rejected list: no AWS region configured (set AWS_REGION)"
+    assert main(["doctor", "--stack", "delaydesk-prod"]) == 2
+    assert one_line(capsys) == "delaydesk: doctor: no AWS region configured (set AWS_REGION, or pass --region)"
 
 
 def test_no_credentials(capsys: pytest.CaptureFixture[str], bare_aws: pytest.MonkeyPatch) -> None:
@@ -105,6 +107,8 @@ def test_no_credentials(capsys: pytest.CaptureFixture[str], bare_aws: pytest.Mon
     hint = "(set AWS_PROFILE, or run `aws configure` or `aws sso login`)"
     assert main(["escalations", "list", "--stack-name", "delaydesk-prod"]) == 2
     assert one_line(capsys) == f"delaydesk: escalations list: Unable to locate credentials {hint}"
+    assert main(["doctor", "--stack", "delaydesk-prod", "--region", "eu-west-1"]) == 2
+    assert one_line(capsys) == f"delaydesk: doctor: Unable to locate credentials {hint}"
 
 
 def test_an_unreachable_endpoint(capsys: pytest.CaptureFixture[str], fake_credentials: pytest.MonkeyPatch) -> None:
@@ -124,6 +128,10 @@ def test_a_missing_stack(capsys: pytest.CaptureFixture[str], fake_credentials: p
         assert main(["rejected", "list", "--stack-name", "nope"]) == 2
         assert one_line(capsys) == (
             "delaydesk: rejected list: Stack with id nope does not exist (check --stack-name and the region eu-west-1)"
+        )
+        assert main(["doctor", "--stack", "nope", "--region", "eu-west-1"]) == 2
+        assert one_line(capsys) == (
+            "delaydesk: doctor: Stack with id nope does not exist (check --stack-name and the region eu-west-1)"
         )
 
 
