@@ -18,9 +18,19 @@
     delaydesk windows list                        the windows in force
     delaydesk windows end WINDOW_ID [--at T]      end a window early
     delaydesk explain ORDER_ID                    an order's timeline of events, deadlines, decisions
+    delaydesk doctor [--stack NAME] [--region R] [--webhook-sources aftership,generic]
+                                                  check a deployed stack against what real AWS requires
+                                                  (SES identity, DKIM, sandbox and quota; SMS; topic keys;
+                                                  alarm subscriptions; DLQs; schedules; secrets): one line
+                                                  per check, ✔ / ✘ with the fix / ! with advice; exit 1
+                                                  when anything must be fixed (see doctor.py)
 
-``rejected`` and ``merchants`` work on a deployed stack (``--stack-name``, default
-``delaydesk-dev``) with the usual AWS credentials.
+Every command but ``simulate``, ``demo``, ``templates lint`` and ``notices preview`` works on a
+deployed stack (``--stack-name``, default ``delaydesk-dev``) with the usual AWS credentials and
+region. Whatever keeps a command from its stack, table or file (no credentials, no region, an
+unknown stack, a missing table, a missing or malformed file, a refused call) is told in one line,
+``delaydesk: <command>: <what went wrong> (<hint>)``, with exit status 2: an operator needs the
+cause, not a traceback.
 """
 
 from __future__ import annotations
@@ -59,17 +69,18 @@ def use_stack(stack_name: str) -> None:
     from delaydesk import aws, store
     from delaydesk.config import get_settings
 
+    # An unknown stack raises CloudFormation's ValidationError, which main() reports in one line.
     cloudformation = boto3.client("cloudformation")
-    try:
-        pages = cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_name)
-        resources = {
-            r["LogicalResourceId"]: r["PhysicalResourceId"] for page in pages for r in page["StackResourceSummaries"]
-        }
-    except cloudformation.exceptions.ClientError as exc:
-        raise CommandError(f"stack {stack_name}: {exc.response['Error'].get('Message', exc)}") from None
+    pages = cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_name)
+    resources = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"] for page in pages for r in page["StackResourceSummaries"]
+    }
     for logical_id, variable in STACK_ENV.items():
         if logical_id in resources:
             os.environ[variable] = resources[logical_id]
+    # The tables are in the stack's region, whichever way boto3 found it (AWS_DEFAULT_REGION, a
+    # profile): the settings read only AWS_REGION, and would otherwise default to us-east-1.
+    os.environ["AWS_REGION"] = cloudformation.meta.region_name
     aws.reset()
     store.bind(get_settings())
 
@@ -148,11 +159,14 @@ def _cmd_merchants(args: argparse.Namespace) -> int:
     from delaydesk import store
     from delaydesk.merchants import Merchant
 
-    use_stack(args.stack_name)
+    # The file first: a typo in it is found without touching AWS. A missing or unreadable file
+    # raises OSError, which main() reports.
+    source = Path(args.file).read_text(encoding="utf-8")
     try:
-        merchant = Merchant.model_validate_json(Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, ValidationError) as exc:
-        raise CommandError(f"{args.file}: {str(exc).splitlines()[0]}") from None
+        merchant = Merchant.model_validate_json(source)
+    except ValidationError as exc:
+        raise CommandError(f"{args.file}: {_first_problem(exc)}") from None
+    use_stack(args.stack_name)
     store.put_merchant(merchant)
     print(f"merchant {merchant.merchant_id} saved")
     return 0
@@ -192,6 +206,14 @@ def _cmd_escalations(args: argparse.Namespace) -> int:
     return 0
 
 
+def _first_problem(exc: Any) -> str:
+    """One line for a pydantic ValidationError: where the first problem is, and what it is."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
 def _escalations_parser(commands: Any, stack: argparse.ArgumentParser) -> None:
     escalations = commands.add_parser("escalations", help="orders escalated to a person (support team)")
     actions = escalations.add_subparsers(dest="action", required=True)
@@ -227,11 +249,8 @@ def _cmd_templates(args: argparse.Namespace) -> int:
             print(problem)
         print(f"{checked}: {len(problems)} problem(s)")
         return 1 if problems else 0
+    source = Path(args.file).read_text(encoding="utf-8")  # before AWS: main() reports a missing file
     use_stack(args.stack_name)
-    try:
-        source = Path(args.file).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CommandError(f"{args.file}: {exc.strerror}") from None
     try:
         templates_admin.upload(
             args.merchant,
@@ -287,15 +306,10 @@ def _cmd_notices(args: argparse.Namespace) -> int:
 
 def _order_link(stack_name: str, order_id: str) -> str:
     """The order page link a notice carries, for support staff to give a customer again."""
-    from botocore.exceptions import ClientError
-
     from delaydesk import links
     from delaydesk.config import Settings
 
-    try:
-        (stack,) = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
-    except ClientError as exc:
-        raise CommandError(f"stack {stack_name}: {exc.response['Error'].get('Message', exc)}") from None
+    (stack,) = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     parameters = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
     base = parameters.get("OrderPageBaseUrl") or outputs["OrderPageUrl"]
@@ -366,9 +380,10 @@ def _windows_from(args: argparse.Namespace) -> list[Any]:
             raise CommandError(str(exc)) from None
     if not args.file:
         raise CommandError("windows declare needs a FILE (one window or a list) or --preset NAME")
+    text = Path(args.file).read_text(encoding="utf-8")  # a missing file: main() reports it
     try:
-        data = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = json.loads(text)
+    except ValueError as exc:
         raise CommandError(f"{args.file}: {exc}") from None
     items = data if isinstance(data, list) else [data]
     windows = []
@@ -386,9 +401,9 @@ def _windows_from(args: argparse.Namespace) -> list[Any]:
 def _cmd_windows(args: argparse.Namespace) -> int:
     from delaydesk import recompute, store
 
+    windows = _windows_from(args) if args.action == "declare" else []  # the file before AWS
     use_stack(args.stack_name)
     if args.action == "declare":
-        windows = _windows_from(args)
         now = _when(args.at)
         for window in windows:
             _, created = recompute.declare(window, now)
@@ -435,6 +450,129 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     lines = timeline(order, store.decisions_for(order.order_id), notices, merchant.timezone if merchant else "UTC")
     print("\n".join(lines))
     return 0
+
+
+# ------------------------------------------------------------------ doctor (issue 9)
+
+
+def _webhook_sources(text: str) -> tuple[str, ...]:
+    from delaydesk.doctor import WEBHOOK_SOURCES
+
+    sources = tuple(s.strip() for s in text.split(",") if s.strip() and s.strip() != "none")
+    unknown = [s for s in sources if s not in WEBHOOK_SOURCES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown source {', '.join(unknown)} (known: {', '.join(WEBHOOK_SOURCES)})")
+    return sources
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from delaydesk import doctor
+
+    clients = doctor.Clients.create(args.region)
+    verdicts = []
+    for verdict in doctor.diagnose(clients, args.stack_name, args.webhook_sources):
+        print(verdict.line(), flush=True)
+        verdicts.append(verdict)
+    return doctor.exit_code(verdicts)
+
+
+def _doctor_parser(commands: Any) -> None:
+    from delaydesk.doctor import WEBHOOK_SOURCES
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check a deployed stack against what real AWS requires (and the embedded AWS never enforces)",
+    )
+    doctor.add_argument(
+        "--stack",
+        "--stack-name",
+        dest="stack_name",
+        metavar="NAME",
+        default="delaydesk-dev",
+        help="default: delaydesk-dev",
+    )
+    doctor.add_argument("--region", metavar="R", help="the stack's region (default: the configured one, AWS_REGION)")
+    doctor.add_argument(
+        "--webhook-sources",
+        type=_webhook_sources,
+        default=WEBHOOK_SOURCES,
+        metavar="S,S",
+        help="the webhook sources whose secrets must exist (default: all three; 'none' for none)",
+    )
+    doctor.set_defaults(func=_cmd_doctor)
+
+
+# ------------------------------------------------------------------ one-line errors (issue 9)
+
+
+def describe_error(exc: BaseException, region: str | None = None, *, region_option: bool = False) -> str | None:
+    """One line for an error that keeps a command from its stack, table or file: what went wrong,
+    then a hint in parentheses. None for anything else, which is a bug and keeps its traceback.
+
+    botocore and pynamodb errors say what failed in terms of HTTP calls and stack frames; an
+    operator needs to know it is their credentials, their region or a name they typed.
+    """
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        PartialCredentialsError,
+        ProfileNotFound,
+        ReadTimeoutError,
+    )
+    from pynamodb.exceptions import PynamoDBException, TableDoesNotExist
+
+    where = f" {region}" if region else ""
+    if isinstance(exc, TableDoesNotExist):
+        return f"table does not exist: {exc.msg} (check --stack-name and the region{where})"
+    if isinstance(exc, PynamoDBException):
+        cause = exc.cause
+        if isinstance(cause, BotoCoreError | ClientError):
+            return describe_error(cause, region, region_option=region_option)
+        return None
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        return f"{exc} (set AWS_PROFILE, or run `aws configure` or `aws sso login`)"
+    if isinstance(exc, NoRegionError):
+        return f"no AWS region configured (set AWS_REGION{', or pass --region' if region_option else ''})"
+    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError):
+        return f"{exc} (check the network and the region{where})"
+    if isinstance(exc, ProfileNotFound):
+        return f"{exc} (check AWS_PROFILE and ~/.aws/config)"
+    if isinstance(exc, ClientError):
+        return _describe_client_error(exc, where)
+    if isinstance(exc, BotoCoreError):
+        return f"{exc} (check the AWS configuration)"
+    if isinstance(exc, FileNotFoundError | NotADirectoryError):
+        return f"{exc.filename}: {exc.strerror} (check the path)"
+    if isinstance(exc, IsADirectoryError):
+        return f"{exc.filename}: {exc.strerror} (give a file)"
+    if isinstance(exc, PermissionError):
+        return f"{exc.filename}: {exc.strerror} (check the file's permissions)"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno} (check the file)"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text: {exc.reason} at byte {exc.start} (save the file as UTF-8)"
+    return None
+
+
+def _describe_client_error(exc: Any, where: str) -> str:
+    error = exc.response.get("Error", {})
+    code, message = str(error.get("Code", "")), str(error.get("Message", "")).rstrip(".")
+    operation = getattr(exc, "operation_name", "the call")
+    if code == "ValidationError" and "does not exist" in message:
+        return f"{message} (check --stack-name and the region{where})"
+    if code in ("ResourceNotFoundException", "NotFoundException", "ParameterNotFound", "QueueDoesNotExist"):
+        return f"{operation}: {message or code} (check --stack-name and the region{where})"
+    if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
+        return f"the AWS credentials have expired (refresh them, e.g. `aws sso login`): {message}"
+    if code in ("UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch", "AuthFailure"):
+        return f"the AWS credentials were refused: {message} (check AWS_PROFILE or the access keys)"
+    if "AccessDenied" in code or code == "UnauthorizedOperation":
+        return f"{operation}: access denied: {message} (the credentials' IAM policy must allow it)"
+    return f"{operation}: {code}: {message}"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -490,17 +628,35 @@ def parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", parents=[stack], help="an order's timeline in words")
     explain.add_argument("order_id")
     explain.set_defaults(func=_cmd_explain)
+    _doctor_parser(commands)
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    command = " ".join(part for part in (args.command, getattr(args, "action", None)) if part)
     try:
         code: Any = args.func(args)
     except CommandError as exc:
-        print(f"delaydesk: {exc}", file=sys.stderr)
-        return 2
-    return int(code)
+        message: str | None = str(exc)
+    except Exception as exc:  # only the errors describe_error knows; the rest re-raise
+        message = describe_error(
+            exc, getattr(args, "region", None) or _configured_region(), region_option=hasattr(args, "region")
+        )
+        if message is None:
+            raise
+    else:
+        return int(code)
+    print(f"delaydesk: {command}: {message}", file=sys.stderr)
+    return 2
+
+
+def _configured_region() -> str | None:
+    """The region boto3 would use (for the hint of an error), or None."""
+    try:
+        return boto3.session.Session().region_name
+    except Exception:  # noqa: BLE001 - a broken configuration only loses the hint
+        return None
 
 
 if __name__ == "__main__":
