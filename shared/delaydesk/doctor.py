@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from delaydesk.ratelimit import rates
+
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -299,9 +301,8 @@ class MerchantFacts:
 
 
 def paced_rate(max_send_rate: float) -> float:
-    """E-mails per second dispatch actually sends for a ``max_send_rate`` (ratelimit.rates: a
-    fraction above 1 is rounded down, since SES counts whole e-mails)."""
-    return float(math.floor(max_send_rate)) if max_send_rate >= 1 else max_send_rate
+    """E-mails per second dispatch actually sends for a ``max_send_rate`` (``ratelimit.rates``)."""
+    return rates(max_send_rate, bulk_share=1.0).send
 
 
 def _rate(value: float) -> str:
