@@ -310,6 +310,24 @@ class LocalAws:
                     AlarmActions=props.get("AlarmActions", []),
                 )
         self._fill_ses_event_destinations()
+        self._fill_key_policies()
+
+    def _fill_key_policies(self) -> None:
+        """Store each ``AWS::KMS::Key``'s policy as the JSON document KMS keeps.
+
+        moto's CloudFormation keeps the template's ``KeyPolicy`` object as it is, and moto's own
+        KMS API then fails on the key (it reads the policy as JSON text).
+        """
+        from moto.kms.models import kms_backends
+
+        backend = kms_backends[ACCOUNT_ID][REGION]
+        for logical_id, resource in self.stack.template["Resources"].items():
+            if resource["Type"] != "AWS::KMS::Key" or logical_id not in self.stack.resources:
+                continue
+            key = backend.keys[self.stack.physical(logical_id)]
+            if not isinstance(key.policy, str):
+                key.policy = json.dumps(key.policy)
+                self.notes.append(f"embedded AWS: the key policy of {logical_id} stored as JSON")
 
     def _fill_ses_event_destinations(self) -> None:
         """Create each configuration-set event destination from the template's own properties.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 from conftest import load_event
 
 from delaydesk_local.runtime import LocalAws
+from delaydesk_local.stack import ACCOUNT_ID
 
 
 def _shape(value: Any) -> Any:
@@ -78,3 +80,28 @@ def test_the_notices_queue_starts_at_most_dispatch_max_concurrency_invocations(l
     mappings = local_aws.client("lambda").list_event_source_mappings()["EventSourceMappings"]
     scaling = {m["EventSourceArn"].rsplit(":", 1)[-1].rsplit("-", 1)[0]: m.get("ScalingConfig") for m in mappings}
     assert scaling["delaydesk-local-NoticesQueue"] == {"MaximumConcurrency": 10}
+
+
+def test_the_topics_aws_services_publish_to_use_the_customer_managed_key(local_aws: LocalAws) -> None:
+    kms = local_aws.client("kms")
+    key_id = local_aws.stack.physical("ServiceTopicsKey")
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"]
+    aliases = {a["AliasName"]: a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"]}
+    assert aliases["alias/delaydesk-service-topics-dev"] == key_id
+    policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    services = {s["Principal"]["Service"]: s for s in policy["Statement"] if "Service" in s["Principal"]}
+    assert set(services) == {"cloudwatch.amazonaws.com", "ses.amazonaws.com"}
+    for statement in services.values():
+        assert statement["Effect"] == "Allow"
+        assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
+    sns = local_aws.client("sns")
+
+    def key_of(topic: str) -> str:
+        return str(sns.get_topic_attributes(TopicArn=local_aws.stack.physical(topic))["Attributes"]["KmsMasterKeyId"])
+
+    assert key_of("OpsAlarmsTopic") == key_id
+    assert key_of("SesFeedbackTopic") == key_id
+    assert key_of("EscalationsTopic") == "alias/aws/sns"  # only our functions publish there
+    alarms = local_aws.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    assert {action for a in alarms for action in a["AlarmActions"]} == {local_aws.stack.physical("OpsAlarmsTopic")}
