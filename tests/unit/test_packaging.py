@@ -50,3 +50,15 @@ def test_sqs_consumers_report_partial_failures_and_visibility_is_six_times_the_t
             queue = source["Properties"]["Queue"]["Fn::GetAtt"][0]
             timeout = fn["Properties"].get("Timeout", default_timeout)
             assert resources[queue]["Properties"]["VisibilityTimeout"] >= 6 * timeout
+
+
+def test_recompute_deadlines_holds_every_grant_of_scan_due() -> None:
+    """recompute_deadlines runs scan.process on the orders a window covers: it escalates, reads the
+    transit histograms and writes decisions exactly as scan_due does, so it needs the same grants."""
+    resources = load_template()["Resources"]
+
+    def grants(function: str) -> list[object]:
+        return [p for p in resources[function]["Properties"]["Policies"] if "Statement" not in p]
+
+    recompute = grants("RecomputeDeadlinesFunction")
+    assert [p for p in grants("ScanDueFunction") if p not in recompute] == []
