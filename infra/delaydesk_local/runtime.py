@@ -280,8 +280,21 @@ class LocalAws:
             if resource["Type"] == "AWS::ApiGatewayV2::Stage" and logical_id not in self.stack.resources:
                 api_ref = resource["Properties"]["ApiId"].get("Ref", "")
                 if api_ref in self.http_apis:
-                    stage = self._resolve(resource["Properties"]["StageName"])
-                    apigatewayv2.create_stage(ApiId=self.http_apis[api_ref], StageName=str(stage))
+                    props = self._resolve(resource["Properties"])
+                    # Access logging and throttling as the template sets them (neither is applied locally).
+                    settings: dict[str, Any] = {}
+                    if "AccessLogSettings" in props:
+                        settings["AccessLogSettings"] = props["AccessLogSettings"]
+                    if "DefaultRouteSettings" in props:
+                        route = dict(props["DefaultRouteSettings"])
+                        if "ThrottlingRateLimit" in route:
+                            route["ThrottlingRateLimit"] = float(route["ThrottlingRateLimit"])
+                        if "ThrottlingBurstLimit" in route:
+                            route["ThrottlingBurstLimit"] = int(route["ThrottlingBurstLimit"])
+                        settings["DefaultRouteSettings"] = route
+                    apigatewayv2.create_stage(
+                        ApiId=self.http_apis[api_ref], StageName=str(props["StageName"]), **settings
+                    )
         if self.http_apis:
             self.notes.append("embedded AWS: HTTP API routes are served in-process by LocalAws.http_request")
         sqs = self.client("sqs")
@@ -309,6 +322,13 @@ class LocalAws:
                     TreatMissingData=props.get("TreatMissingData", "missing"),
                     AlarmActions=props.get("AlarmActions", []),
                 )
+        lam = self.client("lambda")
+        for logical_id, resource in resources.items():
+            if resource["Type"] == "AWS::Lambda::EventInvokeConfig" and logical_id not in self.stack.resources:
+                # Recorded, not applied: the event loop invokes schedules in-process (a failure raises).
+                props = self._resolve(resource["Properties"])
+                config = {k: props[k] for k in ("DestinationConfig", "MaximumRetryAttempts") if k in props}
+                lam.put_function_event_invoke_config(FunctionName=props["FunctionName"], **config)
         self._fill_ses_event_destinations()
         self._fill_key_policies()
 
@@ -435,6 +455,8 @@ class LocalAws:
                 return physical.rsplit("/", 1)[-1]
             if attribute == "Arn" and physical.startswith("https://sqs."):
                 return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{physical.rsplit('/', 1)[-1]}"
+            if attribute == "Arn" and self.stack.resource_types.get(logical_id) == "AWS::Logs::LogGroup":
+                return f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{physical}:*"
             return physical
         return {k: self._resolve(v) for k, v in value.items()}
 

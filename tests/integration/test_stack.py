@@ -105,3 +105,35 @@ def test_the_topics_aws_services_publish_to_use_the_customer_managed_key(local_a
     assert key_of("EscalationsTopic") == "alias/aws/sns"  # only our functions publish there
     alarms = local_aws.client("cloudwatch").describe_alarms()["MetricAlarms"]
     assert {action for a in alarms for action in a["AlarmActions"]} == {local_aws.stack.physical("OpsAlarmsTopic")}
+
+
+def test_the_http_api_logs_each_request_as_json_without_the_link_token(local_aws: LocalAws) -> None:
+    api_id = local_aws.http_apis["DelayDeskHttpApi"]
+    stage = local_aws.client("apigatewayv2").get_stage(ApiId=api_id, StageName="dev")
+    settings = stage["AccessLogSettings"]
+    group = local_aws.stack.physical("HttpApiAccessLogGroup")
+    assert settings["DestinationArn"] == f"arn:aws:logs:us-east-1:{ACCOUNT_ID}:log-group:{group}:*"
+    fields = json.loads(settings["Format"])
+    assert {"requestId", "ip", "routeKey", "status", "responseLength", "integrationError"} <= set(fields)
+    # The signed token travels in ?t=: neither the path nor the query string is logged.
+    assert not any(v in settings["Format"] for v in ("$context.path", "querystring", "$context.requestUri"))
+    logs = local_aws.client("logs").describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+    assert logs[0]["retentionInDays"] == 30
+    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] == 100
+    assert stage["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 200
+
+
+def test_failed_scheduled_runs_are_kept_and_alarmed(local_aws: LocalAws) -> None:
+    dlq_arn = local_aws._resolve({"Fn::GetAtt": ["ScheduledRunsDLQ", "Arn"]})
+    lam = local_aws.client("lambda")
+    events = local_aws.client("events")
+    for function in ("ScanDueFunction", "ReleaseNoticesFunction"):
+        name = local_aws.stack.physical(function)
+        invoke_config = lam.get_function_event_invoke_config(FunctionName=name)
+        assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == dlq_arn
+        rule = next(rule for rule, spec in local_aws.schedules.items() if spec.logical_id == function)
+        (target,) = events.list_targets_by_rule(Rule=rule)["Targets"]
+        assert target["DeadLetterConfig"]["Arn"] == dlq_arn
+    alarms = local_aws.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    alarm = next(a for a in alarms if a["AlarmName"].endswith("ScheduledRunsDLQAlarm"))
+    assert alarm["Dimensions"][0]["Value"] == local_aws.stack.physical("ScheduledRunsDLQ").rsplit("/", 1)[-1]

@@ -18,16 +18,7 @@ from cfnlint.runner import run_template_by_data
 from delaydesk_local.stack import load_template
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "infra" / "cfn_rules"
-ALARMS = [
-    "OrderEventsDLQAlarm",
-    "TrackingEventsDLQAlarm",
-    "NoticesDLQAlarm",
-    "ScanDueErrorsAlarm",
-    "ReceiveWebhookErrorsAlarm",
-    "SesFeedbackDLQAlarm",
-    "ServeOrderPageErrorsAlarm",
-    "RecomputeDeadlinesDLQAlarm",
-]
+ALARMS = sorted(k for k, v in load_template()["Resources"].items() if v["Type"] == "AWS::CloudWatch::Alarm")
 
 
 def findings(template: dict[str, Any]) -> list[tuple[str, str, str]]:
