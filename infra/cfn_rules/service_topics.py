@@ -11,6 +11,10 @@ compatibility between event sources from AWS services and encrypted topics"). Th
 ``alias/aws/sns`` cannot be given that grant, and AWS reports nothing at deploy time: the alarm or
 the SES event is simply never delivered. A function that publishes to a topic under a
 customer-managed key needs the same two actions on the key in its own policy.
+
+A key policy is read as ``delaydesk doctor`` reads a deployed one (``delaydesk.doctor``), so the
+template and the live stack are judged alike; cfn-lint runs from the project's virtualenv, where
+``delaydesk`` is installed.
 """
 
 from __future__ import annotations
@@ -22,10 +26,8 @@ from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-PUBLISH_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
-"""What a publisher calls on the topic's key (a grant of ``kms:GenerateDataKey*`` covers the first)."""
+from delaydesk.doctor import PUBLISH_ACTIONS, is_aws_managed_alias, key_policy_missing
 
-AWS_MANAGED_KEY = re.compile(r"(^|:)alias/aws/")
 SUB_NAME = re.compile(r"\$\{([^!}][^}]*)\}")
 
 Path = list[str | int]
@@ -79,13 +81,6 @@ def grants(statement: Any, actions: tuple[str, ...]) -> bool:
         return False
     patterns = [str(p).lower() for p in as_list(statement.get("Action"))]
     return all(any(fnmatchcase(action.lower(), p) for p in patterns) for action in actions)
-
-
-def service_principals(statement: dict[str, Any]) -> set[str]:
-    principal = statement.get("Principal")
-    if not isinstance(principal, dict):
-        return set()
-    return {str(s) for s in as_list(principal.get("Service"))}
 
 
 def service_publishers(resources: dict[str, Any]) -> Iterator[tuple[str, str, Path]]:
@@ -156,7 +151,7 @@ class ServiceTopicKey(CloudFormationLintRule):  # type: ignore[misc]
         for value in branches(key_id):
             if value is None:
                 yield "is not encrypted (no KmsMasterKeyId): use a customer-managed key"
-            elif isinstance(value, str) and AWS_MANAGED_KEY.search(value):
+            elif isinstance(value, str) and is_aws_managed_alias(value):
                 yield f"uses the AWS-managed key {value}, whose policy cannot let {service} use it"
             elif (key := template_key(resources, value)) is None:
                 yield (
@@ -165,11 +160,9 @@ class ServiceTopicKey(CloudFormationLintRule):  # type: ignore[misc]
                 )
             else:
                 policy = (resources[key].get("Properties") or {}).get("KeyPolicy") or {}
-                statements = [s for s in as_list(policy.get("Statement")) if isinstance(s, dict)]
-                if not any(service in service_principals(s) and grants(s, PUBLISH_ACTIONS) for s in statements):
-                    yield (
-                        f"uses {key}, whose key policy does not allow {service} kms:GenerateDataKey* and kms:Decrypt"
-                    )
+                missing = key_policy_missing(policy if isinstance(policy, dict | str) else {}, service)
+                if missing:
+                    yield f"uses {key}, whose key policy does not allow {service} {', '.join(missing)}"
 
 
 # SAM policy templates as the statements they stand for, where they matter here:
