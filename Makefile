@@ -36,7 +36,7 @@ lint: $(STAMP)
 # The template as AWS will see it: SAM's own validation, cfn-lint with the serverless rules,
 # checkov (0 failed: every skip carries its reason next to the resource) and `sam build`.
 template: $(STAMP)
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint template.yaml --append-rules infra/cfn_rules cfn_lint_serverless.rules
 	$(BIN)/sam validate --lint --template template.yaml --region us-east-1
 	$(BIN)/checkov --quiet --compact --skip-download --framework cloudformation --file template.yaml
 	$(MAKE) build
