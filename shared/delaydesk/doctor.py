@@ -489,8 +489,8 @@ def subscription_verdict(topic_arn: str, subscriptions: Sequence[Mapping[str, An
         )
     return fail(
         f"no one receives the alarms on {name}",
-        f"aws sns subscribe --topic-arn {topic_arn} --protocol email --notification-endpoint you@yourshop.com, "
-        "then confirm the e-mail it sends",
+        "deploy again with AlertEmail=you@yourshop.com (or: aws sns subscribe --topic-arn "
+        f"{topic_arn} --protocol email --notification-endpoint you@yourshop.com), then confirm the e-mail it sends",
     )
 
 

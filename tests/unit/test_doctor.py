@@ -524,8 +524,9 @@ def test_a_pending_subscription_is_a_warning(stubs: dict[str, Stubber]) -> None:
 def test_an_alarm_topic_without_subscribers_fails(stubs: dict[str, Stubber]) -> None:
     verdicts, code = run(Account(subscriptions=[]), stubs)
     assert changed(verdicts) == [
-        "✘ no one receives the alarms on delaydesk-prod-OpsAlarmsTopic-AbC123 — aws sns subscribe --topic-arn "
-        f"{OPS_TOPIC} --protocol email --notification-endpoint you@yourshop.com, then confirm the e-mail it sends"
+        "✘ no one receives the alarms on delaydesk-prod-OpsAlarmsTopic-AbC123 — deploy again with "
+        f"AlertEmail=you@yourshop.com (or: aws sns subscribe --topic-arn {OPS_TOPIC} --protocol email "
+        "--notification-endpoint you@yourshop.com), then confirm the e-mail it sends"
     ]
     assert code == 1
 
