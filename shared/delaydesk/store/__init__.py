@@ -1,0 +1,71 @@
+"""Data access: one module per table (a pynamodb model and functions named for each access pattern).
+
+This package is the only place that knows keys and indexes. Every state change is a conditional write;
+a lost race surfaces as ``ConcurrentUpdate``. It may call ``delaydesk.core`` only.
+"""
+
+from delaydesk.store.base import ConcurrentUpdate as ConcurrentUpdate
+from delaydesk.store.base import bind as bind
+from delaydesk.store.decisions import DecisionRecord as DecisionRecord
+from delaydesk.store.decisions import all_decisions as all_decisions
+from delaydesk.store.decisions import decisions_for as decisions_for
+from delaydesk.store.decisions import put_decision as put_decision
+from delaydesk.store.escalations import EscalationRecord as EscalationRecord
+from delaydesk.store.escalations import close_escalation as close_escalation
+from delaydesk.store.escalations import list_escalations as list_escalations
+from delaydesk.store.escalations import mark_escalation_published as mark_escalation_published
+from delaydesk.store.escalations import open_escalation as open_escalation
+from delaydesk.store.merchants import MerchantRecord as MerchantRecord
+from delaydesk.store.merchants import get_merchant as get_merchant
+from delaydesk.store.merchants import put_merchant as put_merchant
+from delaydesk.store.notice_log import InFlight as InFlight
+from delaydesk.store.notice_log import NoticeClaim as NoticeClaim
+from delaydesk.store.notice_log import NoticeRecord as NoticeRecord
+from delaydesk.store.notice_log import all_notices as all_notices
+from delaydesk.store.notice_log import claim_notice_key as claim_notice_key
+from delaydesk.store.notice_log import notice_status as notice_status
+from delaydesk.store.notice_log import notices_for as notices_for
+from delaydesk.store.notice_log import record_outcome as record_outcome
+from delaydesk.store.notice_log import release_claim as release_claim
+from delaydesk.store.notice_state import NoticeStateRecord as NoticeStateRecord
+from delaydesk.store.notice_state import all_suppressions as all_suppressions
+from delaydesk.store.notice_state import all_template_overrides as all_template_overrides
+from delaydesk.store.notice_state import delete_template_override as delete_template_override
+from delaydesk.store.notice_state import feedback_of as feedback_of
+from delaydesk.store.notice_state import grant_of as grant_of
+from delaydesk.store.notice_state import held_due as held_due
+from delaydesk.store.notice_state import hold_notice as hold_notice
+from delaydesk.store.notice_state import inbox_of as inbox_of
+from delaydesk.store.notice_state import lift_suppression as lift_suppression
+from delaydesk.store.notice_state import put_inbox as put_inbox
+from delaydesk.store.notice_state import put_template_override as put_template_override
+from delaydesk.store.notice_state import record_feedback as record_feedback
+from delaydesk.store.notice_state import record_grant as record_grant
+from delaydesk.store.notice_state import release_held as release_held
+from delaydesk.store.notice_state import reserve_send_slot as reserve_send_slot
+from delaydesk.store.notice_state import suppress_address as suppress_address
+from delaydesk.store.notice_state import suppression_of as suppression_of
+from delaydesk.store.notice_state import template_overrides as template_overrides
+from delaydesk.store.orders import DueIndex as DueIndex
+from delaydesk.store.orders import OrderRecord as OrderRecord
+from delaydesk.store.orders import TrackingIndex as TrackingIndex
+from delaydesk.store.orders import _set_due as _set_due
+from delaydesk.store.orders import all_orders as all_orders
+from delaydesk.store.orders import clear_outbox as clear_outbox
+from delaydesk.store.orders import commit_evaluation as commit_evaluation
+from delaydesk.store.orders import due_orders as due_orders
+from delaydesk.store.orders import get_order as get_order
+from delaydesk.store.orders import order_id_for_parcel as order_id_for_parcel
+from delaydesk.store.orders import order_page as order_page
+from delaydesk.store.orders import pending as pending
+from delaydesk.store.orders import save_order as save_order
+from delaydesk.store.orders import shard_for as shard_for
+from delaydesk.store.rejected import RejectedRecord as RejectedRecord
+from delaydesk.store.transit import TransitStatsRecord as TransitStatsRecord
+from delaydesk.store.transit import add_transit_sample as add_transit_sample
+from delaydesk.store.transit import get_transit_stats as get_transit_stats
+from delaydesk.store.windows import WindowRecord as WindowRecord
+from delaydesk.store.windows import all_windows as all_windows
+from delaydesk.store.windows import get_window as get_window
+from delaydesk.store.windows import put_window as put_window
+from delaydesk.store.windows import windows_for as windows_for

@@ -1,0 +1,49 @@
+"""Data access: pynamodb models of the template's tables and functions named for each access pattern.
+
+Every state change is a conditional write; a lost race surfaces as ``ConcurrentUpdate``.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import PutError
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
+
+from delaydesk.config import Settings
+
+
+class ConcurrentUpdate(Exception):
+    """A conditional write lost: someone else changed the item first."""
+
+
+def conditional_failure(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def save_if(item: Model, condition: Condition) -> bool:
+    """Put ``item`` if ``condition`` holds; False when it does not (the write happened before)."""
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        if conditional_failure(exc):
+            return False
+        raise
+    return True
+
+
+_MODELS: dict[str, type[Model]] = {}
+
+
+def register(field_name: str, model: type[Model]) -> None:
+    """Name the settings field that holds ``model``'s table name (see ``bind``)."""
+    _MODELS[field_name] = model
+
+
+def bind(settings: Settings) -> None:
+    """Point every model at the tables named by the settings (the stack's physical names)."""
+    for field_name, model in _MODELS.items():
+        name = getattr(settings, field_name)
+        if model.Meta.table_name != name or model.Meta.region != settings.aws_region:
+            model.Meta.table_name = name
+            model.Meta.region = settings.aws_region
+            model._connection = None

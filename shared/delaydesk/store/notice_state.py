@@ -1,0 +1,223 @@
+"""The notice-state table.
+
+One table (NoticeStateTable, pk/sk) holds what notices need besides the notice log:
+  template#<merchant>     <kind>#<locale>#<channel>       a merchant's template override
+  suppress#<address>      -                                an address never sent to again
+  inbox#<order>           <kind>#<stage>                   the in-app inbox copy of a notice
+  held                    <release at>#<order>#<notice>    an SMS held for quiet hours
+  rate#<merchant>         -                                the send-rate reservation (GCRA)
+  grant#<order>           -                                the order's compensation grant
+  budget#<merchant>       <window>                         compensation spent in a window
+  feedback#<order>        <notice>#<event>                 SES delivery/bounce/complaint/open/click
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from pynamodb.attributes import (
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.exceptions import UpdateError
+from pynamodb.models import Model
+
+from delaydesk.notices import NoticeRequest
+from delaydesk.store.base import ConcurrentUpdate, conditional_failure, register, save_if
+
+
+class NoticeStateRecord(Model):
+    class Meta:
+        table_name = "delaydesk-notice-state"
+        region = "us-east-1"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    text = UnicodeAttribute(null=True)
+    title = UnicodeAttribute(null=True)
+    label = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute(null=True)
+    number = NumberAttribute(null=True)
+
+
+register("notice_state_table", NoticeStateRecord)
+_NONE = "-"
+
+
+# ---- template overrides
+
+
+def put_template_override(merchant_id: str, key: str, source: str, now: datetime) -> None:
+    NoticeStateRecord(f"template#{merchant_id}", key, text=source, at=now).save()
+
+
+def template_overrides(merchant_id: str, prefix: str = "") -> dict[str, str]:
+    """A merchant's overrides by key (``kind#locale#channel``), optionally under ``prefix``."""
+    condition = NoticeStateRecord.sk.startswith(prefix) if prefix else None
+    return {
+        item.sk: item.text or ""
+        for item in NoticeStateRecord.query(f"template#{merchant_id}", condition, consistent_read=True)
+    }
+
+
+def all_template_overrides() -> Iterator[tuple[str, str, str]]:
+    """(merchant, key, source) of every stored override (the lint; not on a hot path)."""
+    for item in NoticeStateRecord.scan(NoticeStateRecord.pk.startswith("template#")):
+        yield item.pk.split("#", 1)[1], item.sk, item.text or ""
+
+
+def delete_template_override(merchant_id: str, key: str) -> None:
+    NoticeStateRecord(f"template#{merchant_id}", key).delete()
+
+
+# ---- suppression list
+
+
+def suppress_address(address: str, reason: str, source: str, now: datetime) -> None:
+    NoticeStateRecord(f"suppress#{address.strip().lower()}", _NONE, label=reason, text=source, at=now).save()
+
+
+def suppression_of(address: str) -> str | None:
+    """The reason ``address`` is suppressed, or None."""
+    try:
+        item = NoticeStateRecord.get(f"suppress#{address.strip().lower()}", _NONE)
+    except NoticeStateRecord.DoesNotExist:
+        return None
+    return item.label or "suppressed"
+
+
+def lift_suppression(address: str) -> None:
+    NoticeStateRecord(f"suppress#{address.strip().lower()}", _NONE).delete()
+
+
+def all_suppressions() -> Iterator[NoticeStateRecord]:
+    return NoticeStateRecord.scan(NoticeStateRecord.pk.startswith("suppress#"))
+
+
+# ---- in-app inbox
+
+
+def put_inbox(order_id: str, key: str, title: str, body: str, locale: str, now: datetime) -> bool:
+    """Store the inbox copy once; False if it was stored before (a redelivery)."""
+    item = NoticeStateRecord(f"inbox#{order_id}", key, title=title, text=body, label=locale, at=now)
+    return save_if(item, NoticeStateRecord.sk.does_not_exist())
+
+
+def inbox_of(order_id: str) -> list[NoticeStateRecord]:
+    return list(NoticeStateRecord.query(f"inbox#{order_id}"))
+
+
+# ---- held notices (SMS quiet hours)
+
+
+def hold_notice(request: NoticeRequest, release_at: datetime) -> bool:
+    """Keep ``request`` until ``release_at``; False if it is held already (a redelivery).
+
+    One partition: held notices are few (SMS at night) and read by one Query per run.
+    """
+    key = f"{release_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}#{request.order_id}#{request.notice_id}"
+    item = NoticeStateRecord("held", key, text=request.model_dump_json(), at=release_at)
+    return save_if(item, NoticeStateRecord.sk.does_not_exist())
+
+
+def held_due(until: datetime) -> Iterator[NoticeStateRecord]:
+    bound = until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") + "~"
+    return NoticeStateRecord.query("held", NoticeStateRecord.sk < bound)
+
+
+def release_held(item: NoticeStateRecord) -> None:
+    item.delete()
+
+
+# ---- send rate (GCRA: a "theoretical arrival time" per merchant)
+
+
+_RESERVE_ATTEMPTS = 5
+
+
+def reserve_send_slot(
+    merchant_id: str, wall_epoch: float, interval: float, bucket: str = _NONE, *, likely_busy: bool = False
+) -> float:
+    """Reserve the next slot of one of the merchant's send-rate buckets; returns its epoch
+    (``wall_epoch`` if the bucket is idle).
+
+    The bucket's number is the next free slot. An idle bucket (number in the past) is restarted
+    at now with a conditional put; a busy one is advanced with an atomic ADD, which never
+    conflicts. ``likely_busy`` (a bucket in the middle of a drain) tries the ADD first, so that
+    a busy bucket costs one call instead of two; the ADD of an idle bucket is then corrected.
+    """
+    item = NoticeStateRecord(f"rate#{merchant_id}", bucket)
+    idle = NoticeStateRecord.number.does_not_exist() | (NoticeStateRecord.number < wall_epoch)
+    for _ in range(_RESERVE_ATTEMPTS):
+        if likely_busy:
+            item.update(actions=[NoticeStateRecord.number.add(interval)])
+            slot = float(item.number) - interval
+            if slot >= wall_epoch:
+                return slot
+        try:
+            item.update(actions=[NoticeStateRecord.number.set(wall_epoch + interval)], condition=idle)
+        except UpdateError as exc:
+            if not conditional_failure(exc):
+                raise
+            if likely_busy:
+                continue  # another sender restarted the bucket between our two calls: add again
+            item.update(actions=[NoticeStateRecord.number.add(interval)])
+            return float(item.number) - interval
+        return wall_epoch
+    raise ConcurrentUpdate(f"send-rate bucket {bucket} of {merchant_id} kept changing")
+
+
+# ---- compensation grants
+
+
+def grant_of(order_id: str) -> NoticeStateRecord | None:
+    try:
+        return NoticeStateRecord.get(f"grant#{order_id}", _NONE, consistent_read=True)
+    except NoticeStateRecord.DoesNotExist:
+        return None
+
+
+def record_grant(
+    order_id: str,
+    merchant_id: str,
+    notice_key: str,
+    grant: str,
+    value: str,
+    cost: float,
+    budget: float | None,
+    window: str,
+    now: datetime,
+) -> bool:
+    """Grant once per order within the window's budget; False if either check refuses."""
+    spent = NoticeStateRecord(f"budget#{merchant_id}", window)
+    if budget is not None:
+        if cost > budget:
+            return False
+        try:
+            spent.update(
+                actions=[NoticeStateRecord.number.add(cost)],
+                condition=NoticeStateRecord.number.does_not_exist() | (NoticeStateRecord.number <= budget - cost),
+            )
+        except UpdateError as exc:
+            if conditional_failure(exc):
+                return False
+            raise
+    item = NoticeStateRecord(f"grant#{order_id}", _NONE, label=grant, text=value, title=notice_key, at=now)
+    if save_if(item, NoticeStateRecord.pk.does_not_exist()):
+        return True
+    if budget is not None:
+        spent.update(actions=[NoticeStateRecord.number.add(-cost)])  # give the budget back
+    return False
+
+
+# ---- SES feedback
+
+
+def record_feedback(order_id: str, notice_id: str, event: str, detail: str, at: datetime) -> None:
+    NoticeStateRecord(f"feedback#{order_id}", f"{notice_id}#{event}", label=event, text=detail, at=at).save()
+
+
+def feedback_of(order_id: str) -> list[NoticeStateRecord]:
+    return list(NoticeStateRecord.query(f"feedback#{order_id}"))
