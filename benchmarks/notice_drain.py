@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from delaydesk import store
-from delaydesk.config import get_settings
-from delaydesk.merchants import Merchant
-from delaydesk.notice_policy import NoticePolicy
-from delaydesk.notices import Kind, NoticeChannel, NoticeRequest
+from delaydesk.core.config import get_settings
+from delaydesk.core.kinds import Kind, NoticeChannel, NoticeRequest
+from delaydesk.core.merchants import Merchant, NoticePolicy
 from delaydesk_local.drain import Drain, direct_dynamodb, key_of
 from delaydesk_local.metering import metered
 from delaydesk_local.runtime import LocalAws

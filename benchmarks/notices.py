@@ -17,11 +17,11 @@ from typing import Any
 
 from botocore.client import BaseClient
 
-from delaydesk.config import Settings
-from delaydesk.merchants import SUPPORTED_LOCALES, Merchant
-from delaydesk.notices import Kind, NoticeChannel, NoticeRequest
-from delaydesk.rendering import render_context
-from delaydesk.templates_admin import sample
+from delaydesk.core.config import Settings
+from delaydesk.core.kinds import Kind, NoticeChannel, NoticeRequest
+from delaydesk.core.merchants import SUPPORTED_LOCALES, Merchant
+from delaydesk.notices.rendering import render_context
+from delaydesk.notices.templates_admin import sample
 
 
 def bench_rendering(count: int) -> float:

@@ -17,8 +17,9 @@ from datetime import datetime
 
 from notices import counting
 
-from delaydesk import links, store
-from delaydesk.merchants import Merchant
+from delaydesk import store
+from delaydesk.core import links
+from delaydesk.core.merchants import Merchant
 from delaydesk_local.runtime import LOCAL_ORDER_LINK_KEY, LocalAws
 
 PAID = "2020-01-20T10:00:00+08:00"

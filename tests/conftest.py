@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from delaydesk.events import parse_event
-from delaydesk.merchants import Merchant
-from delaydesk.notices import Kind, NoticeChannel, NoticeRequest
-from delaydesk.orders import Order, apply_event
+from delaydesk.core.events import parse_event
+from delaydesk.core.kinds import Kind, NoticeChannel, NoticeRequest
+from delaydesk.core.merchants import Merchant
+from delaydesk.core.orders import Order, apply_event
 
 EVENTS = Path(__file__).parent / "events"
 

@@ -8,9 +8,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from delaydesk import store
-from delaydesk.admin import app
-from delaydesk.config import get_settings
-from delaydesk.observability import logger, metrics, tracer
+from delaydesk.core.config import get_settings
+from delaydesk.core.observability import logger, metrics, tracer
+from delaydesk.operations import app
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

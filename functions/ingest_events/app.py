@@ -9,9 +9,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from delaydesk import ingest, store
-from delaydesk.config import get_settings
-from delaydesk.observability import RECORD_KEYS, logger, metrics, tracer
+from delaydesk import store
+from delaydesk.core.config import get_settings
+from delaydesk.core.observability import RECORD_KEYS, logger, metrics, tracer
+from delaydesk.tracking import ingest
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

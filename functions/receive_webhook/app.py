@@ -8,53 +8,31 @@ unknown source. Nothing is queued unless the answer is 202. "Now" is the request
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from delaydesk import aws, webhooks
-from delaydesk.config import get_settings
-from delaydesk.observability import MetricUnit, count_by, logger, metrics, tracer
+from delaydesk.core.observability import logger, metrics, tracer
+from delaydesk.tracking import WebhookError, accept_webhook, refuse_webhook
 
 app = APIGatewayHttpResolver()
-
-
-def _secret(source: str) -> str | None:
-    try:
-        value = parameters.get_parameter(f"{get_settings().webhook_secrets_prefix}/{source}", decrypt=True, max_age=300)
-    except parameters.exceptions.GetParameterError:
-        logger.warning("no webhook secret for this source", source=source)
-        return None
-    return str(value) if value else None
 
 
 @app.post("/webhooks/<source>")
 def receive(source: str) -> Response[dict[str, Any]]:
     event = app.current_event
-    settings = get_settings()
     raw = event.body or ""
     body = base64.b64decode(raw) if event.is_base64_encoded else raw.encode("utf-8")
     now = datetime.fromtimestamp(event.request_context.time_epoch / 1000, tz=UTC)
-    secret = _secret(source) if source in webhooks.SOURCES else None
-    received = webhooks.receive(
-        source, secret, body, event.headers, now, timedelta(seconds=settings.webhook_tolerance_seconds)
-    )
-    if not received.normalised.mapped:
-        logger.warning("unmapped vendor status: queued with the safe default", vendor_status=received.vendor_status)
-        count_by("TrackingStatusUnmapped", "source", source)
-    aws.sqs().send_message(QueueUrl=settings.tracking_events_queue_url, MessageBody=webhooks.dumps(received.event))
-    logger.info("webhook queued", source=source, event_id=received.event["event_id"])
-    metrics.add_metric(name="WebhooksAccepted", unit=MetricUnit.Count, value=1)
-    return Response(status_code=202, content_type="application/json", body={"queued": received.event["event_id"]})
+    event_id = accept_webhook(source, body, event.headers, now)
+    return Response(status_code=202, content_type="application/json", body={"queued": event_id})
 
 
-@app.exception_handler(webhooks.WebhookError)  # type: ignore[untyped-decorator]
-def refused(exc: webhooks.WebhookError) -> Response[dict[str, Any]]:
-    logger.warning("webhook refused", status=exc.status, reason=str(exc))
-    count_by("WebhooksRefused", "status", str(exc.status))
+@app.exception_handler(WebhookError)  # type: ignore[untyped-decorator]
+def refused(exc: WebhookError) -> Response[dict[str, Any]]:
+    refuse_webhook(exc)
     return Response(status_code=exc.status, content_type="application/json", body={"error": str(exc)})
 
 

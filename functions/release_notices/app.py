@@ -7,10 +7,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from delaydesk import notice_jobs, store
-from delaydesk.config import get_settings
-from delaydesk.observability import logger, metrics, tracer
-from delaydesk.times import parse_instant
+from delaydesk import store
+from delaydesk.core.config import get_settings
+from delaydesk.core.observability import logger, metrics, tracer
+from delaydesk.core.times import parse_instant
+from delaydesk.notices import notice_jobs
 
 
 @logger.inject_lambda_context(clear_state=True)

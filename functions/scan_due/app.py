@@ -8,10 +8,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from delaydesk import scan, store
-from delaydesk.config import get_settings
-from delaydesk.observability import logger, metrics, tracer
-from delaydesk.times import iso, parse_instant
+from delaydesk import store
+from delaydesk.core.config import get_settings
+from delaydesk.core.observability import logger, metrics, tracer
+from delaydesk.core.times import iso, parse_instant
+from delaydesk.delays import scan
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -8,9 +8,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from delaydesk import aws, feedback, store
-from delaydesk.config import get_settings
-from delaydesk.observability import RECORD_KEYS, logger, metrics, tracer
+from delaydesk import store
+from delaydesk.core import aws
+from delaydesk.core.config import get_settings
+from delaydesk.core.observability import RECORD_KEYS, logger, metrics, tracer
+from delaydesk.notices import feedback
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

@@ -12,7 +12,7 @@ compatibility between event sources from AWS services and encrypted topics"). Th
 the SES event is simply never delivered. A function that publishes to a topic under a
 customer-managed key needs the same two actions on the key in its own policy.
 
-A key policy is read as ``delaydesk doctor`` reads a deployed one (``delaydesk.doctor``), so the
+A key policy is read as ``delaydesk doctor`` reads a deployed one (``delaydesk.operations.doctor``), so the
 template and the live stack are judged alike; cfn-lint runs from the project's virtualenv, where
 ``delaydesk`` is installed.
 """
@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from delaydesk.doctor import PUBLISH_ACTIONS, is_aws_managed_alias, key_policy_missing
+from delaydesk.operations.doctor import PUBLISH_ACTIONS, is_aws_managed_alias, key_policy_missing
 
 SUB_NAME = re.compile(r"\$\{([^!}][^}]*)\}")
 

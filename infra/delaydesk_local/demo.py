@@ -39,7 +39,8 @@ def _progress(update: Progress) -> None:
 def write_outbox(local: LocalAws, outbox: Path, now: datetime) -> int:
     """Write what SES and SNS accepted, named after the notice log entry that sent it, and each
     order's page (``page.html``) as its customer sees it at ``now`` through the HTTP API route."""
-    from delaydesk import links, store
+    from delaydesk import store
+    from delaydesk.core import links
 
     by_message = {n.message_id: n for n in store.all_notices() if n.message_id}
     if outbox.exists():

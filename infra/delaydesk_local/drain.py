@@ -35,9 +35,10 @@ from botocore import xform_name
 from botocore.exceptions import ClientError
 from pynamodb.connection.base import Connection
 
-from delaydesk import aws, dispatch, notice_jobs, senders
-from delaydesk.config import Settings
-from delaydesk.notices import NoticeRequest
+from delaydesk.core import aws
+from delaydesk.core.config import Settings
+from delaydesk.core.kinds import NoticeRequest
+from delaydesk.notices import dispatch, notice_jobs, senders
 from delaydesk.store import InFlight
 from delaydesk_local.stack import ACCOUNT_ID, REGION
 

@@ -215,7 +215,7 @@ class LocalAws:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        from delaydesk.observability import logger
+        from delaydesk.core.observability import logger
 
         self._exit_stack.close()
         self._mock.stop()
@@ -579,7 +579,9 @@ class LocalAws:
         """A new "container": forget settings, clients and lazily built helpers."""
         from aws_lambda_powertools.utilities import parameters
 
-        from delaydesk import aws, dispatch, ingest, rendering
+        from delaydesk.core import aws
+        from delaydesk.notices import dispatch, rendering
+        from delaydesk.tracking import ingest
 
         parameters.clear_caches()  # type: ignore[no-untyped-call]
         aws.reset()
@@ -601,8 +603,8 @@ class LocalAws:
             os.environ[key] = value
         self._active_env = env
         self._reset_delaydesk()
-        from delaydesk.config import get_settings
-        from delaydesk.observability import logger
+        from delaydesk.core.config import get_settings
+        from delaydesk.core.observability import logger
         from delaydesk.store import bind
 
         bind(get_settings())

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from delaydesk import store
-from delaydesk.config import get_settings
-from delaydesk.delays import next_due_at
-from delaydesk.events import OrderPaid, parse_event
-from delaydesk.merchants import DelayPolicy
-from delaydesk.orders import new_order
+from delaydesk.core.config import get_settings
+from delaydesk.core.events import OrderPaid, parse_event
+from delaydesk.core.merchants import DelayPolicy
+from delaydesk.core.orders import new_order
+from delaydesk.delays.detect import next_due_at
 from delaydesk.store import OrderRecord
 
 

@@ -17,12 +17,12 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from delaydesk.events import EVENT_TYPES, Instant, parse_event
-from delaydesk.merchants import Merchant
-from delaydesk.times import iso, parse_instant
-from delaydesk.webhooks import SOURCES as WEBHOOK_SOURCES
-from delaydesk.webhooks import sign
-from delaydesk.windows import parse_window
+from delaydesk.core.events import EVENT_TYPES, Instant, parse_event
+from delaydesk.core.merchants import Merchant
+from delaydesk.core.times import iso, parse_instant
+from delaydesk.core.windows import parse_window
+from delaydesk.tracking.webhooks import SOURCES as WEBHOOK_SOURCES
+from delaydesk.tracking.webhooks import sign
 from delaydesk_local.runtime import LocalAws
 
 WINDOW_EVENT_TYPES = ("window.declared", "window.ended")
@@ -253,7 +253,7 @@ def run(
             store.put_merchant(merchant)
             if merchant.from_email:
                 local.verify_sender(merchant.from_email)
-        from delaydesk.config import get_settings
+        from delaydesk.core.config import get_settings
 
         local.verify_sender(get_settings().sender_email)
         declared: set[tuple[str | None, str]] = set()
@@ -308,7 +308,8 @@ def run(
 def collect(
     scenario: Scenario, local: LocalAws, notes: list[str], webhooks: Counter[str] | None = None
 ) -> SimulationResult:
-    from delaydesk import rejections, store
+    from delaydesk import store
+    from delaydesk.tracking import rejections
 
     notices = sorted(
         (

@@ -66,8 +66,9 @@ class CommandError(Exception):
 
 def use_stack(stack_name: str) -> None:
     """Point the data layer at the tables of a deployed stack."""
-    from delaydesk import aws, store
-    from delaydesk.config import get_settings
+    from delaydesk import store
+    from delaydesk.core import aws
+    from delaydesk.core.config import get_settings
 
     # An unknown stack raises CloudFormation's ValidationError, which main() reports in one line.
     cloudformation = boto3.client("cloudformation")
@@ -114,8 +115,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_rejected(args: argparse.Namespace) -> int:
-    from delaydesk import rejections
-    from delaydesk.rejections import Category
+    from delaydesk.tracking import Category, rejections
 
     use_stack(args.stack_name)
     if args.action == "list":
@@ -157,7 +157,7 @@ def _cmd_merchants(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from delaydesk import store
-    from delaydesk.merchants import Merchant
+    from delaydesk.core.merchants import Merchant
 
     # The file first: a typo in it is found without touching AWS. A missing or unreadable file
     # raises OSError, which main() reports.
@@ -234,9 +234,9 @@ STACK_ENV["NoticeStateTable"] = "NOTICE_STATE_TABLE"
 
 
 def _cmd_templates(args: argparse.Namespace) -> int:
-    from delaydesk import templates_admin
-    from delaydesk.config import get_settings
-    from delaydesk.notices import Kind, NoticeChannel
+    from delaydesk.core.config import get_settings
+    from delaydesk.core.kinds import Kind, NoticeChannel
+    from delaydesk.notices import templates_admin
 
     if args.action == "lint":
         problems = templates_admin.lint_bundled(get_settings())
@@ -270,10 +270,9 @@ def _cmd_templates(args: argparse.Namespace) -> int:
 
 
 def _cmd_notices(args: argparse.Namespace) -> int:
-    from delaydesk import inbox, templates_admin
-    from delaydesk.config import get_settings
-    from delaydesk.notices import Kind, NoticeChannel
-    from delaydesk.sms import measure
+    from delaydesk.core.config import get_settings
+    from delaydesk.core.kinds import Kind, NoticeChannel
+    from delaydesk.notices import inbox, measure, templates_admin
 
     if args.action == "inbox":
         use_stack(args.stack_name)
@@ -306,8 +305,8 @@ def _cmd_notices(args: argparse.Namespace) -> int:
 
 def _order_link(stack_name: str, order_id: str) -> str:
     """The order page link a notice carries, for support staff to give a customer again."""
-    from delaydesk import links
-    from delaydesk.config import Settings
+    from delaydesk.core import links
+    from delaydesk.core.config import Settings
 
     (stack,) = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
@@ -322,8 +321,8 @@ def _order_link(stack_name: str, order_id: str) -> str:
 
 
 def _notices_parsers(commands: Any, stack: argparse.ArgumentParser) -> None:
-    from delaydesk.merchants import SUPPORTED_LOCALES
-    from delaydesk.notices import Kind, NoticeChannel
+    from delaydesk.core.kinds import Kind, NoticeChannel
+    from delaydesk.core.merchants import SUPPORTED_LOCALES
 
     kinds = [k.value for k in Kind]
     channels = [c.value for c in NoticeChannel]
@@ -358,7 +357,7 @@ def _notices_parsers(commands: Any, stack: argparse.ArgumentParser) -> None:
 
 
 def _when(text: str | None) -> datetime:
-    from delaydesk.times import parse_instant
+    from delaydesk.core.times import parse_instant
 
     if not text:
         return datetime.now(UTC)
@@ -371,7 +370,7 @@ def _when(text: str | None) -> datetime:
 def _windows_from(args: argparse.Namespace) -> list[Any]:
     from pydantic import ValidationError
 
-    from delaydesk.windows import parse_window, preset
+    from delaydesk.core.windows import parse_window, preset
 
     if args.preset:
         try:
@@ -399,7 +398,8 @@ def _windows_from(args: argparse.Namespace) -> list[Any]:
 
 
 def _cmd_windows(args: argparse.Namespace) -> int:
-    from delaydesk import recompute, store
+    from delaydesk import store
+    from delaydesk.delays import recompute
 
     windows = _windows_from(args) if args.action == "declare" else []  # the file before AWS
     use_stack(args.stack_name)
@@ -435,7 +435,7 @@ def _cmd_windows(args: argparse.Namespace) -> int:
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     from delaydesk import store
-    from delaydesk.explain import Notice, timeline
+    from delaydesk.operations import Notice, timeline
 
     use_stack(args.stack_name)
     record = store.get_order(args.order_id)
@@ -456,7 +456,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _webhook_sources(text: str) -> tuple[str, ...]:
-    from delaydesk.doctor import WEBHOOK_SOURCES
+    from delaydesk.operations import WEBHOOK_SOURCES
 
     sources = tuple(s.strip() for s in text.split(",") if s.strip() and s.strip() != "none")
     unknown = [s for s in sources if s not in WEBHOOK_SOURCES]
@@ -466,7 +466,7 @@ def _webhook_sources(text: str) -> tuple[str, ...]:
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
-    from delaydesk import doctor
+    from delaydesk.operations import doctor
 
     clients = doctor.Clients.create(args.region)
     verdicts = []
@@ -477,7 +477,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def _doctor_parser(commands: Any) -> None:
-    from delaydesk.doctor import WEBHOOK_SOURCES
+    from delaydesk.operations import WEBHOOK_SOURCES
 
     doctor = commands.add_parser(
         "doctor",

@@ -16,9 +16,10 @@ import pytest
 from botocore.exceptions import ClientError
 from conftest import instant, load_event, notice_request, paid
 
-from delaydesk import dispatch, senders, store
-from delaydesk.notices import Kind, NoticeRequest, choose_channels
-from delaydesk.orders import Order
+from delaydesk import store
+from delaydesk.core.kinds import Kind, NoticeRequest, choose_channels
+from delaydesk.core.orders import Order
+from delaydesk.notices import dispatch, senders
 from delaydesk_local.runtime import LocalAws
 
 pytestmark = pytest.mark.e2e

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import load_event, paid, shipped
 
-from delaydesk.windows import SPRING_FESTIVAL_2020
+from delaydesk.core.windows import SPRING_FESTIVAL_2020
 from delaydesk_local.simulate import Scenario, SimulationResult, run
 
 pytestmark = pytest.mark.e2e

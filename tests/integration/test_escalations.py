@@ -10,8 +10,8 @@ from conftest import paid
 
 from delaydesk import store
 from delaydesk.cli import main
-from delaydesk.decisions import Action, Decision
-from delaydesk.escalation import raise_escalation
+from delaydesk.core.decisions import Action, Decision
+from delaydesk.delays.escalation import raise_escalation
 from delaydesk_local.runtime import LocalAws
 
 AT = datetime(2020, 1, 30, tzinfo=UTC)

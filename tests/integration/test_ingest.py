@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from conftest import paid, scan, shipped
 
-from delaydesk import rejections, store
+from delaydesk import store
 from delaydesk.cli import main
+from delaydesk.tracking import rejections
 from delaydesk_local.runtime import LocalAws
 
 

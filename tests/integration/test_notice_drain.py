@@ -13,8 +13,8 @@ import pytest
 from conftest import merchant, notice_request
 
 from delaydesk import store
-from delaydesk.config import get_settings
-from delaydesk.notices import Kind, NoticeRequest
+from delaydesk.core.config import get_settings
+from delaydesk.core.kinds import Kind, NoticeRequest
 from delaydesk_local.drain import Drain
 from delaydesk_local.runtime import LocalAws
 from delaydesk_local.seeding import seed_orders

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from conftest import instant, load_event, merchant, notice_request, paid
 
-from delaydesk import dispatch, inbox, store
-from delaydesk.config import get_settings
-from delaydesk.notices import Kind, NoticeChannel, NoticeRequest
-from delaydesk.templates_admin import TemplateRejected, upload
+from delaydesk import store
+from delaydesk.core.config import get_settings
+from delaydesk.core.kinds import Kind, NoticeChannel, NoticeRequest
+from delaydesk.notices import dispatch, inbox
+from delaydesk.notices.templates_admin import TemplateRejected, upload
 from delaydesk_local.runtime import LocalAws
 
 

@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import paid, shipped
 
-from delaydesk import links, store
-from delaydesk.decisions import Action
-from delaydesk.links import Purpose
+from delaydesk import store
+from delaydesk.core import links
+from delaydesk.core.decisions import Action
+from delaydesk.core.links import Purpose
 from delaydesk_local.runtime import LOCAL_ORDER_LINK_KEY, LocalAws
 
 KEY = LOCAL_ORDER_LINK_KEY.encode()

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from conftest import instant, load_event, merchant, notice_request, paid
 
 from delaydesk import store
-from delaydesk.notices import Kind
+from delaydesk.core.kinds import Kind
 from delaydesk_local.runtime import LOCAL_CONFIGURATION_SET, LocalAws
 from delaydesk_local.ses_events import DELIVERY_AFTER, stamp
 

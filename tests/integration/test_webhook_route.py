@@ -9,7 +9,7 @@ from typing import Any
 from conftest import contract_event, load_event, paid, shipped
 
 from delaydesk import store
-from delaydesk.webhooks import sign
+from delaydesk.tracking.webhooks import sign
 from delaydesk_local.runtime import LocalAws
 
 AFTERSHIP = load_event("aftership_webhook_tracking_update")

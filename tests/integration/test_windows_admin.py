@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from conftest import load_event, paid
 
-from delaydesk import recompute, store
+from delaydesk import store
 from delaydesk.cli import main
-from delaydesk.windows import SPRING_FESTIVAL_2020
+from delaydesk.core.windows import SPRING_FESTIVAL_2020
+from delaydesk.delays import recompute
 from delaydesk_local.runtime import LocalAws
 
 DECLARED_AT = datetime.fromisoformat("2020-01-22T12:00:00+08:00")

@@ -140,7 +140,7 @@ def test_a_stack_without_its_table(capsys: pytest.CaptureFixture[str], fake_cred
     import boto3
     from moto import mock_aws
 
-    from delaydesk import aws
+    from delaydesk.core import aws
 
     template = {"Resources": {"Placeholder": {"Type": "AWS::SQS::Queue", "Properties": {}}}}
     with mock_aws():

@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 from conftest import merchant, order_from, paid, shipped
 
-from delaydesk import links, order_page
-from delaydesk.config import Settings
-from delaydesk.decisions import Action
-from delaydesk.inbox import InboxEntry
-from delaydesk.links import Purpose
-from delaydesk.merchants import SUPPORTED_LOCALES
-from delaydesk.orders import Delay, OrderStatus, TimerState
-from delaydesk.sms import measure
+from delaydesk.core import links
+from delaydesk.core.config import Settings
+from delaydesk.core.decisions import Action
+from delaydesk.core.links import Purpose
+from delaydesk.core.merchants import SUPPORTED_LOCALES
+from delaydesk.core.orders import Delay, OrderStatus, TimerState
+from delaydesk.customer import order_page
+from delaydesk.notices.inbox import InboxEntry
+from delaydesk.notices.sms import measure
 
 KEY = b"unit-test-key"
 TEMPLATES = Settings().resolved_templates_dir

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from conftest import instant, merchant, order_from, paid, scan, shipped
 
-from delaydesk import timers
-from delaydesk.config import Settings
-from delaydesk.delays import detect, evaluate, next_due_at
-from delaydesk.merchants import DelayPolicy
-from delaydesk.notices import Kind, NoticeChannel
-from delaydesk.orders import OrderStatus
+from delaydesk.core.config import Settings
+from delaydesk.core.kinds import Kind, NoticeChannel
+from delaydesk.core.merchants import DelayPolicy
+from delaydesk.core.orders import OrderStatus
+from delaydesk.delays.detect import detect, evaluate, next_due_at
+from delaydesk.policy import timers
 
 POLICY = DelayPolicy.for_merchant(merchant(), Settings())
 PAID_AT = "2020-01-20T10:00:00+08:00"
@@ -48,8 +48,8 @@ def test_shipping_ends_the_shipment_delay_and_starts_the_stall_clock() -> None:
     order = order_from(paid("o1", PAID_AT))
     delayed = evaluate(order, POLICY, SHIP_BY).order
     assert delayed.delay is not None
-    from delaydesk.events import parse_event
-    from delaydesk.orders import apply_event
+    from delaydesk.core.events import parse_event
+    from delaydesk.core.orders import apply_event
 
     after = apply_event(delayed, parse_event(shipped("o1", "2020-01-22T09:00:00+08:00")))
     assert after.delay is None and after.delays_resolved == 1
@@ -107,8 +107,8 @@ def test_staged_updates_every_three_days_never_repeat_a_stage() -> None:
 def test_a_second_delay_continues_the_stage_numbering() -> None:
     order = order_from(paid("o1", PAID_AT), shipped("o1", "2020-01-20T18:00:00+08:00"))
     first = evaluate(order, POLICY, instant("2020-01-23T00:00:00+08:00"))
-    from delaydesk.events import parse_event
-    from delaydesk.orders import apply_event
+    from delaydesk.core.events import parse_event
+    from delaydesk.core.orders import apply_event
 
     moved = apply_event(first.order, parse_event(scan("o1", "2020-01-23T06:00:00+08:00")))
     assert moved.delay is None

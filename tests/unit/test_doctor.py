@@ -17,9 +17,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from delaydesk import doctor
 from delaydesk.cli import main
-from delaydesk.doctor import Clients, MerchantFacts, Status, Verdict, key_policy_missing
+from delaydesk.operations import doctor
+from delaydesk.operations.doctor import Clients, MerchantFacts, Status, Verdict, key_policy_missing
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from conftest import instant, merchant, order_from, paid, scan, shipped
 
-from delaydesk.config import Settings
-from delaydesk.decisions import Action
-from delaydesk.delays import _delay_due, evaluate, next_due_at
-from delaydesk.merchants import DelayPolicy
-from delaydesk.orders import Order
+from delaydesk.core.config import Settings
+from delaydesk.core.decisions import Action
+from delaydesk.core.merchants import DelayPolicy
+from delaydesk.core.orders import Order
+from delaydesk.delays.detect import _delay_due, evaluate, next_due_at
 
 POLICY = DelayPolicy.for_merchant(merchant(), Settings())  # escalate_value 2000.00 CNY
 PAID_AT = "2020-01-20T10:00:00+08:00"
@@ -97,8 +97,8 @@ def test_no_delay_no_escalation() -> None:
 def test_an_address_problem_during_a_running_exception_is_escalated_at_once() -> None:
     from conftest import scan as scan_event
 
-    from delaydesk.events import parse_event
-    from delaydesk.orders import apply_event
+    from delaydesk.core.events import parse_event
+    from delaydesk.core.orders import apply_event
 
     order = order_from(
         paid("o1", PAID_AT),

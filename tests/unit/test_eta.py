@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from conftest import instant, merchant, order_from, paid, scan, shipped
 
-from delaydesk.config import Settings
-from delaydesk.eta import MIN_SAMPLES, TransitStats, bucket_for, estimate
-from delaydesk.merchants import DelayPolicy
-from delaydesk.notices import Kind
+from delaydesk.core.config import Settings
+from delaydesk.core.kinds import Kind
+from delaydesk.core.merchants import DelayPolicy
+from delaydesk.core.transit import MIN_SAMPLES, TransitStats, bucket_for
+from delaydesk.delays.eta import estimate
 
 POLICY = DelayPolicy.for_merchant(merchant(), Settings())
 NOW = instant("2020-01-24T00:00:00+00:00")

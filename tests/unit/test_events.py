@@ -8,7 +8,7 @@ import pytest
 from conftest import contract_event
 from pydantic import ValidationError
 
-from delaydesk.events import OrderPaid, Tracking, parse_event
+from delaydesk.core.events import OrderPaid, Tracking, parse_event
 
 
 def test_contract_samples_parse_and_times_are_utc() -> None:

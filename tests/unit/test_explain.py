@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from conftest import instant, merchant, order_from, paid
 
-from delaydesk import timers
-from delaydesk.config import Settings
-from delaydesk.explain import Notice, timeline
-from delaydesk.merchants import DelayPolicy
-from delaydesk.windows import preset
+from delaydesk.core.config import Settings
+from delaydesk.core.merchants import DelayPolicy
+from delaydesk.core.windows import preset
+from delaydesk.operations.explain import Notice, timeline
+from delaydesk.policy import timers
 
 
 def test_the_timeline_tells_events_deadlines_decisions_and_notices_in_order() -> None:

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from delaydesk.config import Settings
-from delaydesk.merchants import SUPPORTED_LOCALES
-from delaydesk.notices import Kind, NoticeChannel
-from delaydesk.templates_admin import preview
+from delaydesk.core.config import Settings
+from delaydesk.core.kinds import Kind, NoticeChannel
+from delaydesk.core.merchants import SUPPORTED_LOCALES
+from delaydesk.notices.templates_admin import preview
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six.py")
@@ -73,10 +73,10 @@ for app in sorted(functions.glob("*/app.py")):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert callable(module.handler), app
-from delaydesk.config import Settings
-from delaydesk.merchants import SUPPORTED_LOCALES
-from delaydesk.notices import Kind, NoticeChannel
-from delaydesk.templates_admin import preview
+from delaydesk.core.config import Settings
+from delaydesk.core.merchants import SUPPORTED_LOCALES
+from delaydesk.core.kinds import Kind, NoticeChannel
+from delaydesk.notices.templates_admin import preview
 settings = Settings(templates_dir=sys.argv[3])
 out = {}
 for kind in Kind:

@@ -11,13 +11,15 @@ import pytest
 from botocore.stub import ANY, Stubber
 from conftest import instant, merchant, notice_request
 
-from delaydesk import aws, links, senders
-from delaydesk.compensation import CompensationPolicy, CompensationRule, decide
-from delaydesk.config import Settings
-from delaydesk.events import Customer
-from delaydesk.notice_policy import NoticePolicy, quiet_until
-from delaydesk.notices import Kind, NoticeRequest, choose_channels
-from delaydesk.rendering import Rendered
+from delaydesk.core import aws, links
+from delaydesk.core.config import Settings
+from delaydesk.core.events import Customer
+from delaydesk.core.kinds import Kind, NoticeRequest, choose_channels
+from delaydesk.core.merchants import CompensationPolicy, CompensationRule, NoticePolicy
+from delaydesk.notices import senders
+from delaydesk.notices.compensation import decide
+from delaydesk.notices.notice_policy import quiet_until
+from delaydesk.notices.rendering import Rendered
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from delaydesk.config import Settings
-from delaydesk.merchants import SUPPORTED_LOCALES
-from delaydesk.notices import Kind, NoticeChannel
-from delaydesk.sms import gsm_friendly, measure
-from delaydesk.templates_admin import lint_bundled, lint_source, preview, sample
+from delaydesk.core.config import Settings
+from delaydesk.core.kinds import Kind, NoticeChannel
+from delaydesk.core.merchants import SUPPORTED_LOCALES
+from delaydesk.notices.sms import gsm_friendly, measure
+from delaydesk.notices.templates_admin import lint_bundled, lint_source, preview, sample
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 REGENERATE = os.environ.get("REGENERATE_GOLDEN") == "1"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import contract_event, order_from, paid, scan, shipped
 
-from delaydesk.events import parse_event
-from delaydesk.orders import EventRejected, OrderNotFound, OrderStatus, apply_event
+from delaydesk.core.events import parse_event
+from delaydesk.core.orders import EventRejected, OrderNotFound, OrderStatus, apply_event
 
 PAID_AT = "2020-01-20T10:00:00+08:00"
 

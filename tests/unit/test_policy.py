@@ -11,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from delaydesk.events import parse_event
-from delaydesk.orders import Order, apply_event
-from delaydesk.policy import PolicyDefaults, deadlines, exempting_window, ship_by
-from delaydesk.windows import TimerKind, Window, parse_window, preset
+from delaydesk.core.events import parse_event
+from delaydesk.core.merchants import PolicyDefaults
+from delaydesk.core.orders import Order, apply_event
+from delaydesk.core.windows import TimerKind, Window, parse_window, preset
+from delaydesk.policy.engine import deadlines, exempting_window, ship_by
 
 SHANGHAI = PolicyDefaults(timezone="Asia/Shanghai")
 CNY, CROSS_BORDER = preset("spring_festival_2020")

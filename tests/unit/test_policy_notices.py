@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from conftest import instant, merchant, order_from, paid, shipped
 
-from delaydesk.config import Settings
-from delaydesk.merchants import SUPPORTED_LOCALES
-from delaydesk.notices import Kind, NoticeChannel, NoticeRequest
-from delaydesk.rendering import render
-from delaydesk.templates_admin import SAMPLE_LINK_KEY
+from delaydesk.core.config import Settings
+from delaydesk.core.kinds import Kind, NoticeChannel, NoticeRequest
+from delaydesk.core.merchants import SUPPORTED_LOCALES
+from delaydesk.notices.rendering import render
+from delaydesk.notices.templates_admin import SAMPLE_LINK_KEY
 
 DETAILS = {
     Kind.DISRUPTION_ANNOUNCEMENT: {"ship_by": "2020-02-10T15:59:59Z", "auto_confirm": "2020-02-28T16:00:00Z"},

@@ -12,9 +12,10 @@ from datetime import date
 import pytest
 from conftest import instant, notice_request
 
-from delaydesk import ratelimit, store
-from delaydesk.notice_policy import NoticePolicy
-from delaydesk.notices import Kind, NoticeRequest
+from delaydesk import store
+from delaydesk.core.kinds import Kind, NoticeRequest
+from delaydesk.core.merchants import NoticePolicy
+from delaydesk.notices import ratelimit
 
 T0 = 1_700_000_000.0
 

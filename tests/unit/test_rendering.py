@@ -7,12 +7,12 @@ from datetime import date
 import pytest
 from conftest import instant, merchant, order_from, paid, scan, shipped
 
-from delaydesk import links
-from delaydesk.config import Settings
-from delaydesk.merchants import SUPPORTED_LOCALES
-from delaydesk.notices import Kind, NoticeChannel, NoticeRequest
-from delaydesk.rendering import pick_locale, render
-from delaydesk.templates_admin import SAMPLE_LINK_KEY
+from delaydesk.core import links
+from delaydesk.core.config import Settings
+from delaydesk.core.kinds import Kind, NoticeChannel, NoticeRequest
+from delaydesk.core.merchants import SUPPORTED_LOCALES
+from delaydesk.notices.rendering import pick_locale, render
+from delaydesk.notices.templates_admin import SAMPLE_LINK_KEY
 
 DELAY_KINDS = [Kind.SHIPMENT_DELAYED, Kind.IN_TRANSIT_DELAYED, Kind.DELIVERY_EXCEPTION, Kind.DELAY_UPDATE]
 BLAME = {

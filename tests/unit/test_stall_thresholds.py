@@ -8,9 +8,9 @@ import pytest
 from conftest import instant, merchant, order_from, paid, scan, shipped
 from pydantic import ValidationError
 
-from delaydesk.config import Settings
-from delaydesk.delays import detect, next_due_at
-from delaydesk.merchants import DelayPolicy
+from delaydesk.core.config import Settings
+from delaydesk.core.merchants import DelayPolicy
+from delaydesk.delays.detect import detect, next_due_at
 
 THRESHOLDS = [
     {"carrier": "sf", "region": "CN-HB", "hours": 24},

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import load_event
 
-from delaydesk.events import Tag
-from delaydesk.taxonomy import (
+from delaydesk.core.events import Tag
+from delaydesk.core.taxonomy import (
     AFTERSHIP_SUBTAGS,
     AFTERSHIP_TAGS,
     EASYPOST_DETAILS,

@@ -7,15 +7,15 @@ from typing import Any
 
 from conftest import instant, merchant, order_from, paid, shipped
 
-from delaydesk import timers
-from delaydesk.config import Settings
-from delaydesk.decisions import Decision
-from delaydesk.delays import evaluate, next_due_at
-from delaydesk.events import parse_event
-from delaydesk.merchants import DelayPolicy
-from delaydesk.notices import NoticeRequest
-from delaydesk.orders import Order, OrderStatus, apply_event
-from delaydesk.windows import Window, preset
+from delaydesk.core.config import Settings
+from delaydesk.core.decisions import Decision
+from delaydesk.core.events import parse_event
+from delaydesk.core.kinds import NoticeRequest
+from delaydesk.core.merchants import DelayPolicy
+from delaydesk.core.orders import Order, OrderStatus, apply_event
+from delaydesk.core.windows import Window, preset
+from delaydesk.delays.detect import evaluate, next_due_at
+from delaydesk.policy import timers
 
 POLICY = DelayPolicy.for_merchant(merchant(timezone="Asia/Shanghai"), Settings())
 CNY = preset("spring_festival_2020")

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from conftest import contract_event, load_event
 
-from delaydesk.events import parse_event
-from delaydesk.webhooks import Malformed, Unauthorized, UnknownSource, receive, sign
+from delaydesk.core.events import parse_event
+from delaydesk.tracking.webhooks import Malformed, Unauthorized, UnknownSource, receive, sign
 
 SECRET = "s3cret-for-tests"
 TOLERANCE = timedelta(minutes=5)

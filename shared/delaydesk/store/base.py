@@ -9,7 +9,7 @@ from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
-from delaydesk.config import Settings
+from delaydesk.core.config import Settings
 
 
 class ConcurrentUpdate(Exception):

@@ -12,7 +12,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
-from delaydesk.decisions import Decision
+from delaydesk.core.decisions import Decision
 from delaydesk.store.base import register, save_if
 
 

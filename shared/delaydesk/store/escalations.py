@@ -19,7 +19,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
-from delaydesk.decisions import Decision
+from delaydesk.core.decisions import Decision
 from delaydesk.store.base import conditional_failure, register, save_if
 
 

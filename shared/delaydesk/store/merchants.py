@@ -12,7 +12,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
-from delaydesk.merchants import Merchant
+from delaydesk.core.merchants import Merchant
 from delaydesk.store.base import ConcurrentUpdate, conditional_failure, register
 
 

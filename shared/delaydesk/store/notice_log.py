@@ -16,7 +16,7 @@ from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
-from delaydesk.notices import NoticeRequest
+from delaydesk.core.kinds import NoticeRequest
 from delaydesk.store.base import ConcurrentUpdate, conditional_failure, register
 
 

@@ -24,7 +24,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
-from delaydesk.notices import NoticeRequest
+from delaydesk.core.kinds import NoticeRequest
 from delaydesk.store.base import ConcurrentUpdate, conditional_failure, register, save_if
 
 

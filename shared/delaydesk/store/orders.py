@@ -18,9 +18,9 @@ from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from delaydesk.decisions import Decision
-from delaydesk.notices import NoticeRequest
-from delaydesk.orders import Order
+from delaydesk.core.decisions import Decision
+from delaydesk.core.kinds import NoticeRequest
+from delaydesk.core.orders import Order
 from delaydesk.store.base import ConcurrentUpdate, conditional_failure, register
 
 

@@ -17,7 +17,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
-from delaydesk.eta import TransitStats
+from delaydesk.core.transit import TransitStats
 from delaydesk.store.base import ConcurrentUpdate, conditional_failure, register
 
 

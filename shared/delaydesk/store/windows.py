@@ -14,8 +14,8 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
+from delaydesk.core.windows import PLATFORM, Window
 from delaydesk.store.base import ConcurrentUpdate, conditional_failure, register
-from delaydesk.windows import PLATFORM, Window
 
 
 class WindowRecord(Model):

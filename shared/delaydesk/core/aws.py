@@ -1,0 +1,50 @@
+"""boto3 clients, created once per container and only when first used."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import boto3
+
+from delaydesk.core.config import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+
+
+@lru_cache(maxsize=1)
+def sqs() -> SQSClient:
+    return boto3.client("sqs", region_name=get_settings().aws_region)
+
+
+@lru_cache(maxsize=1)
+def sesv2() -> SESV2Client:
+    return boto3.client("sesv2", region_name=get_settings().aws_region)
+
+
+@lru_cache(maxsize=1)
+def sns() -> SNSClient:
+    return boto3.client("sns", region_name=get_settings().aws_region)
+
+
+def send_batches(queue_url: str, bodies: list[str], what: str) -> None:
+    """Send message bodies to a queue in batches of ten; any refused entry raises (SQS retries us)."""
+    client = sqs()
+    for start in range(0, len(bodies), 10):
+        response = client.send_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies[start : start + 10])],
+        )
+        if response.get("Failed"):
+            reasons = "; ".join(f"{f['Id']}: {f.get('Message', f['Code'])}" for f in response["Failed"])
+            raise RuntimeError(f"could not queue {len(response['Failed'])} {what}: {reasons}")
+
+
+def reset() -> None:
+    """Forget cached settings and clients (a new container; used by the local runtime)."""
+    get_settings.cache_clear()
+    for client in (sqs, sesv2, sns):
+        client.cache_clear()

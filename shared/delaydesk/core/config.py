@@ -1,0 +1,75 @@
+"""Typed settings, read once from the environment the SAM template sets, validated lazily."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_REPO_TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "notices"
+
+
+def _default_templates_dir() -> str:
+    # In Lambda the TemplatesLayer unpacks under /opt/notices (TEMPLATES_DIR in template.yaml);
+    # from a checkout the repository's own templates/notices is used.
+    return str(_REPO_TEMPLATES)
+
+
+class Settings(BaseSettings):
+    """Deployment settings. Every field maps to an environment variable of template.yaml."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    stage: str = "dev"
+    orders_table: str = "delaydesk-orders"
+    merchants_table: str = "delaydesk-merchants"
+    decisions_table: str = "delaydesk-decisions"
+    notice_log_table: str = "delaydesk-notice-log"
+    idempotency_table: str = "delaydesk-idempotency"
+    rejected_table: str = "delaydesk-rejected"
+    escalations_table: str = "delaydesk-escalations"
+    transit_stats_table: str = "delaydesk-transit-stats"
+    windows_table: str = "delaydesk-windows"
+    recompute_queue_url: str = ""
+    notices_queue_url: str = ""
+    tracking_events_queue_url: str = ""
+    webhook_secrets_prefix: str = "/delaydesk/webhooks"
+    webhook_tolerance_seconds: int = Field(default=300, ge=30, le=3600)
+    escalations_topic_arn: str = ""
+    sender_email: str = "notices@shop.example"
+    ses_configuration_set: str = ""
+    sms_origination_number: str = ""
+    """E.164 number (or short code) SMS are sent from; empty: SNS picks one (SmsOriginationNumber)."""
+    order_page_base_url: str = "https://shop.example/orders"
+    """DelayDesk's order page (the ``OrderPageUrl`` output, or the merchant's domain in front of it)."""
+    order_link_key_parameter: str = "/delaydesk/order-link-key"
+    """SSM SecureString that signs the customers' links (``links.py``)."""
+    order_events_queue_url: str = ""
+    stall_hours: int = Field(default=48, ge=1, le=720)
+    update_every_days: int = Field(default=3, ge=1, le=30)
+    due_shards: int = Field(default=8, ge=1, le=64)
+    scan_max_orders: int = Field(default=2000, ge=1)
+    notice_claim_lease_seconds: int = Field(default=120, ge=60)
+    """Wall-clock age after which a claim without an outcome belongs to a dead sender (4 × the
+    dispatch timeout), so that the first redelivery, after the 180-s visibility timeout, takes it."""
+    templates_dir: str = Field(default_factory=_default_templates_dir)
+    # ---- notices (issue 5): state table, dead letters, feedback
+    notice_state_table: str = "delaydesk-notice-state"
+    notices_dlq_url: str = ""
+    ses_feedback_dlq_url: str = ""
+    unsubscribe_url: str = "https://shop.example/notices/unsubscribe"
+    """List-Unsubscribe target (the ``UnsubscribeUrl`` output); ``links.unsubscribe_url`` signs it."""
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+
+    @property
+    def resolved_templates_dir(self) -> Path:
+        path = Path(self.templates_dir)
+        return path if path.is_dir() else _REPO_TEMPLATES
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process (a Lambda container reads them once, at first use)."""
+    return Settings()

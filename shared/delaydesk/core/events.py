@@ -1,0 +1,176 @@
+"""The input-event contract (../shared/contracts/scenario.md) as pydantic models.
+
+Every message on the OrderEvents / TrackingEvents queues is one of these. Validation errors
+are permanent: the message is stored for an operator (``delaydesk rejected``), never retried.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from delaydesk.core.times import utc
+
+Instant = Annotated[datetime, AfterValidator(utc)]
+"""An RFC 3339 instant with an offset, normalised to UTC (naive times are refused)."""
+
+
+class Contract(BaseModel):
+    # Unknown fields are tolerated (the contract grows by optional fields) but not kept.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Tag(StrEnum):
+    """Normalised tracking status tags (DESIGN.md, "Tracking status taxonomy")."""
+
+    PENDING = "pending"
+    INFO_RECEIVED = "info_received"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    ATTEMPT_FAIL = "attempt_fail"
+    DELIVERED = "delivered"
+    AVAILABLE_FOR_PICKUP = "available_for_pickup"
+    EXCEPTION = "exception"
+    EXPIRED = "expired"
+
+
+class Channel(StrEnum):
+    DOMESTIC = "domestic"
+    CROSS_BORDER = "cross_border"
+
+
+class Money(Contract):
+    amount: Decimal = Field(ge=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+class Customer(Contract):
+    name: str = Field(min_length=1)
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$")
+    locale: str = "en"
+    timezone: str | None = None
+
+
+class Destination(Contract):
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    region: str = Field(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+
+
+class Item(Contract):
+    sku: str
+    name: str
+    quantity: int = Field(ge=1)
+
+
+class OrderData(Contract):
+    order_id: str = Field(min_length=1, max_length=128)
+    merchant_id: str = Field(min_length=1)
+    paid_at: Instant
+    ship_within_hours: int = Field(gt=0, le=24 * 60)
+    channel: Channel = Channel.DOMESTIC
+    value: Money
+    customer: Customer
+    destination: Destination
+    items: list[Item] = Field(default_factory=list)
+
+
+class BaseEvent(Contract):
+    event_id: str = Field(min_length=1, max_length=256)
+    at: Instant
+    merchant_id: str | None = None
+
+
+class OrderPaid(BaseEvent):
+    type: Literal["order.paid"]
+    order: OrderData
+
+
+class OrderShipped(BaseEvent):
+    type: Literal["order.shipped"]
+    order_id: str
+    carrier: str = Field(min_length=1)
+    tracking_number: str = Field(min_length=1)
+
+
+class Tracking(BaseEvent):
+    type: Literal["tracking"]
+    order_id: str | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+    status: Tag
+    sub_status: str | None = None
+    location: str | None = None
+    message: str | None = None
+    estimated_delivery: Instant | None = None
+    """Optional extension: the carrier's own delivery estimate, when its payload has one."""
+
+    @model_validator(mode="after")
+    def _addressable(self) -> Tracking:
+        if self.order_id is None and (self.carrier is None or self.tracking_number is None):
+            raise ValueError("tracking needs order_id, or carrier and tracking_number")
+        return self
+
+
+class RefundRequested(BaseEvent):
+    type: Literal["refund.requested"]
+    order_id: str
+    reason: str
+
+
+class RefundSellerResponded(BaseEvent):
+    type: Literal["refund.seller_responded"]
+    order_id: str
+    decision: Literal["approved", "rejected"]
+
+
+class ReturnShipped(BaseEvent):
+    type: Literal["return.shipped"]
+    order_id: str
+
+
+class CancelRequested(BaseEvent):
+    type: Literal["cancel.requested"]
+    order_id: str
+
+
+class DeliveryConfirmed(BaseEvent):
+    type: Literal["order.delivered_confirmed"]
+    order_id: str
+
+
+Event = Annotated[
+    OrderPaid
+    | OrderShipped
+    | Tracking
+    | RefundRequested
+    | RefundSellerResponded
+    | ReturnShipped
+    | CancelRequested
+    | DeliveryConfirmed,
+    Field(discriminator="type"),
+]
+
+EVENT_TYPES = (
+    "order.paid",
+    "order.shipped",
+    "tracking",
+    "refund.requested",
+    "refund.seller_responded",
+    "return.shipped",
+    "cancel.requested",
+    "order.delivered_confirmed",
+)
+
+_event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def parse_event(payload: Any) -> Event:
+    """Validate one message body (a JSON string or an already-decoded object)."""
+    if isinstance(payload, str | bytes):
+        return _event_adapter.validate_json(payload)
+    return _event_adapter.validate_python(payload)

@@ -1,0 +1,211 @@
+"""Merchants and the thresholds that apply to their orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from decimal import Decimal
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+
+from delaydesk.core.config import Settings
+from delaydesk.core.events import Contract, Money
+from delaydesk.core.transit import TransitStats
+
+SUPPORTED_LOCALES = ("zh-CN", "zh-TW", "en")
+
+
+DEFAULT_REFUND_CONFIRM_DAYS = 5
+DEFAULT_RETURN_RECEIPT_DAYS = 10
+DEFAULT_RETURN_WINDOW_DAYS = 7
+DEFAULT_CROSS_BORDER_AUTO_CONFIRM_DAYS = 11
+
+
+@dataclass(frozen=True)
+class PolicyDefaults:
+    """The merchant's defaults (settings override the platform's)."""
+
+    timezone: str = "UTC"
+    refund_confirm_days: int = DEFAULT_REFUND_CONFIRM_DAYS
+    return_receipt_days: int = DEFAULT_RETURN_RECEIPT_DAYS
+    return_window_days: int = DEFAULT_RETURN_WINDOW_DAYS
+    cross_border_auto_confirm_days: int = DEFAULT_CROSS_BORDER_AUTO_CONFIRM_DAYS
+    domestic_auto_confirm_days: int | None = None
+    """Domestic orders are auto-confirmed only when the merchant sets this."""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class CompensationRule(Contract):
+    grant: Literal["coupon", "points"]
+    value: Decimal = Field(gt=0)
+    """Coupon amount in the order's currency, or the number of points."""
+    min_delay_days: int = Field(default=0, ge=0)
+    min_order_value: Decimal = Field(default=Decimal(0), ge=0)
+    causes: list[str] = Field(default_factory=list)
+    """Delay rules or reason codes this rule applies to (``ship_by``, ``customs_delay``…); empty: any."""
+
+
+class CompensationPolicy(Contract):
+    rules: list[CompensationRule] = Field(default_factory=list)
+    budget: Decimal | None = Field(default=None, ge=0)
+    """Total coupon value (order currency) plus points/100 granted per window; None: no cap."""
+    budget_window_days: int = Field(default=30, ge=1, le=366)
+
+
+class NoticePolicy(Contract):
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(9, 0)
+    """SMS are not sent between these local times of the customer (held until ``quiet_end``)."""
+    quiet_hours_urgent: bool = False
+    """Whether urgent notices (delivery exceptions, which ask the customer to act) are held too."""
+    max_send_rate: float | None = Field(default=None, gt=0, le=10_000)
+    """E-mails per second for this merchant (set it to the SES sending quota); None: no limit."""
+    bulk_share: float = Field(default=0.8, gt=0, le=1)
+    """The share of ``max_send_rate`` that bulk kinds (disruption announcements) may use; the rest
+    is kept for transactional notices while an announcement drains. 1: no share kept."""
+    sms_sender_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,11}$")
+    compensation: CompensationPolicy = CompensationPolicy()
+
+
+class Support(Contract):
+    email: str | None = None
+    phone: str | None = None
+    url: str | None = None
+
+
+StallRule = Literal["stalled_after_pickup", "stalled_in_transit", "stalled_at_delivery"]
+
+
+class StallThreshold(Contract):
+    """Hours without a scan before a parcel counts as stalled, for some carriers and destinations.
+
+    Empty fields match everything. The most specific threshold wins: carrier before region
+    before country, then a rule-specific one before one for every rule.
+    """
+
+    hours: int = Field(ge=1, le=720)
+    rule: StallRule | None = None
+    carrier: str | None = Field(default=None, min_length=1)
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    region: str | None = Field(default=None, pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+
+    def matches(self, rule: str, carrier: str | None, country: str, region: str) -> bool:
+        return (
+            (self.rule is None or self.rule == rule)
+            and (self.carrier is None or (carrier or "").strip().lower() == self.carrier.strip().lower())
+            and (self.country is None or self.country == country)
+            and (self.region is None or self.region == region)
+        )
+
+    @property
+    def specificity(self) -> tuple[bool, bool, bool, bool]:
+        return (self.carrier is not None, self.region is not None, self.country is not None, self.rule is not None)
+
+
+class MerchantSettings(Contract):
+    """Per-merchant overrides of the deployment's defaults (all optional)."""
+
+    escalate_value: Money | None = None
+    """Orders worth at least this (same currency only) are escalated when delayed."""
+    escalate_after_days: int | None = Field(default=None, ge=1, le=60)
+    """A delay longer than this is escalated to a person (default 7 days)."""
+    stall_hours: int | None = Field(default=None, ge=1, le=720)
+    stall_thresholds: list[StallThreshold] = Field(default_factory=list, max_length=200)
+    """Per carrier / destination / stall rule overrides of ``stall_hours`` (optional)."""
+    update_every_days: int | None = Field(default=None, ge=1, le=30)
+    ship_delay_eta_days: tuple[int, int] = (3, 7)
+    transit_delay_eta_days: tuple[int, int] = (2, 5)
+    exception_eta_days: tuple[int, int] = (3, 10)
+    order_page_url: str | None = None
+    """Order page URL with ``{order_id}``; default: the deployment's OrderPageBaseUrl."""
+    notices: NoticePolicy = NoticePolicy()
+    """Quiet hours, send rate, SMS sender id and compensation rules (notice_policy.py)."""
+
+    @field_validator("stall_thresholds")
+    @classmethod
+    def _distinct_thresholds(cls, value: list[StallThreshold]) -> list[StallThreshold]:
+        seen: set[tuple[str | None, ...]] = set()
+        for threshold in value:
+            key = (threshold.rule, (threshold.carrier or "").lower() or None, threshold.country, threshold.region)
+            if key in seen:
+                raise ValueError(f"two stall thresholds for the same scope {key}")
+            seen.add(key)
+        return value
+
+    domestic_auto_confirm_days: int | None = Field(default=None, ge=1, le=60)
+    """Auto-confirm receipt of domestic orders on this natural day after shipping (None: never)."""
+    refund_arrival_days: tuple[int, int] = (1, 7)
+    """When a refund reaches the customer, in days after it is approved (stated in the notice)."""
+
+
+class Merchant(Contract):
+    merchant_id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    timezone: str = "UTC"
+    default_locale: str = "en"
+    from_email: str | None = None
+    support: Support = Support()
+    settings: MerchantSettings = MerchantSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _supported_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"default_locale must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+
+@dataclass(frozen=True)
+class DelayPolicy:
+    """The effective thresholds for one merchant's orders."""
+
+    stall_after: timedelta
+    update_every: timedelta
+    ship_delay_eta_days: tuple[int, int]
+    transit_delay_eta_days: tuple[int, int]
+    exception_eta_days: tuple[int, int]
+    escalate_value: Money | None = None
+    escalate_after: timedelta = timedelta(days=7)
+    stall_thresholds: tuple[StallThreshold, ...] = ()
+    transit: TransitStats | None = None
+    """Delivered transit times for the order at hand (set per order by the scan; eta.py)."""
+
+    def stall_after_for(self, rule: str, carrier: str | None, country: str, region: str) -> timedelta:
+        """The stall threshold for one parcel: the most specific matching override, else the default."""
+        matching = [t for t in self.stall_thresholds if t.matches(rule, carrier, country, region)]
+        if not matching:
+            return self.stall_after
+        return timedelta(hours=max(matching, key=lambda t: t.specificity).hours)
+
+    timers: PolicyDefaults = field(default_factory=PolicyDefaults)
+    refund_arrival_days: tuple[int, int] = (1, 7)
+
+    @classmethod
+    def for_merchant(cls, merchant: Merchant | None, settings: Settings) -> DelayPolicy:
+        own = merchant.settings if merchant else MerchantSettings()
+        return cls(
+            stall_after=timedelta(hours=own.stall_hours or settings.stall_hours),
+            update_every=timedelta(days=own.update_every_days or settings.update_every_days),
+            ship_delay_eta_days=own.ship_delay_eta_days,
+            transit_delay_eta_days=own.transit_delay_eta_days,
+            exception_eta_days=own.exception_eta_days,
+            escalate_value=own.escalate_value,
+            escalate_after=timedelta(days=own.escalate_after_days or 7),
+            stall_thresholds=tuple(own.stall_thresholds),
+            timers=PolicyDefaults(
+                timezone=merchant.timezone if merchant else "UTC",
+                domestic_auto_confirm_days=own.domestic_auto_confirm_days,
+            ),
+            refund_arrival_days=own.refund_arrival_days,
+        )

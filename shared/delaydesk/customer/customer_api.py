@@ -1,0 +1,195 @@
+"""The customer's side of the HTTP API: the order page, its inbox as JSON, wait or cancel, and the
+one-click unsubscribe of the notices' List-Unsubscribe header.
+
+Routes (functions/serve_order_page):
+
+- ``GET  /orders/{order_id}?t=TOKEN``: the order page (HTML, ``order_page.py``);
+- ``GET  /orders/{order_id}/notices?t=TOKEN``: the order's status and in-app inbox (JSON);
+- ``POST /orders/{order_id}/wait?t=TOKEN``: the customer consents to the delay (a decision);
+- ``POST /orders/{order_id}/cancel?t=TOKEN``: queues the contract's ``cancel.requested`` on
+  OrderEvents; the next scan grants it (full refund) or refuses it (already shipped);
+- ``GET|POST /notices/unsubscribe?order=…&merchant=…&t=TOKEN``: GET shows a confirmation form,
+  POST (RFC 8058 one-click, or that form) stops e-mail to the order's address.
+
+A customer is not an AWS principal: each route checks the link's HMAC token (``links.py``) before
+it reads anything, so a wrong token and an unknown order both answer 403 and order ids cannot be
+probed. A form post answers 303 to the page (post/redirect/get); a JSON client (``Accept:
+application/json``) gets the JSON answer (409 for a choice that is not open). "Now" is the request's own time.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+
+from delaydesk import store
+from delaydesk.core import aws, links
+from delaydesk.core.config import get_settings
+from delaydesk.core.links import Purpose
+from delaydesk.core.observability import count_by, logger
+from delaydesk.core.orders import Order
+from delaydesk.customer import order_page
+from delaydesk.notices import inbox, suppression
+
+app = APIGatewayHttpResolver()
+
+PAGE_HEADERS = {
+    # The token is in the URL: never leak it to another site, never cache the page anywhere.
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+}
+
+
+class Forbidden(Exception):
+    """No valid token for this order (or no such order: the same answer)."""
+
+
+def _now() -> datetime:
+    return datetime.fromtimestamp(app.current_event.request_context.time_epoch / 1000, tz=UTC)
+
+
+def _param(name: str) -> str | None:
+    """A query parameter, else a field of a form-encoded body."""
+    event = app.current_event
+    value = event.get_query_string_value(name)
+    if value is None and event.decoded_body and "json" not in (event.headers.get("content-type") or ""):
+        values = parse_qs(event.decoded_body).get(name)
+        value = values[0] if values else None
+    return value
+
+
+def _authorised(order_id: str, purpose: Purpose) -> tuple[Order, str]:
+    """The order, if the request carries its token; raises Forbidden otherwise."""
+    token = _param("t")
+    if not links.verify(links.signing_key(get_settings()), purpose, order_id, token):
+        raise Forbidden(order_id)
+    record = store.get_order(order_id)
+    if record is None:
+        raise Forbidden(order_id)
+    logger.append_keys(order_id=order_id)
+    return record.order(), str(token)
+
+
+def _wants_json() -> bool:
+    return "application/json" in (app.current_event.headers.get("accept") or "")
+
+
+def _html(body: str, status: int = 200) -> Response[str]:
+    return Response(status_code=status, content_type="text/html; charset=utf-8", body=body, headers=PAGE_HEADERS)
+
+
+def _back_to_page(order_id: str, token: str, done: str | None) -> Response[str]:
+    """Post/redirect/get: the browser reloads the page, a reload does not post again."""
+    path = app.current_event.raw_path.rsplit("/", 1)[0]  # …/orders/{order_id}
+    location = f"{path}?t={quote(token)}" + (f"&done={done}" if done else "")
+    return Response(status_code=303, content_type="text/plain", body="", headers={"Location": location} | PAGE_HEADERS)
+
+
+@app.get("/orders/<order_id>")
+def page(order_id: str) -> Response[str]:
+    order, token = _authorised(order_id, Purpose.ORDER_PAGE)
+    merchant = store.get_merchant(order.merchant_id)
+    done = _param("done")
+    html = order_page.render(
+        order,
+        merchant,
+        inbox.entries(order_id),
+        store.decisions_for(order_id),
+        _now(),
+        get_settings().resolved_templates_dir,
+        token,
+        done if done in ("wait", "cancel") else None,
+    )
+    count_by("OrderPageViews", "status", order.status.value)
+    return _html(html)
+
+
+@app.get("/orders/<order_id>/notices")
+def notices(order_id: str) -> dict[str, Any]:
+    order, _ = _authorised(order_id, Purpose.ORDER_PAGE)
+    return {
+        "order": order_page.state(order, store.decisions_for(order_id), _now()),
+        "notices": inbox.list_inbox(order_id),
+    }
+
+
+@app.post("/orders/<order_id>/wait")
+def wait(order_id: str) -> Response[Any]:
+    order, token = _authorised(order_id, Purpose.ORDER_PAGE)
+    now = _now()
+    if not order_page.choice_open(order, now):
+        return _refused(order, token, now)
+    recorded = store.put_decision(order_page.wait_decision(order, now))
+    logger.info("customer chose to wait", first_time=recorded)
+    if recorded:
+        count_by("CustomerChoices", "choice", "wait")
+    if _wants_json():
+        return Response(200, content_types.APPLICATION_JSON, {"order_id": order_id, "choice": "wait"})
+    return _back_to_page(order_id, token, "wait")
+
+
+@app.post("/orders/<order_id>/cancel")
+def cancel(order_id: str) -> Response[Any]:
+    order, token = _authorised(order_id, Purpose.ORDER_PAGE)
+    now = _now()
+    # Asking again while a cancellation is pending is the same request (the same event id).
+    if not (order_page.choice_open(order, now) or order.cancel_status == "requested"):
+        return _refused(order, token, now)
+    event = order_page.cancel_event(order, now)
+    aws.sqs().send_message(
+        QueueUrl=get_settings().order_events_queue_url, MessageBody=json.dumps(event, ensure_ascii=False)
+    )
+    logger.info("customer asked to cancel; queued", event_id=event["event_id"])
+    count_by("CustomerChoices", "choice", "cancel")
+    if _wants_json():
+        return Response(202, content_types.APPLICATION_JSON, {"order_id": order_id, "queued": event["event_id"]})
+    return _back_to_page(order_id, token, "cancel")
+
+
+def _refused(order: Order, token: str, now: datetime) -> Response[Any]:
+    """The choice is not (or no longer) open, e.g. the order shipped meanwhile: 409 for a program;
+    a browser goes back to the page, which shows why (shipped, cancelled, not late yet)."""
+    logger.info("choice not open for this order", status=order.status.value, cancel=order.cancel_status)
+    if not _wants_json():
+        return _back_to_page(order.order_id, token, None)
+    return Response(
+        409,
+        content_types.APPLICATION_JSON,
+        {"error": "no choice to make for this order now", "order": order_page.state(order, [], now)},
+    )
+
+
+@app.get("/notices/unsubscribe")
+def unsubscribe_form() -> Response[str]:
+    order, _ = _authorised(_param("order") or "", Purpose.UNSUBSCRIBE)
+    merchant = store.get_merchant(order.merchant_id)
+    return _html(order_page.render_unsubscribe(order, merchant, get_settings().resolved_templates_dir, done=False))
+
+
+@app.post("/notices/unsubscribe")
+def unsubscribe() -> Response[str]:
+    order, _ = _authorised(_param("order") or "", Purpose.UNSUBSCRIBE)
+    if order.customer.email and suppression.suppressed(order.customer.email) is None:
+        suppression.suppress(
+            order.customer.email, suppression.Reason.UNSUBSCRIBED, f"unsubscribe:{order.order_id}", _now()
+        )
+        count_by("Unsubscribes", "channel", "email")
+    merchant = store.get_merchant(order.merchant_id)
+    return _html(order_page.render_unsubscribe(order, merchant, get_settings().resolved_templates_dir, done=True))
+
+
+@app.exception_handler(Forbidden)  # type: ignore[untyped-decorator]
+def forbidden(exc: Forbidden) -> Response[dict[str, str]]:
+    logger.warning("customer link refused: bad or missing token", order_id=str(exc))
+    count_by("OrderPageRefused", "status", "403")
+    return Response(
+        403, content_types.APPLICATION_JSON, {"error": "this link is not valid; open the one in your notice"}
+    )

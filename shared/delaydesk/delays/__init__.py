@@ -1,0 +1,11 @@
+"""Whether an order is late, and what to do about it.
+
+Decides delays and stalls, the delivery estimate (eta), escalation to a person; owns the
+scheduled scan that evaluates due orders and the recompute that re-runs it after a window change.
+May call: policy (deadlines and timers), store, core.
+"""
+
+from delaydesk.delays import eta as eta
+from delaydesk.delays import recompute as recompute
+from delaydesk.delays import scan as scan
+from delaydesk.delays.detect import next_due_at as next_due_at

@@ -1,0 +1,191 @@
+"""Delay rules: pure functions of order state, the merchant's policy and ``now``.
+
+``evaluate`` is what the scan runs on every due order; ``next_due_at`` folds the order's
+pending deadlines into the single instant the due-time index is keyed on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from delaydesk.core.decisions import Action, Decision
+from delaydesk.core.events import Tag
+from delaydesk.core.kinds import Kind, NoticeRequest, choose_channels
+from delaydesk.core.merchants import DelayPolicy
+from delaydesk.core.orders import Delay, Order, OrderStatus, Shipment
+from delaydesk.core.times import iso
+from delaydesk.delays import escalation, eta
+from delaydesk.policy import pending_due
+
+AFTER_PICKUP_TAGS = frozenset({Tag.PENDING, Tag.INFO_RECEIVED})
+AT_DELIVERY_TAGS = frozenset({Tag.OUT_FOR_DELIVERY, Tag.AVAILABLE_FOR_PICKUP})
+EXCEPTION_TAGS = frozenset({Tag.EXCEPTION, Tag.ATTEMPT_FAIL, Tag.EXPIRED})
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: Kind
+    rule: str
+    reason: str
+
+
+@dataclass
+class Evaluation:
+    order: Order
+    decisions: list[Decision] = field(default_factory=list)
+    notices: list[NoticeRequest] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.decisions or self.notices)
+
+
+def detect(order: Order, policy: DelayPolicy, now: datetime) -> Finding | None:
+    """The delay this order is in at ``now``, if any (ignoring whether it was announced)."""
+    if order.status == OrderStatus.PAID:
+        if now >= order.ship_by_at:
+            return Finding(Kind.SHIPMENT_DELAYED, "ship_by", "not_shipped")
+        return None
+    shipment = order.shipment
+    if order.status != OrderStatus.SHIPPED or shipment is None:
+        return None
+    if shipment.last_tag in EXCEPTION_TAGS:
+        return Finding(Kind.DELIVERY_EXCEPTION, "carrier_exception", shipment.last_sub_status or shipment.last_tag)
+    rule = stall_rule(shipment)
+    if now - shipment.last_scan_at < stall_after(order, policy):
+        return None
+    return Finding(Kind.IN_TRANSIT_DELAYED, rule, rule)
+
+
+def stall_rule(shipment: Shipment) -> str:
+    """Which stall the parcel would be in, from its last scan."""
+    if shipment.scans == 0 or shipment.last_tag in AFTER_PICKUP_TAGS:
+        return "stalled_after_pickup"
+    if shipment.last_tag in AT_DELIVERY_TAGS:
+        return "stalled_at_delivery"
+    return "stalled_in_transit"
+
+
+def stall_after(order: Order, policy: DelayPolicy) -> timedelta:
+    """The stall threshold for this order's parcel (merchant overrides per carrier and destination)."""
+    shipment = order.shipment
+    assert shipment is not None
+    return policy.stall_after_for(
+        stall_rule(shipment), shipment.carrier, order.destination.country, order.destination.region
+    )
+
+
+def next_due_at(order: Order, policy: DelayPolicy) -> datetime | None:
+    """The earliest pending deadline of the order; None takes it out of the due-time index.
+
+    Folds the delay rules' next instant with the policy timers' (timers.py: refund, return,
+    auto-confirm, late shipment, cancel-while-late).
+    """
+    dues = [d for d in (_delay_due(order, policy), pending_due(order, policy.timers)) if d is not None]
+    return min(dues) if dues else None
+
+
+def _delay_due(order: Order, policy: DelayPolicy) -> datetime | None:
+    if not order.is_open:
+        return None
+    if order.delay is not None:
+        escalate_at = escalation.due_at(order, policy)
+        return min(order.delay.next_update_at, escalate_at) if escalate_at else order.delay.next_update_at
+    if order.status == OrderStatus.PAID:
+        return order.ship_by_at
+    shipment = order.shipment
+    if shipment is None:
+        return None
+    if shipment.last_tag in EXCEPTION_TAGS:
+        return shipment.last_scan_at
+    return shipment.last_scan_at + stall_after(order, policy)
+
+
+def _eta(order: Order, kind: Kind, policy: DelayPolicy, now: datetime) -> tuple[date, date]:
+    return eta.estimate(order, kind, policy, now)
+
+
+def _notices(order: Order, kind: Kind, delay: Delay, policy: DelayPolicy, now: datetime) -> list[NoticeRequest]:
+    delay_kind = Kind(delay.kind)
+    eta_from, eta_to = _eta(order, delay_kind, policy, now)
+    return [
+        NoticeRequest(
+            order_id=order.order_id,
+            merchant_id=order.merchant_id,
+            kind=kind,
+            stage=delay.stage,
+            channel=channel,
+            requested_at=now,
+            rule=delay.rule,
+            reason=delay.reason,
+            delay_kind=delay_kind,
+            delay_started_at=delay.started_at,
+            eta_from=eta_from,
+            eta_to=eta_to,
+        )
+        for channel in choose_channels(order.customer, kind)
+    ]
+
+
+def evaluate(order: Order, policy: DelayPolicy, now: datetime) -> Evaluation:
+    """Decide what is due for ``order`` at ``now``: a new delay, a staged update, or nothing.
+
+    Stages never repeat within an order: a second delay continues the first one's numbering.
+    """
+    order = order.model_copy(deep=True)
+    result = Evaluation(order)
+    if not order.is_open:
+        return result
+    delay = order.delay
+    if delay is None:
+        finding = detect(order, policy, now)
+        if finding is None:
+            return result
+        delay = order.delay = Delay(
+            kind=finding.kind,
+            rule=finding.rule,
+            reason=finding.reason,
+            started_at=now,
+            stage=order.stages_used,
+            next_update_at=now + policy.update_every,
+        )
+        result.decisions.append(
+            Decision(
+                order_id=order.order_id,
+                decision_id=f"{Action.DELAY_DETECTED}#{finding.rule}#{delay.stage}",
+                action=Action.DELAY_DETECTED,
+                rule=finding.rule,
+                at=now,
+                inputs=_inputs(order, finding.rule),
+            )
+        )
+        order.stages_used = delay.stage + 1
+        result.notices.extend(_notices(order, finding.kind, delay, policy, now))
+    elif now >= delay.next_update_at:
+        delay.stage += 1
+        order.stages_used = delay.stage + 1
+        while delay.next_update_at <= now:
+            delay.next_update_at += policy.update_every
+        result.notices.extend(_notices(order, Kind.DELAY_UPDATE, delay, policy, now))
+    result.decisions.extend(escalation.decide(order, policy, now))
+    return result
+
+
+def _inputs(order: Order, rule: str) -> dict[str, str | int | None]:
+    """What a rule looked at, kept with the decision so that it can be explained later."""
+    inputs: dict[str, str | int | None] = {"status": order.status.value}
+    if rule == "ship_by":
+        inputs |= {
+            "paid_at": iso(order.paid_at),
+            "ship_within_hours": order.ship_within_hours,
+            "ship_by_at": iso(order.ship_by_at),
+        }
+    elif order.shipment is not None:
+        inputs |= {
+            "carrier": order.shipment.carrier,
+            "last_scan_at": iso(order.shipment.last_scan_at),
+            "last_tag": order.shipment.last_tag.value,
+            "last_sub_status": order.shipment.last_sub_status,
+        }
+    return inputs

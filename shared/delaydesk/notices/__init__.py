@@ -1,0 +1,22 @@
+"""Telling customers: what to send, in which words, on which channel, and when.
+
+Decides rendering and template lint, quiet hours, send rate, suppression and compensation;
+owns dispatch, the e-mail/SMS senders, the in-app inbox, held notices and SES feedback.
+May call: store, core.
+"""
+
+from delaydesk.notices import dispatch as dispatch
+from delaydesk.notices import feedback as feedback
+from delaydesk.notices import inbox as inbox
+from delaydesk.notices import notice_jobs as notice_jobs
+from delaydesk.notices import senders as senders
+from delaydesk.notices import suppression as suppression
+from delaydesk.notices import templates_admin as templates_admin
+from delaydesk.notices.consumer import consume as consume
+from delaydesk.notices.inbox import InboxEntry as InboxEntry
+from delaydesk.notices.ratelimit import rates as rates
+from delaydesk.notices.rendering import customer_zone as customer_zone
+from delaydesk.notices.rendering import instant_formatter as instant_formatter
+from delaydesk.notices.rendering import pick_locale as pick_locale
+from delaydesk.notices.rendering import tracking_url as tracking_url
+from delaydesk.notices.sms import measure as measure

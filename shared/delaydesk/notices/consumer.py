@@ -1,0 +1,58 @@
+"""The notices queue's consumer (I/O): one message → one dispatch; poison to the DLQ, throttling backed off."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from delaydesk.core import aws
+from delaydesk.core.config import get_settings
+from delaydesk.core.kinds import NoticeRequest
+from delaydesk.core.observability import RECORD_KEYS, MetricUnit, logger, metrics
+from delaydesk.notices import dispatch, notice_jobs, senders
+
+
+def dead_letter(body: str, message_id: str, reason: str) -> None:
+    """A poison message goes straight to the DLQ with its reason (no pointless retries)."""
+    settings = get_settings()
+    aws.sqs().send_message(
+        QueueUrl=settings.notices_dlq_url,
+        MessageBody=body,
+        MessageAttributes={
+            "reason": {"DataType": "String", "StringValue": reason[:1000]},
+            "source_message_id": {"DataType": "String", "StringValue": message_id},
+        },
+    )
+    metrics.add_metric(name="NoticesDeadLettered", unit=MetricUnit.Count, value=1)
+    logger.error("poison notice sent to the DLQ", reason=reason)
+
+
+def back_off(receipt_handle: str, receive_count: int) -> None:
+    """Throttled: come back later, later each time (exponential, within SQS's 12 hours)."""
+    seconds = notice_jobs.throttle_backoff(receive_count)
+    queue_url = get_settings().notices_queue_url
+    aws.sqs().change_message_visibility(QueueUrl=queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds)
+
+
+def consume(body: str, message_id: str, receipt_handle: str, receive_count: int) -> str:
+    """Dispatch the notice request in one queue message; what happened to it."""
+    logger.remove_keys(RECORD_KEYS)
+    logger.set_correlation_id(None)
+    try:
+        request = NoticeRequest.model_validate_json(body)
+    except ValidationError as exc:
+        dead_letter(body, message_id, f"not a notice request: {exc.errors()[0]['msg']}")
+        return "dead-lettered"
+    logger.set_correlation_id(request.order_id)
+    settings = get_settings()
+    try:
+        return dispatch.dispatch(
+            request,
+            now=request.requested_at,
+            settings=settings,
+            requeue=lambda r, delay: notice_jobs.requeue(r, delay, settings),
+        )
+    except Exception as exc:
+        if senders.is_throttling(exc):
+            metrics.add_metric(name="NoticesThrottled", unit=MetricUnit.Count, value=1)
+            back_off(receipt_handle, receive_count)
+        raise

@@ -1,0 +1,307 @@
+"""Dispatching one notice request: claim its key, check, render, send, record. Exactly once per
+key, but for the window documented in README ("Exactly-once notices").
+
+The steps, in order:
+
+0. an e-mail holding a send slot or bulk ticket that has not come yet goes straight back on the
+   queue; a bulk e-mail (an announcement) takes its ticket of the merchant's bulk share, then its
+   send slot (``ratelimit.py``). Before the claim, so that each pass of a mass announcement costs
+   at most one DynamoDB update (a ticket or slot is lost if the key turns out done or suppressed);
+1. claim the key (order, kind, stage, channel) in the notice log: a conditional put. A key that
+   is done (sent, failed, suppressed) ends here; a key claimed by a live sender raises
+   ``InFlight`` so the message is retried, never dropped;
+2. the in-app inbox channel is stored and done;
+3. a suppressed address (hard bounce, complaint, SMS opt-out) is recorded as ``suppressed`` and
+   the notice falls back to the customer's other channel (once);
+4. an SMS in the customer's quiet hours is held until they end (``store.hold_notice``; the
+   scheduled ``release_notices`` function re-queues it) and the claim is released;
+5. an e-mail takes a slot of the merchant's send rate; one that is not now is re-queued with a
+   delay, holding the slot (``ratelimit.py``);
+6. compensation is granted (at most once per order, within budget) and rendered;
+7. send. Throttling and other transient errors release the claim and raise (the queue retries
+   with backoff); a permanent refusal is recorded and not retried (and an invalid phone number
+   is suppressed);
+8. record the provider's message id and store the inbox copy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from delaydesk import store
+from delaydesk.core import links
+from delaydesk.core.config import Settings, get_settings
+from delaydesk.core.decisions import Action, Decision
+from delaydesk.core.kinds import BULK_KINDS, DELAY_KINDS, NoticeChannel, NoticeRequest
+from delaydesk.core.merchants import Merchant, NoticePolicy
+from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
+from delaydesk.core.orders import Order
+from delaydesk.notices import compensation, inbox, ratelimit, rendering, senders, suppression
+from delaydesk.notices.notice_policy import quiet_until
+from delaydesk.notices.senders import PermanentSendError
+from delaydesk.store import InFlight, NoticeClaim
+
+__all__ = ["InFlight", "dispatch"]
+
+Requeue = Callable[[NoticeRequest, int], None]
+"""Put a request back on the Notices queue with a delay in seconds (SQS DelaySeconds)."""
+
+wall_clock: Callable[[], float] = time.time
+"""Physical time, for the claim lease and the send rate only (tests replace it)."""
+
+_MERCHANT_TTL = 60.0
+_merchants: dict[str, tuple[float, Merchant | None]] = {}
+
+
+def _merchant(merchant_id: str) -> Merchant | None:
+    """Merchants cached per container for a minute (one read per merchant, not per notice)."""
+    now = wall_clock()
+    hit = _merchants.get(merchant_id)
+    if hit is None or now - hit[0] > _MERCHANT_TTL:
+        hit = (now, store.get_merchant(merchant_id))
+        _merchants[merchant_id] = hit
+    return hit[1]
+
+
+def forget_merchants() -> None:
+    _merchants.clear()
+    _overrides_cache.clear()
+
+
+def _address(order: Order, channel: NoticeChannel) -> str | None:
+    if channel == NoticeChannel.EMAIL:
+        return order.customer.email
+    if channel == NoticeChannel.SMS:
+        return order.customer.phone
+    return None
+
+
+def dispatch(
+    request: NoticeRequest, now: datetime, settings: Settings | None = None, requeue: Requeue | None = None
+) -> str:
+    """Handle ``request``; returns the outcome (sent, duplicate, suppressed, held, deferred, failed).
+
+    Transient errors propagate (the message is retried by SQS) after the claim is released.
+    """
+    settings = settings or get_settings()
+    now = request.effective_now(now)
+    logger.append_keys(order_id=request.order_id, notice_id=request.notice_id)
+    if requeue is not None:
+        paced = _pace_before_claim(request, wall_clock(), requeue)
+        if paced is None:
+            return "deferred"
+        request = paced
+    wall = datetime.fromtimestamp(wall_clock(), UTC)
+    claim = store.claim_notice_key(request, wall, timedelta(seconds=settings.notice_claim_lease_seconds))
+    if claim is None:
+        logger.info("notice already handled; redelivery ignored")
+        metrics.add_metric(name="NoticeDuplicatesSuppressed", unit=MetricUnit.Count, value=1)
+        return "duplicate"
+    try:
+        return _dispatch_claimed(request, claim, now, settings, requeue)
+    except BaseException:
+        store.release_claim(claim)
+        raise
+
+
+def _pacing(merchant: Merchant | None) -> ratelimit.Rates | None:
+    policy = merchant.settings.notices if merchant else None
+    if policy is None or not policy.max_send_rate:
+        return None
+    return ratelimit.rates(policy.max_send_rate, policy.bulk_share)
+
+
+def _defer(request: NoticeRequest, paced: ratelimit.Paced, requeue: Requeue) -> str:
+    requeue(request.model_copy(update=paced.fields), paced.delay_seconds)
+    metrics.add_metric(name="NoticesDeferred", unit=MetricUnit.Count, value=1)
+    return "deferred"
+
+
+def _pace_before_claim(request: NoticeRequest, wall_now: float, requeue: Requeue) -> NoticeRequest | None:
+    """Step 0. None if the e-mail went back on the queue; else the request to dispatch (a bulk
+    e-mail whose send slot is now holds it, so that step 5 does not take another)."""
+    if request.channel != NoticeChannel.EMAIL:
+        return request
+    at = ratelimit.held_until(request, wall_now)
+    if at is not None:
+        _defer(request, ratelimit.Paced({}, ratelimit.delay_for(at, wall_now)), requeue)
+        return None
+    if request.kind not in BULK_KINDS or ratelimit.holds_send_slot(request, wall_now):
+        return request
+    pacing = _pacing(_merchant(request.merchant_id))
+    if pacing is None:
+        return request
+    if ratelimit.needs_ticket(request):
+        paced = ratelimit.take_bulk_slot(request.merchant_id, pacing, wall_now)
+    else:
+        paced = ratelimit.take_send_slot(request.merchant_id, pacing, wall_now, bulk=True)
+    if paced.delay_seconds:
+        _defer(request, paced, requeue)
+        return None
+    return request.model_copy(update=paced.fields)
+
+
+def _dispatch_claimed(
+    request: NoticeRequest, claim: NoticeClaim, now: datetime, settings: Settings, requeue: Requeue | None
+) -> str:
+    record = store.get_order(request.order_id)
+    if record is None:
+        store.record_outcome(claim, "failed", error="order not found")
+        logger.error("notice for an unknown order dropped")
+        return "failed"
+    order = record.order()
+    merchant = _merchant(order.merchant_id)
+    policy = merchant.settings.notices if merchant else NoticePolicy()
+    channel = request.channel
+    if channel == NoticeChannel.INBOX:
+        rendered = _render(request, order, merchant, settings)
+        inbox.deliver(request, rendered, now)
+        store.record_outcome(claim, "sent", to="inbox", locale=rendered.locale, subject=rendered.subject, sent_at=now)
+        count_by("NoticesSent", "channel", channel.value)
+        return "sent"
+    to = _address(order, channel)
+    if not to:
+        store.record_outcome(claim, "failed", error=f"customer has no {channel} address")
+        logger.error("notice has no address for its channel")
+        return "failed"
+    reason = suppression.suppressed(to)
+    if reason is not None:
+        # The fallback first: if recording fails, the retry finds the key open and queues it again
+        # (deduplicated by the fallback's own key); the other order could lose the fallback.
+        # Someone who unsubscribed asked for less, not for the other channel: the inbox only.
+        other_channel = reason != suppression.Reason.UNSUBSCRIBED
+        _fall_back(request, order, merchant, now, settings, requeue, other_channel)
+        store.record_outcome(claim, "suppressed", to=to, error=f"suppressed: {reason}")
+        logger.info("address suppressed; not sent", reason=reason)
+        count_by("NoticesSuppressed", "channel", channel.value)
+        return "suppressed"
+    if channel == NoticeChannel.SMS and (policy.quiet_hours_urgent or not request.urgent):
+        release_at = quiet_until(now, rendering.customer_zone(order, merchant), policy)
+        if release_at is not None:
+            store.release_claim(claim)
+            store.hold_notice(request.model_copy(update={"not_before": release_at}), release_at)
+            logger.info("SMS held for the customer's quiet hours", release_at=release_at.isoformat())
+            metrics.add_metric(name="NoticesHeld", unit=MetricUnit.Count, value=1)
+            return "held"
+    pacing = _pacing(merchant)
+    if channel == NoticeChannel.EMAIL and pacing is not None and requeue is not None:
+        wall_now = wall_clock()
+        if not ratelimit.holds_send_slot(request, wall_now):
+            paced = ratelimit.take_send_slot(order.merchant_id, pacing, wall_now)
+            if paced.delay_seconds:
+                store.release_claim(claim)
+                return _defer(request, paced, requeue)
+    request = _with_compensation(request, order, policy, now)
+    rendered = _render(request, order, merchant, settings)
+    try:
+        message_id = senders.send(channel, to, rendered, request, merchant, settings)
+    except PermanentSendError as exc:
+        if channel == NoticeChannel.SMS and exc.code in ("InvalidParameter", "InvalidParameterValue", "OptedOut"):
+            reason_code = suppression.Reason.SMS_OPT_OUT if exc.code == "OptedOut" else suppression.Reason.REFUSED
+            suppression.suppress(to, reason_code, f"sns:{exc.code}", now)
+            _fall_back(request, order, merchant, now, settings, requeue)
+        store.record_outcome(claim, "failed", to=to, error=str(exc))
+        logger.error("notice refused by the provider; not retried", error=str(exc))
+        count_by("NoticesFailed", "channel", channel.value)
+        return "failed"
+    store.record_outcome(
+        claim, "sent", to=to, locale=rendered.locale, subject=rendered.subject, message_id=message_id, sent_at=now
+    )
+    inbox.deliver(request, rendered, now)
+    logger.info("notice sent", channel=channel.value, locale=rendered.locale, message_id=message_id)
+    count_by("NoticesSent", "channel", channel.value)
+    return "sent"
+
+
+def _render(request: NoticeRequest, order: Order, merchant: Merchant | None, settings: Settings) -> rendering.Rendered:
+    locale = rendering.pick_locale(order.customer.locale, merchant)
+    overrides = None
+    if merchant is not None:
+        prefix = f"{request.kind}#{locale}#"
+        stored = _overrides(merchant.merchant_id)
+        overrides = {key.removeprefix(prefix): src for key, src in stored.items() if key.startswith(prefix)} or None
+    return rendering.render(request, order, merchant, settings, links.signing_key(settings), overrides)
+
+
+_overrides_cache: dict[str, tuple[float, dict[str, str]]] = {}
+
+
+def _overrides(merchant_id: str) -> dict[str, str]:
+    """A merchant's template overrides, cached per container for a minute like the merchant
+    (a new upload applies within a minute)."""
+    now = wall_clock()
+    hit = _overrides_cache.get(merchant_id)
+    if hit is None or now - hit[0] > _MERCHANT_TTL:
+        hit = (now, store.template_overrides(merchant_id))
+        _overrides_cache[merchant_id] = hit
+    return hit[1]
+
+
+def _fall_back(
+    request: NoticeRequest,
+    order: Order,
+    merchant: Merchant | None,
+    now: datetime,
+    settings: Settings,
+    requeue: Requeue | None,
+    other_channel: bool = True,
+) -> None:
+    """Tell the customer on another channel: SMS for a suppressed e-mail and vice versa (unless
+    ``other_channel`` is False), and always the inbox. A fallback does not fall back again."""
+    if request.fallback_from is not None:
+        return
+    other = {NoticeChannel.EMAIL: NoticeChannel.SMS, NoticeChannel.SMS: NoticeChannel.EMAIL}.get(request.channel)
+    channels = [NoticeChannel.INBOX]
+    if other_channel and other is not None and _address(order, other):
+        channels.insert(0, other)
+    for channel in channels:
+        fallback = request.model_copy(update={"channel": channel, "fallback_from": request.channel})
+        logger.info("falling back to another channel", channel=channel.value)
+        if requeue is not None:
+            requeue(fallback, 0)  # its own message: retried on its own if it fails
+        else:
+            dispatch(fallback, now, settings, requeue)
+
+
+def _with_compensation(request: NoticeRequest, order: Order, policy: NoticePolicy, now: datetime) -> NoticeRequest:
+    """Add the compensation this notice grants (or granted, on another channel) to its details."""
+    rules = policy.compensation
+    if not rules.rules or request.kind not in DELAY_KINDS or "compensation_type" in request.details:
+        return request
+    notice_key = f"{request.kind}#{request.stage}"
+    existing = store.grant_of(order.order_id)
+    if existing is None:
+        grant = compensation.decide(request, order.value.amount, rules, now)
+        if grant is None:
+            return request
+        budget = float(rules.budget) if rules.budget is not None else None
+        window = compensation.budget_window(now, rules)
+        if store.record_grant(
+            order.order_id,
+            order.merchant_id,
+            notice_key,
+            grant.grant,
+            str(grant.value),
+            float(grant.cost),
+            budget,
+            window,
+            now,
+        ):
+            store.put_decision(
+                Decision(
+                    order_id=order.order_id,
+                    decision_id=f"{compensation.COMPENSATION_GRANTED}#{notice_key}",
+                    action=Action.COMPENSATION_GRANTED,
+                    rule=f"compensation_rule_{grant.rule_index}",
+                    at=now,
+                    inputs={"grant": grant.grant, "value": str(grant.value), "budget_window": window},
+                )
+            )
+            count_by("CompensationGranted", "grant", grant.grant)
+        existing = store.grant_of(order.order_id)
+    if existing is None or existing.title != notice_key or not existing.label or not existing.text:
+        return request
+    details = {**request.details, "compensation_type": existing.label, "compensation_value": existing.text}
+    return request.model_copy(update={"details": details})

@@ -1,0 +1,103 @@
+"""SES feedback: delivery, bounce, complaint, open and click events published by the
+configuration set to SNS, delivered to the SesFeedback queue (SNS envelope in the SQS body, or
+the raw event with raw message delivery) and applied by ``ses_feedback``.
+
+A permanent (hard) bounce and a complaint put the address on the suppression list; every event
+is recorded against its notice when the e-mail carried our tags (``senders.email_tags``:
+``order_id``, ``kind``, ``stage``). Both writes are idempotent, so a redelivered event changes
+nothing. Also accepts the older identity-notification shape (``notificationType``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from delaydesk import store
+from delaydesk.core.observability import count_by, logger
+from delaydesk.core.times import parse_instant
+from delaydesk.notices import suppression
+
+EVENT_TYPES = (
+    "Delivery",
+    "Bounce",
+    "Complaint",
+    "Open",
+    "Click",
+    "Reject",
+    "DeliveryDelay",
+    "Send",
+    "Rendering Failure",
+)
+
+
+class FeedbackError(ValueError):
+    """The message is not an SES event (poison: sent to the DLQ with this reason)."""
+
+
+@dataclass
+class Applied:
+    event: str
+    suppressed: list[str] = field(default_factory=list)
+    notice: str | None = None
+
+
+def unwrap(body: str) -> dict[str, Any]:
+    """The SES event in an SQS body: inside an SNS envelope, or raw."""
+    try:
+        data = json.loads(body)
+        if isinstance(data, dict) and data.get("Type") == "Notification" and "Message" in data:
+            data = json.loads(data["Message"])
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise FeedbackError(f"not JSON: {exc}") from None
+    if not isinstance(data, dict) or not (data.get("eventType") or data.get("notificationType")):
+        raise FeedbackError("not an SES event (no eventType)")
+    return data
+
+
+def _tag(mail: dict[str, Any], name: str) -> str | None:
+    values = (mail.get("tags") or {}).get(name) or []
+    return str(values[0]) if values else None
+
+
+def _when(event: dict[str, Any], section: dict[str, Any]) -> datetime:
+    stamp = section.get("timestamp") or event.get("mail", {}).get("timestamp")
+    if not stamp:
+        raise FeedbackError("event has no timestamp")
+    return parse_instant(str(stamp))
+
+
+def apply(event: dict[str, Any]) -> Applied:
+    kind = str(event.get("eventType") or event.get("notificationType"))
+    if kind not in EVENT_TYPES:
+        raise FeedbackError(f"unknown SES event type {kind!r}")
+    section_name = kind[0].lower() + kind[1:].replace(" ", "")
+    section: dict[str, Any] = event.get(section_name) or {}
+    mail: dict[str, Any] = event.get("mail") or {}
+    at = _when(event, section)
+    result = Applied(event=kind)
+    if kind == "Bounce" and section.get("bounceType") == "Permanent":
+        for recipient in section.get("bouncedRecipients", []):
+            address = recipient.get("emailAddress")
+            if address:
+                suppression.suppress(address, suppression.Reason.HARD_BOUNCE, f"ses:{mail.get('messageId')}", at)
+                result.suppressed.append(address)
+    elif kind == "Complaint":
+        for recipient in section.get("complainedRecipients", []):
+            address = recipient.get("emailAddress")
+            if address:
+                suppression.suppress(address, suppression.Reason.COMPLAINT, f"ses:{mail.get('messageId')}", at)
+                result.suppressed.append(address)
+    order_id, notice_kind, stage = _tag(mail, "order_id"), _tag(mail, "kind"), _tag(mail, "stage")
+    if order_id and notice_kind and stage is not None:
+        result.notice = f"{notice_kind}#{stage}#email"
+        detail = json.dumps(
+            {"message_id": mail.get("messageId"), **{k: v for k, v in section.items() if isinstance(v, str)}},
+            ensure_ascii=False,
+        )
+        store.record_feedback(order_id, result.notice, kind.lower(), detail, at)
+    count_by("SesFeedback", "event", kind)
+    logger.info("SES feedback applied", event=kind, suppressed=len(result.suppressed), notice=result.notice)
+    return result

@@ -1,0 +1,116 @@
+"""Per-merchant send rate (e-mail), so that a mass announcement drains at the SES quota without
+a throttling storm, and without making urgent notices wait behind it.
+
+Two generic cell-rate algorithms (GCRA: a token bucket written as one number, the next free slot)
+per merchant, kept in DynamoDB in the notice-state table:
+
+- the send bucket (``rate#<merchant>``, ``-``): every e-mail of the merchant takes a slot, spaced
+  ``1 / rate`` apart with no burst, so no one-second window ever holds more than ``rate`` slots
+  (``rate`` is the whole number of e-mails per second of ``max_send_rate``: SES counts e-mails);
+- the bulk bucket (``rate#<merchant>``, ``bulk``): bulk kinds (a disruption announcement to every
+  covered order) first take a ticket here, spaced ``1 / (bulk_share × rate)`` apart. Only when its
+  ticket comes does a bulk e-mail take a send slot, like any other e-mail.
+
+So the send bucket never holds more than about a second of bulk slots ahead, and a transactional
+notice (a delay, an exception) arriving in the middle of a 100,000-notice announcement takes a
+slot a second or so away instead of the one after the announcement's last. The price: an
+announcement drains at ``bulk_share`` of the quota even when nothing else is sent, because a
+ticket handed out cannot be taken back when an urgent notice arrives; the rest of the quota is
+headroom for transactional notices, which take the whole quota when there is no announcement.
+
+A slot that has not come yet is not waited for inside Lambda: the request is re-queued with
+``DelaySeconds`` (SQS allows 900 at most; a later slot is re-queued again, without touching
+DynamoDB) and carries the slot (``send_slot``, ``bulk_slot``) so that the redelivered message uses
+it instead of taking another. A held send slot is used only while it is fresh: a message that
+comes back much later (after a throttle's backoff, or a crash) takes a new one, so that sends
+never bunch up behind old slots.
+
+Pacing is physical, so it runs on the wall clock, unlike the domain's decisions: dispatch passes
+the ``now`` of its injectable ``wall_clock`` (epoch seconds) to the functions here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from delaydesk import store
+from delaydesk.core.kinds import BULK_KINDS, NoticeRequest
+
+MAX_SQS_DELAY = 900
+SLOT_GRACE_SECONDS = 5.0
+"""How late a held send slot may still be used (SQS delays are whole seconds, polling adds some)."""
+EPSILON = 1e-6
+"""Slots are epoch floats read back from DynamoDB: closer than this to now counts as now."""
+BULK_BUCKET = "bulk"
+SEND_BUCKET = "-"
+
+
+@dataclass(frozen=True)
+class Rates:
+    """E-mails per second a merchant may send: all kinds together, and bulk kinds."""
+
+    send: float
+    bulk: float
+
+
+def rates(max_send_rate: float, bulk_share: float) -> Rates:
+    """The pacing of a merchant's policy. SES counts whole e-mails per second, so a fractional
+    quota above one is rounded down (14.5 → 14): 15 sends in one second would be refused."""
+    send = float(math.floor(max_send_rate)) if max_send_rate >= 1 else max_send_rate
+    return Rates(send=send, bulk=send * bulk_share)
+
+
+@dataclass(frozen=True)
+class Paced:
+    """What an e-mail holds after a reservation (``fields`` of the request), and how long it must
+    wait for it: 0, send now; else re-queue it with that SQS delay."""
+
+    fields: dict[str, float]
+    delay_seconds: int
+
+
+def delay_for(at: float, now: float) -> int:
+    """Whole seconds of SQS delay until ``at`` (never early: a slot is not used before it comes)."""
+    return max(1, min(MAX_SQS_DELAY, math.ceil(at - now - EPSILON)))
+
+
+def held_until(request: NoticeRequest, now: float) -> float | None:
+    """The slot or ticket the request holds that has not come yet, or None.
+
+    Checked before anything else in dispatch: such a request goes straight back on the queue.
+    """
+    for at in (request.send_slot, request.bulk_slot):
+        if at is not None and at - now > EPSILON:
+            return at
+    return None
+
+
+def holds_send_slot(request: NoticeRequest, now: float) -> bool:
+    """Whether the request holds a send slot that has come and is still fresh."""
+    slot = request.send_slot
+    return slot is not None and slot - EPSILON <= now <= slot + SLOT_GRACE_SECONDS
+
+
+def needs_ticket(request: NoticeRequest) -> bool:
+    """A bulk e-mail that has neither a ticket nor a send slot yet."""
+    return request.kind in BULK_KINDS and request.bulk_slot is None and request.send_slot is None
+
+
+def _paced(field: str, at: float, now: float) -> Paced:
+    return Paced({field: at}, delay_for(at, now) if at - now > EPSILON else 0)
+
+
+def take_send_slot(merchant_id: str, pacing: Rates, now: float, *, bulk: bool = False) -> Paced:
+    """The e-mail's slot of the send bucket (bulk e-mails come when an announcement keeps it busy)."""
+    slot = store.reserve_send_slot(merchant_id, now, 1.0 / pacing.send, SEND_BUCKET, likely_busy=bulk)
+    return _paced("send_slot", slot, now)
+
+
+def take_bulk_slot(merchant_id: str, pacing: Rates, now: float) -> Paced:
+    """A bulk e-mail's ticket of the bulk bucket, then, if the ticket is now, its send slot."""
+    if pacing.bulk < pacing.send:  # bulk_share 1: no share kept, bulk e-mails take send slots directly
+        ticket = store.reserve_send_slot(merchant_id, now, 1.0 / pacing.bulk, BULK_BUCKET, likely_busy=True)
+        if ticket - now > EPSILON:
+            return _paced("bulk_slot", ticket, now)
+    return take_send_slot(merchant_id, pacing, now, bulk=True)

@@ -1,0 +1,296 @@
+"""Rendering notices from the jinja2 templates in ``templates/notices`` (a Lambda layer in AWS).
+
+A kind's template renders the plain-text body and exports ``subject`` and ``sms``; the HTML
+e-mail is the same paragraphs in the shared, autoescaped ``layout.html.j2``; the in-app inbox
+stores the subject and the plain-text body.
+
+A merchant may override one channel of a kind and locale (``templates_admin.py``): its source is
+compiled in a sandboxed environment with autoescape and replaces that channel's output only.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime, format_interval
+from babel.numbers import format_currency
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from delaydesk.core import links
+from delaydesk.core.config import Settings
+from delaydesk.core.kinds import NoticeChannel, NoticeRequest
+from delaydesk.core.merchants import SUPPORTED_LOCALES, Merchant
+from delaydesk.core.orders import Order
+from delaydesk.core.times import parse_instant
+from delaydesk.notices.sms import SmsLength, gsm_friendly, measure
+
+TRACKING_URLS = {
+    "sf": "https://www.sf-express.com/chn/en/waybill/waybill-detail/{number}",
+    "ems": "https://www.ems.com.cn/qps/yjcx?mailNum={number}",
+    "yto": "https://www.yto.net.cn/gw/service/Servicequery.html?no={number}",
+    "zto": "https://www.zto.com/GuestService/Bill?txtbill={number}",
+    "jd": "https://www.jdl.com/orderSearch/?waybillCodes={number}",
+    "dhl": "https://www.dhl.com/global-en/home/tracking/tracking-express.html?tracking-id={number}",
+    "fedex": "https://www.fedex.com/fedextrack/?trknbr={number}",
+    "ups": "https://www.ups.com/track?tracknum={number}",
+    "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={number}",
+}
+GENERIC_TRACKING_URL = "https://t.17track.net/en#nums={number}"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    locale: str
+    subject: str
+    text: str
+    html: str
+    sms: str
+    inbox: str = ""
+    unsubscribe_url: str = ""
+    """The signed one-click unsubscribe link for the e-mail's List-Unsubscribe header."""
+
+    @property
+    def sms_length(self) -> SmsLength:
+        return measure(self.sms)
+
+    def body(self, channel: NoticeChannel) -> str:
+        """What the customer reads on ``channel`` (what the golden files and previews show)."""
+        if channel == NoticeChannel.SMS:
+            return self.sms
+        if channel == NoticeChannel.INBOX:
+            return self.inbox
+        return self.text
+
+
+def pick_locale(requested: str | None, merchant: Merchant | None) -> str:
+    """The customer's locale if we have templates for it, else the merchant's default, else en."""
+    if requested:
+        for candidate in (requested, requested.replace("_", "-")):
+            if candidate in SUPPORTED_LOCALES:
+                return candidate
+        lowered = requested.lower().replace("_", "-")
+        if lowered in ("zh-hk", "zh-mo", "zh-hant"):
+            return "zh-TW"
+        if lowered in ("zh", "zh-sg", "zh-hans"):
+            return "zh-CN"
+        if lowered.startswith("en"):
+            return "en"
+    if merchant and merchant.default_locale in SUPPORTED_LOCALES:
+        return merchant.default_locale
+    return "en"
+
+
+def tracking_url(carrier: str, number: str) -> str:
+    pattern = TRACKING_URLS.get(carrier.strip().lower(), GENERIC_TRACKING_URL)
+    return pattern.format(number=quote(number))
+
+
+@lru_cache(maxsize=4)
+def environment(templates_dir: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    return env
+
+
+@lru_cache(maxsize=4)
+def sandbox(templates_dir: Path) -> ImmutableSandboxedEnvironment:
+    """Where merchant templates run: no attribute access to Python internals, no mutation of
+    what they are given, autoescape on (their output may reach HTML). They may import the
+    bundled macros (``{% import "en/_common.j2" as c with context %}``)."""
+    return ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader(str(templates_dir)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _babel_locale(locale: str) -> str:
+    return locale.replace("-", "_")
+
+
+def customer_zone(order: Order, merchant: Merchant | None) -> str:
+    """The zone a customer reads times in: their own, else the merchant's, else UTC."""
+    return order.customer.timezone or (merchant.timezone if merchant else "UTC")
+
+
+def instant_formatter(zone: str, locale: str) -> Callable[[datetime], str]:
+    """An instant as the customer reads it: their zone, the locale's medium date and time."""
+    tz, babel = ZoneInfo(zone), _babel_locale(locale)
+
+    def when(moment: datetime) -> str:
+        return format_datetime(moment.astimezone(tz), format="medium", locale=babel)
+
+    return when
+
+
+def notice_context(
+    request: NoticeRequest, order: Order, merchant: Merchant | None, locale: str, settings: Settings, link_key: bytes
+) -> dict[str, Any]:
+    """Everything a template may use, already formatted for the locale and time zone.
+
+    ``link_key`` signs the order page link (``links.py``): the customer opens it without a login.
+    """
+    babel = _babel_locale(locale)
+    when = instant_formatter(customer_zone(order, merchant), locale)
+
+    def span(start: date, end: date) -> str:
+        return format_interval(start, end, skeleton="yMMMd", locale=babel)
+
+    shipment = order.shipment
+    support = merchant.support if merchant else None
+    page = merchant.settings.order_page_url if merchant and merchant.settings.order_page_url else None
+    order_url = links.order_url(settings.order_page_base_url, page, order.order_id, link_key)
+    amount: Decimal = order.value.amount
+    details = request.details
+
+    def money(value: str | None, currency: str | None) -> str:
+        return format_currency(Decimal(value) if value else amount, currency or order.value.currency, locale=babel)
+
+    def instant(value: str | None) -> str | None:
+        return when(datetime.fromisoformat(value)) if value else None
+
+    compensation = None
+    if details.get("compensation_type") in ("coupon", "points") and details.get("compensation_value"):
+        granted = details["compensation_type"]
+        compensation = {
+            "type": granted,
+            "value": money(details["compensation_value"], None)
+            if granted == "coupon"
+            else details["compensation_value"],
+            "code": details.get("compensation_code"),
+        }
+    return {
+        "order_id": order.order_id,
+        "customer_name": order.customer.name,
+        "merchant_name": merchant.name if merchant else order.merchant_id,
+        "kind": request.kind.value,
+        "delay_kind": request.delay_kind.value,
+        "stage": request.stage,
+        "rule": request.rule,
+        "reason": request.reason,
+        "estimate": span(request.eta_from, request.eta_to),
+        "paid_at": when(order.paid_at),
+        "ship_by": when(order.ship_by_at),
+        "delay_started": when(request.delay_started_at),
+        "carrier": shipment.carrier if shipment else None,
+        "tracking_number": shipment.tracking_number if shipment else None,
+        "tracking_url": tracking_url(shipment.carrier, shipment.tracking_number) if shipment else None,
+        "last_location": shipment.last_location if shipment else None,
+        "last_scan": when(shipment.last_scan_at) if shipment else None,
+        "order_url": order_url,
+        "unsubscribe_url": links.unsubscribe_url(settings.unsubscribe_url, order.order_id, order.merchant_id, link_key),
+        "order_value": format_currency(amount, order.value.currency, locale=babel),
+        "items": [f"{item.name} × {item.quantity}" for item in order.items],
+        "support_email": support.email if support else None,
+        "support_phone": support.phone if support else None,
+        "support_url": support.url if support else None,
+        "refund_amount": money(details.get("refund_amount"), details.get("refund_currency")),
+        "refund_method": details.get("refund_method", "original_payment"),
+        "refund_days": details.get("refund_days", "1-5"),
+        "cancel_reason": details.get("cancel_reason", "customer_request"),
+        "window_reason": details.get("window_reason", "logistics_halt"),
+        "window_starts": instant(details.get("window_starts")),
+        "window_ends": instant(details.get("window_ends")),
+        "changes": [c.strip() for c in details.get("changes", "").split(",") if c.strip()],
+        "compensation": compensation,
+        **_policy_context(request, when),
+    }
+
+
+_TIMER_KINDS = ("ship_by", "refund_confirm", "return_receipt", "return_window", "auto_confirm")
+
+
+def _policy_context(request: NoticeRequest, when: Any) -> dict[str, Any]:
+    """What the policy notices (announcement, refund, cancellation) add: the changed deadlines."""
+    details = request.details
+
+    def moment(key: str) -> str | None:
+        return when(parse_instant(details[key])) if key in details else None
+
+    return {
+        "window_id": request.window_id,
+        "changed_deadlines": [(kind, when(parse_instant(details[kind]))) for kind in _TIMER_KINDS if kind in details],
+        "shipped_on": moment("shipped_at"),
+        "return_until": moment("return_until"),
+        "promised_by": moment("promised_by"),
+    }
+
+
+def _clean(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def render(
+    request: NoticeRequest,
+    order: Order,
+    merchant: Merchant | None,
+    settings: Settings,
+    link_key: bytes,
+    overrides: dict[str, str] | None = None,
+) -> Rendered:
+    """Render every channel of ``request``; ``overrides`` maps a channel to a merchant's source."""
+    locale = pick_locale(order.customer.locale, merchant)
+    context = notice_context(request, order, merchant, locale, settings, link_key)
+    return render_context(request.kind.value, locale, context, settings.resolved_templates_dir, overrides)
+
+
+def render_context(
+    kind: str, locale: str, context: dict[str, Any], templates_dir: Path, overrides: dict[str, str] | None = None
+) -> Rendered:
+    env = environment(templates_dir)
+    module = env.get_template(f"{locale}/{kind}.txt.j2").make_module(context)
+    text = str(module).strip() + "\n"
+    exported = module.__dict__  # the template's top-level {% set %} blocks
+    subject = _clean(exported["subject"])
+    sms = _clean(exported["sms"])
+    inbox = text
+    for channel, source in (overrides or {}).items():
+        own = compile_override(source, templates_dir).make_module(context)
+        body = html.unescape(str(own)).strip()  # escaped in the sandbox; plain text from here
+        own_subject = own.__dict__.get("subject")
+        if channel == NoticeChannel.SMS:
+            sms = _clean(body)
+        elif channel == NoticeChannel.EMAIL:
+            text = body + "\n"
+            subject = _clean(own_subject) if own_subject else subject
+        elif channel == NoticeChannel.INBOX:
+            inbox = body + "\n"
+    if locale == "en":
+        sms = gsm_friendly(sms)  # keep Latin SMS in 7-bit GSM: 160 characters a segment, not 70
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    page = env.get_template("layout.html.j2").render(
+        context, subject=subject, paragraphs=[p.split("\n") for p in paragraphs], locale=locale
+    )
+    return Rendered(
+        locale=locale,
+        subject=subject,
+        text=text,
+        html=page,
+        sms=sms,
+        inbox=inbox,
+        unsubscribe_url=str(context.get("unsubscribe_url", "")),
+    )
+
+
+@lru_cache(maxsize=256)
+def compile_override(source: str, templates_dir: Path) -> Template:
+    """Compile a merchant's template in the sandbox (raises jinja2's TemplateSyntaxError)."""
+    return sandbox(templates_dir).from_string(source)

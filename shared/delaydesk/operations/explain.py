@@ -1,0 +1,107 @@
+"""``delaydesk explain ORDER_ID``: an order's timeline of events, deadlines and decisions, in words.
+
+``timeline`` is pure (the order, its decisions and notices in, lines out); times are shown on
+the merchant's clock, so that "day 34" reads as the merchant counts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from delaydesk.core.decisions import Decision
+from delaydesk.core.orders import Order
+
+TIMER_WORDS = {
+    "ship_by": "ship by",
+    "late_shipment": "late-shipment check (the merchant's service metric)",
+    "refund_confirm": "seller must answer the refund request by",
+    "return_receipt": "seller must confirm the returned item by",
+    "return_window": "buyer may return the item until",
+    "auto_confirm": "receipt is confirmed automatically at",
+}
+ACTION_WORDS = {
+    "delay_detected": "delay detected",
+    "late_shipment_recorded": "late shipment recorded against the merchant",
+    "late_shipment_exempted": "late shipment exempted from the merchant's metrics",
+    "refund_auto_approved": "refund approved automatically (the seller did not answer in time)",
+    "return_refund_auto_approved": "refund approved automatically (the seller did not confirm the returned item)",
+    "receipt_auto_confirmed": "receipt confirmed automatically",
+    "order_cancelled": "order cancelled at the customer's request, with a full refund",
+    "cancel_refused": "cancellation refused (the order had shipped)",
+    "escalated": "escalated to a person",
+    "deadline_extended": "deadline extended",
+    "deadline_shortened": "deadline brought back (the window ended early or changed)",
+}
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    stage: int
+    channel: str
+    status: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class Line:
+    at: datetime
+    order: int  # events before deadlines before decisions before notices at the same instant
+    text: str
+
+
+def timeline(order: Order, decisions: list[Decision], notices: list[Notice], timezone: str = "UTC") -> list[str]:
+    zone = ZoneInfo(timezone)
+
+    def when(moment: datetime) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+    lines: list[Line] = [
+        Line(
+            order.paid_at,
+            0,
+            f"paid {order.value.amount} {order.value.currency} ({order.channel.value}, to {order.destination.region});"
+            f" promised to ship within {order.ship_within_hours} h, by {when(order.default_ship_by_at)}",
+        )
+    ]
+    if order.shipment is not None:
+        s = order.shipment
+        lines.append(Line(s.shipped_at, 0, f"shipped with {s.carrier}, tracking number {s.tracking_number}"))
+        if s.scans:
+            lines.append(
+                Line(
+                    s.last_scan_at,
+                    0,
+                    f"last carrier scan: {s.last_tag.value}" + (f" at {s.last_location}" if s.last_location else ""),
+                )
+            )
+    if order.delivered_at is not None:
+        lines.append(Line(order.delivered_at, 0, "delivered"))
+    if order.refund_requested_at is not None:
+        lines.append(Line(order.refund_requested_at, 0, f"customer asked for a refund (now: {order.refund_status})"))
+    if order.return_shipped_at is not None:
+        lines.append(Line(order.return_shipped_at, 0, f"customer sent the item back (now: {order.return_status})"))
+    if order.cancel_requested_at is not None:
+        lines.append(Line(order.cancel_requested_at, 0, f"customer asked to cancel (now: {order.cancel_status})"))
+    for kind, timer in order.timers.items():
+        moved = (
+            f"; default {when(timer.default_at)}, moved by window {timer.window_id}"
+            if timer.at != timer.default_at
+            else ""
+        )
+        lines.append(Line(timer.at, 1, f"deadline: {TIMER_WORDS.get(kind, kind)} {when(timer.at)}{moved}"))
+    for d in decisions:
+        words = ACTION_WORDS.get(d.action.value, d.action.value)
+        window = f", window {d.window_id}" if d.window_id else ", no window"
+        inputs = ", ".join(f"{k}={v}" for k, v in sorted(d.inputs.items()))
+        lines.append(
+            Line(d.at, 2, f"decision: {words} (rule {d.rule}{window})" + (f"; inputs: {inputs}" if inputs else ""))
+        )
+    for n in notices:
+        if n.at is not None:
+            lines.append(Line(n.at, 3, f"notice: {n.kind} #{n.stage} by {n.channel} ({n.status})"))
+    lines.sort(key=lambda line: (line.at, line.order))
+    header = f"order {order.order_id} of merchant {order.merchant_id}: {order.status.value} (times in {timezone})"
+    return [header, *(f"{when(line.at)}  {line.text}" for line in lines)]

@@ -1,0 +1,105 @@
+"""The merchant admin API (HTTP, IAM-authorised): declare, change, list and end windows.
+
+Routes (functions/admin_api): ``GET /admin/windows``, ``POST /admin/windows`` (a window, or
+``{"preset": NAME, "merchant_id": ...}``), ``PUT /admin/windows/{window_id}`` and
+``POST /admin/windows/{window_id}/end`` (``{"merchant_id": ..., "at": ...}``, ``at`` defaulting to
+the request time). "Now" is the request's own time (``requestContext.timeEpoch``). Domain errors
+become HTTP answers in one place (``app`` below): 400 invalid, 404 unknown, 409 conflict.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from pydantic import ValidationError
+
+from delaydesk import store
+from delaydesk.core.times import iso, parse_instant
+from delaydesk.core.windows import PLATFORM, Window, parse_window, preset
+from delaydesk.delays import recompute
+from delaydesk.store import ConcurrentUpdate
+
+app = APIGatewayHttpResolver()
+
+
+def _now() -> datetime:
+    epoch_ms = app.current_event.request_context.time_epoch
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+
+
+def _body() -> dict[str, Any]:
+    body = app.current_event.json_body if app.current_event.body else {}
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
+
+
+def window_view(window: Window) -> dict[str, Any]:
+    return window.model_dump(mode="json")
+
+
+@app.get("/admin/windows")
+def list_windows() -> dict[str, Any]:
+    merchant_id = app.current_event.get_query_string_value("merchant_id")
+    records = store.all_windows()
+    windows = [r.window() for r in records if merchant_id is None or r.owner in (PLATFORM, merchant_id)]
+    return {"windows": [window_view(w) for w in sorted(windows, key=lambda w: (w.starts_at, w.window_id))]}
+
+
+@app.post("/admin/windows")
+def declare_windows() -> Response[Any]:
+    body = _body()
+    now = _now()
+    is_preset = "preset" in body
+    windows = preset(str(body["preset"]), body.get("merchant_id")) if is_preset else [parse_window(body)]
+    for window in windows:
+        if store.get_window(window.owner, window.window_id) is not None:
+            raise recompute.WindowConflict(f"window {window.window_id} exists; change it with PUT")
+    declared = [recompute.declare(window, now)[0] for window in windows]
+    return _json(201, {"windows": [window_view(w) for w in declared]})
+
+
+@app.put("/admin/windows/<window_id>")
+def change_window(window_id: str) -> dict[str, Any]:
+    body = _body() | {"window_id": window_id}
+    window = parse_window(body)
+    if store.get_window(window.owner, window_id) is None:
+        raise recompute.WindowNotFound(f"no window {window_id!r}; declare it with POST")
+    changed, _ = recompute.declare(window, _now())
+    return {"window": window_view(changed)}
+
+
+@app.post("/admin/windows/<window_id>/end")
+def end_window(window_id: str) -> dict[str, Any]:
+    body = _body()
+    at = parse_instant(str(body["at"])) if body.get("at") else _now()
+    ended = recompute.end(body.get("merchant_id"), window_id, at)
+    return {"window": window_view(ended), "ended_at": iso(at)}
+
+
+def _json(status: int, body: dict[str, Any]) -> Response[Any]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+@app.exception_handler(ValidationError)  # type: ignore[untyped-decorator]
+def _invalid(exc: ValidationError) -> Response[Any]:
+    errors = [f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}" for e in exc.errors()]
+    return _json(400, {"error": "invalid window", "details": errors})
+
+
+@app.exception_handler(ValueError)  # type: ignore[untyped-decorator]
+def _bad_request(exc: ValueError) -> Response[Any]:
+    return _json(400, {"error": str(exc)})
+
+
+@app.exception_handler(recompute.WindowNotFound)  # type: ignore[untyped-decorator]
+def _not_found(exc: recompute.WindowNotFound) -> Response[Any]:
+    return _json(404, {"error": str(exc)})
+
+
+@app.exception_handler([recompute.WindowConflict, ConcurrentUpdate])  # type: ignore[untyped-decorator]
+def _conflict(exc: Exception) -> Response[Any]:
+    return _json(409, {"error": str(exc)})

@@ -1,0 +1,14 @@
+"""What happened to a parcel: carrier webhooks in, contract events validated and applied.
+
+Decides whether an event is valid and which order it belongs to; owns the vendor adapters
+(AfterShip, EasyPost, generic), webhook signatures, ingest and the rejected-events record.
+May call: delays (the next deadline, delivered transit times), store, core.
+"""
+
+from delaydesk.tracking import ingest as ingest
+from delaydesk.tracking import rejections as rejections
+from delaydesk.tracking import webhooks as webhooks
+from delaydesk.tracking.intake import accept_webhook as accept_webhook
+from delaydesk.tracking.intake import refuse_webhook as refuse_webhook
+from delaydesk.tracking.rejections import Category as Category
+from delaydesk.tracking.webhooks import WebhookError as WebhookError

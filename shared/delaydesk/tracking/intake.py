@@ -1,0 +1,49 @@
+"""The webhook intake (I/O): the source's secret, the verified and normalised event queued for ingest.
+
+``webhooks`` decides (signature, freshness, normalisation); this module applies it: it reads the
+source's secret from Parameter Store and puts the one ``tracking`` event on the events queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from aws_lambda_powertools.utilities import parameters
+
+from delaydesk.core import aws
+from delaydesk.core.config import get_settings
+from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
+from delaydesk.tracking import webhooks
+
+
+def secret_for(source: str) -> str | None:
+    try:
+        value = parameters.get_parameter(f"{get_settings().webhook_secrets_prefix}/{source}", decrypt=True, max_age=300)
+    except parameters.exceptions.GetParameterError:
+        logger.warning("no webhook secret for this source", source=source)
+        return None
+    return str(value) if value else None
+
+
+def accept_webhook(source: str, body: bytes, headers: Mapping[str, str], now: datetime) -> str:
+    """Verify, normalise and queue one webhook; its event id. Raises ``webhooks.WebhookError``."""
+    settings = get_settings()
+    secret = secret_for(source) if source in webhooks.SOURCES else None
+    received = webhooks.receive(
+        source, secret, body, headers, now, timedelta(seconds=settings.webhook_tolerance_seconds)
+    )
+    if not received.normalised.mapped:
+        logger.warning("unmapped vendor status: queued with the safe default", vendor_status=received.vendor_status)
+        count_by("TrackingStatusUnmapped", "source", source)
+    aws.sqs().send_message(QueueUrl=settings.tracking_events_queue_url, MessageBody=webhooks.dumps(received.event))
+    event_id = str(received.event["event_id"])
+    logger.info("webhook queued", source=source, event_id=event_id)
+    metrics.add_metric(name="WebhooksAccepted", unit=MetricUnit.Count, value=1)
+    return event_id
+
+
+def refuse_webhook(exc: webhooks.WebhookError) -> None:
+    """Log and count a refused webhook (the handler answers with ``exc.status``)."""
+    logger.warning("webhook refused", status=exc.status, reason=str(exc))
+    count_by("WebhooksRefused", "status", str(exc.status))
