@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from delaydesk import store
 from delaydesk.core.config import get_settings
 from delaydesk.core.observability import logger, metrics, tracer
-from delaydesk.customer import app
+from delaydesk.customer import customer_app as app
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

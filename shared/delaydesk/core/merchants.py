@@ -1,4 +1,9 @@
-"""Merchants and the thresholds that apply to their orders."""
+"""Merchants and the thresholds that apply to their orders (pure).
+
+A merchant's stored settings, with the parts other wings read: the notice policy (quiet hours,
+send rate, compensation rules; decided on in ``notices``) and the timer defaults (``policy``).
+They live here because the store persists them and the store may only call core.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The tracking status taxonomy (DESIGN.md) and each vendor's mapping onto it (pure tables).
 
 A normalised scan is a ``Tag`` (events.Tag: pending … expired) plus an optional sub-status from
-``SubStatus``. Every status a vendor documents has an entry here (tests/unit/test_taxonomy.py
+``SubStatus``. Every status a vendor documents has an entry here (tests/unit/core/test_taxonomy.py
 checks the tables against the documented lists in tests/events/vendor_statuses.json). A status
 that is not in a table maps to ``UNMAPPED``: an in-transit scan with sub-status ``unmapped``. That
 is the safe default: the scan is kept (it proves the parcel is tracked), it does not alarm the

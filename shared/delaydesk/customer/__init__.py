@@ -4,4 +4,6 @@ Decides what a customer may see and do with a signed link; owns the order page r
 and the customer API routes. May call: notices (inbox, suppression, rendering), store, core.
 """
 
-from delaydesk.customer.customer_api import app as app
+from delaydesk.customer.customer_api import app as customer_app
+
+__all__ = ["customer_app"]

@@ -9,3 +9,5 @@ from delaydesk.delays import eta as eta
 from delaydesk.delays import recompute as recompute
 from delaydesk.delays import scan as scan
 from delaydesk.delays.detect import next_due_at as next_due_at
+
+__all__ = ["eta", "next_due_at", "recompute", "scan"]

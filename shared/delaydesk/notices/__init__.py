@@ -20,3 +20,21 @@ from delaydesk.notices.rendering import instant_formatter as instant_formatter
 from delaydesk.notices.rendering import pick_locale as pick_locale
 from delaydesk.notices.rendering import tracking_url as tracking_url
 from delaydesk.notices.sms import measure as measure
+
+__all__ = [
+    "InboxEntry",
+    "consume",
+    "customer_zone",
+    "dispatch",
+    "feedback",
+    "inbox",
+    "instant_formatter",
+    "measure",
+    "notice_jobs",
+    "pick_locale",
+    "rates",
+    "senders",
+    "suppression",
+    "templates_admin",
+    "tracking_url",
+]

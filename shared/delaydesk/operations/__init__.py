@@ -9,4 +9,6 @@ from delaydesk.operations import doctor as doctor
 from delaydesk.operations.doctor import WEBHOOK_SOURCES as WEBHOOK_SOURCES
 from delaydesk.operations.explain import Notice as Notice
 from delaydesk.operations.explain import timeline as timeline
-from delaydesk.operations.windows_admin import app as app
+from delaydesk.operations.windows_admin import app as windows_admin_api
+
+__all__ = ["WEBHOOK_SOURCES", "Notice", "doctor", "timeline", "windows_admin_api"]

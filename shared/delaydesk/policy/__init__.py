@@ -8,3 +8,5 @@ May call: store, core.
 from delaydesk.policy import engine as engine
 from delaydesk.policy import timers as timers
 from delaydesk.policy.timers import pending_due as pending_due
+
+__all__ = ["engine", "pending_due", "timers"]

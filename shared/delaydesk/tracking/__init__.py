@@ -12,3 +12,5 @@ from delaydesk.tracking.intake import accept_webhook as accept_webhook
 from delaydesk.tracking.intake import refuse_webhook as refuse_webhook
 from delaydesk.tracking.rejections import Category as Category
 from delaydesk.tracking.webhooks import WebhookError as WebhookError
+
+__all__ = ["Category", "WebhookError", "accept_webhook", "ingest", "refuse_webhook", "rejections", "webhooks"]

@@ -2,7 +2,7 @@
 overrides in the sandbox (template injection included), and SMS segment counting.
 
 Regenerate the golden files after an intended wording change with
-``REGENERATE_GOLDEN=1 .venv/bin/python -m pytest tests/unit/test_notice_templates.py`` and review the diff.
+``REGENERATE_GOLDEN=1 .venv/bin/python -m pytest tests/unit/notices/test_notice_templates.py`` and review the diff.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from delaydesk.core.merchants import SUPPORTED_LOCALES
 from delaydesk.notices.sms import gsm_friendly, measure
 from delaydesk.notices.templates_admin import lint_bundled, lint_source, preview, sample
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+GOLDEN = Path(__file__).resolve().parents[2] / "golden"
 REGENERATE = os.environ.get("REGENERATE_GOLDEN") == "1"
 
 

@@ -35,7 +35,7 @@ def test_a_delay_longer_than_seven_days_is_escalated(offset: timedelta, escalate
 
 
 def test_the_scan_is_due_just_after_the_seven_days() -> None:
-    # The delay rules' own due time (the policy timers fold in separately: tests/unit/test_timers.py).
+    # The delay rules' own due time (the policy timers fold in separately: tests/unit/policy/test_timers.py).
     order = _detected()
     assert _delay_due(order, POLICY) == SHIP_BY + timedelta(days=3)  # the first staged update comes first
     later = evaluate(evaluate(order, POLICY, SHIP_BY + timedelta(days=3)).order, POLICY, SHIP_BY + timedelta(days=6))

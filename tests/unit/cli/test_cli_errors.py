@@ -183,7 +183,7 @@ def test_describe_error_knows_pynamodb_and_botocore_errors() -> None:
 
 
 def test_a_bug_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    from delaydesk import cli
+    from delaydesk.cli import windows as cli
 
     def broken(args: object) -> int:
         raise KeyError("order_id")

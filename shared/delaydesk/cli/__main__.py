@@ -1,0 +1,7 @@
+"""``python -m delaydesk.cli``."""
+
+import sys
+
+from delaydesk.cli.main import main
+
+sys.exit(main())
