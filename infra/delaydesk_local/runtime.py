@@ -8,9 +8,10 @@ an SES configuration set, as an operator would, and publishes the SES events of 
 through it (``ses_events.py``), so feedback flows like every other queue.
 
 ``LocalAws`` is the facade; the parts of the emulator are its collaborators: ``provisioning``
-(the operator's steps), ``gaps`` (what moto's CloudFormation skips), ``discovery`` (functions and
-their triggers), ``invocation`` (Lambda in-process), ``queues`` (the SQS poller), ``schedules``
-(EventBridge rules), ``http_api`` (the HTTP API's routes) and ``messaging`` (SES and SNS).
+(the operator's steps), ``gaps`` (what moto's CloudFormation skips, with ``template_values`` for
+the template's intrinsics as deployed), ``discovery`` (functions and their triggers),
+``invocation`` (Lambda in-process), ``queues`` (the SQS poller), ``schedules`` (EventBridge
+rules), ``http_api`` (the HTTP API's routes) and ``messaging`` (SES and SNS).
 """
 
 from __future__ import annotations
