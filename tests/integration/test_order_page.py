@@ -75,6 +75,7 @@ def test_the_page_and_the_api_refuse_a_missing_or_wrong_token_alike(local_aws: L
     _late_order(local_aws, "OP-2")
     assert _get(local_aws, "/orders/OP-2")["statusCode"] == 403
     assert _get(local_aws, "/orders/OP-2?t=AAAAAAAAAAAA")["statusCode"] == 403
+    assert _get(local_aws, "/orders/OP-2?t=%C3%A9")["statusCode"] == 403  # non-ASCII: a wrong token, not a 500
     assert _get(local_aws, _page("OP-2", Purpose.UNSUBSCRIBE))["statusCode"] == 403  # another purpose's token
     assert _get(local_aws, _page("OP-1"))["statusCode"] == 403  # a valid token of an unknown order: the same
     assert _get(local_aws, _page("OP-3").replace("OP-3", "OP-2", 1))["statusCode"] == 403  # another order's token

@@ -38,7 +38,12 @@ def token(key: bytes, purpose: Purpose, order_id: str) -> str:
 
 
 def verify(key: bytes, purpose: Purpose, order_id: str, given: str | None) -> bool:
-    return bool(given) and hmac.compare_digest(token(key, purpose, order_id), str(given))
+    """Whether ``given`` is the token, in constant time. Anything that is not ASCII cannot be one
+    (tokens are base64url), and ``compare_digest`` refuses non-ASCII strings with a TypeError: such
+    input (``?t=%C3%A9``, a lone surrogate) is a wrong token, not an error."""
+    if not given or not str(given).isascii():
+        return False
+    return hmac.compare_digest(token(key, purpose, order_id).encode("ascii"), str(given).encode("ascii"))
 
 
 def order_url(base: str, template: str | None, order_id: str, key: bytes) -> str:

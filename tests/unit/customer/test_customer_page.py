@@ -34,6 +34,9 @@ def test_a_token_is_short_per_purpose_and_per_order_and_checked_exactly() -> Non
     assert not links.verify(KEY, Purpose.ORDER_PAGE, "TS-1", page[:-1])
     assert not links.verify(KEY, Purpose.ORDER_PAGE, "TS-1", None)
     assert not links.verify(KEY, Purpose.ORDER_PAGE, "TS-1", "")
+    # Non-ASCII is never a token, nor an error.
+    for hostile in ("é", "\ud800", page[:-1] + "é", "ＡＡＡＡＡＡＡＡＡＡＡＡ"):
+        assert not links.verify(KEY, Purpose.ORDER_PAGE, "TS-1", hostile)
 
 
 def test_the_order_url_is_signed_and_a_merchant_page_may_take_the_token() -> None:
