@@ -75,3 +75,9 @@ def test_every_checkov_skip_names_a_check_and_gives_its_reason() -> None:
     for logical_id, skip in skips:
         assert str(skip.get("id", "")).startswith("CKV_"), logical_id
         assert len(str(skip.get("comment", "")).split()) >= 8, (logical_id, skip.get("id"))
+
+
+def test_traces_keep_no_copy_of_the_customers_pages() -> None:
+    """The order page's responses carry signed links and contact details: X-Ray must not record them."""
+    page = load_template()["Resources"]["ServeOrderPageFunction"]["Properties"]
+    assert page["Environment"]["Variables"]["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
