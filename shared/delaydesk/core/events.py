@@ -6,7 +6,7 @@ are permanent: the message is stored for an operator (``delaydesk rejected``), n
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -174,3 +174,19 @@ def parse_event(payload: Any) -> Event:
     if isinstance(payload, str | bytes):
         return _event_adapter.validate_json(payload)
     return _event_adapter.validate_python(payload)
+
+
+MAX_FUTURE_SKEW = timedelta(days=1)
+"""How far ahead of its arrival an event may be dated. Wide enough for a sender's clock, or a local
+time read in the wrong zone (±14 h), to be taken as it comes; an event dated further ahead (a scan
+in the year 9000) would freeze its order's deadlines until then, so it is refused."""
+
+
+def dated_ahead(event: BaseEvent, received_at: datetime) -> str | None:
+    """Why ``event`` cannot be applied when it arrives at ``received_at``: dated too far ahead."""
+    if event.at > received_at + MAX_FUTURE_SKEW:
+        return (
+            f"dated {event.at.isoformat()}, more than {MAX_FUTURE_SKEW.days} day after it arrived "
+            f"({received_at.isoformat()}): a wrong clock or date"
+        )
+    return None

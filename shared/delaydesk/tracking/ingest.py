@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from delaydesk import store
 from delaydesk.core.config import get_settings
-from delaydesk.core.events import Event, OrderPaid, Tracking, parse_event
+from delaydesk.core.events import Event, OrderPaid, Tracking, dated_ahead, parse_event
 from delaydesk.core.merchants import DelayPolicy
 from delaydesk.core.observability import MetricUnit, logger, metrics
 from delaydesk.core.orders import EventRejected, OrderNotFound, apply_event
@@ -117,6 +117,9 @@ def handle_message(body: str, *, source: str, message_id: str, receive_count: in
     logger.set_correlation_id(event.event_id)
     logger.append_keys(event_id=event.event_id, event_type=event.type)
     try:
+        ahead = dated_ahead(event, received_at)
+        if ahead is not None:
+            raise EventRejected(ahead)
         _idempotency()[1](event=event.model_dump(mode="json"))
     except EventRejected as exc:
         rid = rejections.record(
