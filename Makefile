@@ -13,7 +13,7 @@ export SAM_CLI_TELEMETRY := 0
 # Packages the Lambda python3.12 runtime already provides: left out of the SharedLayer.
 RUNTIME_PROVIDED := boto3 botocore s3transfer jmespath urllib3 python-dateutil six
 
-.PHONY: demo serve test lint template build build-size lock venv clean
+.PHONY: demo test lint template build build-size lock layer-requirements venv clean
 
 venv: $(STAMP)
 

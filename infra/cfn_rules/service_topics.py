@@ -21,12 +21,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from fnmatch import fnmatchcase
 from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from delaydesk.operations.doctor import PUBLISH_ACTIONS, is_aws_managed_alias, key_policy_missing
+from delaydesk.operations.doctor_keys import (
+    PUBLISH_ACTIONS,
+    as_list,
+    is_aws_managed_alias,
+    key_policy_missing,
+    matches_action,
+)
 
 SUB_NAME = re.compile(r"\$\{([^!}][^}]*)\}")
 
@@ -69,18 +74,11 @@ def branches(value: Any) -> Iterator[Any]:
         yield value
 
 
-def as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
 def grants(statement: Any, actions: tuple[str, ...]) -> bool:
     """An ``Allow`` statement whose ``Action`` patterns cover every one of ``actions``."""
     if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
         return False
-    patterns = [str(p).lower() for p in as_list(statement.get("Action"))]
-    return all(any(fnmatchcase(action.lower(), p) for p in patterns) for action in actions)
+    return all(matches_action(statement.get("Action"), action) for action in actions)
 
 
 def service_publishers(resources: dict[str, Any]) -> Iterator[tuple[str, str, Path]]:

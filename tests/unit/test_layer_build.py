@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,12 +28,15 @@ ROOT = Path(__file__).resolve().parents[2]
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six.py")
 
 
-def _load_build_layer() -> object:
+def _load_build_layer() -> Any:
     spec = importlib.util.spec_from_file_location("build_layer", ROOT / "shared" / "build_layer.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+build_layer = _load_build_layer()
 
 
 def python312() -> str:
@@ -50,7 +54,7 @@ def python312() -> str:
 @pytest.fixture(scope="module")
 def layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("layer") / "python"
-    _load_build_layer().build(target)  # type: ignore[attr-defined]
+    build_layer.build(target)
     return target
 
 
@@ -138,9 +142,7 @@ def test_the_layer_leaves_out_the_runtime_and_unused_locales(layer: Path) -> Non
     names = {p.name for p in layer.iterdir()}
     assert not {"boto3", "botocore"} & names
     assert {"delaydesk", "pydantic", "jinja2", "babel", "pynamodb", "aws_lambda_powertools"} <= names
-    assert sorted(p.stem for p in (layer / "babel" / "locale-data").glob("*.dat")) == sorted(
-        _load_build_layer().BABEL_LOCALES  # type: ignore[attr-defined]
-    )
+    assert sorted(p.stem for p in (layer / "babel" / "locale-data").glob("*.dat")) == sorted(build_layer.BABEL_LOCALES)
     assert not list(layer.rglob("__pycache__"))
 
 

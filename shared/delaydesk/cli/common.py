@@ -19,8 +19,8 @@ STACK_ENV = {
     "EscalationsTable": "ESCALATIONS_TABLE",
     "WindowsTable": "WINDOWS_TABLE",
     "RecomputeDeadlinesQueue": "RECOMPUTE_QUEUE_URL",
+    "NoticeStateTable": "NOTICE_STATE_TABLE",
 }
-STACK_ENV["NoticeStateTable"] = "NOTICE_STATE_TABLE"  # notices and templates (issue 5)
 
 
 class CommandError(Exception):

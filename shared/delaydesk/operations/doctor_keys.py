@@ -22,7 +22,7 @@ PUBLISH_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 # ------------------------------------------------------------------ key policies (pure)
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
@@ -33,8 +33,9 @@ def _wildcard(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.IGNORECASE)
 
 
-def _matches_action(patterns: Any, action: str) -> bool:
-    return any(isinstance(p, str) and _wildcard(p).fullmatch(action) for p in _as_list(patterns))
+def matches_action(patterns: Any, action: str) -> bool:
+    """Whether one of the IAM action ``patterns`` (a string or a list) matches ``action``."""
+    return any(isinstance(p, str) and _wildcard(p).fullmatch(action) for p in as_list(patterns))
 
 
 def _names_service(principal: Any, service: str) -> bool:
@@ -43,9 +44,9 @@ def _names_service(principal: Any, service: str) -> bool:
         return True
     if not isinstance(principal, Mapping):
         return False
-    if "*" in _as_list(principal.get("AWS")):
+    if "*" in as_list(principal.get("AWS")):
         return True
-    return any(isinstance(s, str) and s.lower() == service for s in _as_list(principal.get("Service")))
+    return any(isinstance(s, str) and s.lower() == service for s in as_list(principal.get("Service")))
 
 
 def _applies_to(statement: Mapping[str, Any], service: str) -> bool:
@@ -58,9 +59,9 @@ def _applies_to(statement: Mapping[str, Any], service: str) -> bool:
 
 def _covers(statement: Mapping[str, Any], action: str) -> bool:
     if "Action" in statement:
-        return _matches_action(statement["Action"], action)
+        return matches_action(statement["Action"], action)
     if "NotAction" in statement:
-        return not _matches_action(statement["NotAction"], action)
+        return not matches_action(statement["NotAction"], action)
     return False
 
 
@@ -77,7 +78,7 @@ def key_policy_missing(
     cannot be evaluated here and are taken as met; a conditional Deny is not counted either.
     """
     document: Any = json.loads(policy) if isinstance(policy, str) else policy
-    statements = [s for s in _as_list(document.get("Statement")) if isinstance(s, Mapping)]
+    statements = [s for s in as_list(document.get("Statement")) if isinstance(s, Mapping)]
     allowed: set[str] = set()
     denied: set[str] = set()
     for statement in statements:
