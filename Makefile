@@ -47,9 +47,10 @@ build: $(STAMP)
 build-size: build
 	$(BIN)/python benchmarks/build_size.py
 
-# pytest exits 5 when it collects no test: that must fail, not pass quietly.
+# pytest exits 5 when it collects no test: that must fail, not pass quietly. -n auto: one worker
+# per core (pytest-xdist); every test builds its own embedded AWS, so they run side by side.
 test: lint template
-	$(BIN)/python -m pytest; status=$$?; \
+	$(BIN)/python -m pytest -n auto; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 # Deliberate refresh of every lock: uv.lock (runtime, local and dev extras), the hashed uv pin
