@@ -39,6 +39,8 @@ PURE = {
     "delaydesk.notices.rendering",
     "delaydesk.notices.sms",
     "delaydesk.customer.order_page",
+    "delaydesk.customer.banner",
+    "delaydesk.customer.wismo",
     "delaydesk.operations.doctor_keys",
     "delaydesk.operations.doctor_mail",
     "delaydesk.operations.doctor_verdicts",
