@@ -50,8 +50,11 @@
       box.onkeydown = function (e) { if (e.key === "Escape") close(); };
       box.appendChild(list);
       box.appendChild(btn);
-      var target = d.target && document.querySelector(d.target);
-      if (target) target.appendChild(box); else document.body.insertBefore(box, document.body.firstChild);
+      function show() {
+        var target = d.target && document.querySelector(d.target);
+        if (target) target.appendChild(box); else document.body.insertBefore(box, document.body.firstChild);
+      }
+      if (document.body) show(); else document.addEventListener("DOMContentLoaded", show);
     })
     .catch(function () {});
 })();

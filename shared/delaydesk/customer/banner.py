@@ -28,7 +28,7 @@ from babel import Locale
 from babel.dates import format_skeleton
 
 from delaydesk.core.merchants import SUPPORTED_LOCALES, Merchant
-from delaydesk.core.windows import ExtendShipBy, Window
+from delaydesk.core.windows import ExtendShipBy, Window, WindowRules
 
 Source = Literal["window", "alert"]
 
@@ -57,6 +57,14 @@ class Announcement:
 
     def in_force(self, now: datetime) -> bool:
         return self.starts_at <= now <= self.ends_at
+
+
+def affects_shipping(window: Window) -> bool:
+    """Whether a window is news for a shop's visitors: it changes the ship-by promise, names the
+    carriers or regions it hits, or changes no deadline at all (a plain announcement). A window
+    that only changes after-sale timeouts (auto-confirm, refund and return days) is not."""
+    rules = window.rules
+    return rules.ship_by is not None or bool(window.scope.regions or window.scope.carriers) or rules == WindowRules()
 
 
 def from_window(window: Window) -> Announcement:
@@ -120,14 +128,14 @@ def negotiate(param: str | None, accept_language: str | None, default: str) -> s
 # ---------------------------------------------------------------- words
 
 _REASONS: dict[str, tuple[str, str, str]] = {
-    "public_health": ("疫情防控", "疫情防控", "Public health measures"),
-    "natural_disaster": ("自然灾害", "自然災害", "A natural disaster"),
-    "extreme_weather": ("极端天气", "極端天氣", "Extreme weather"),
-    "holiday": ("节假日", "節假日", "The holidays"),
-    "logistics_halt": ("物流停运", "物流停運", "A halt in logistics"),
-    "customs": ("海关查验", "海關查驗", "Customs checks"),
-    "social_event": ("大型活动", "大型活動", "A major event"),
-    "technical_failure": ("系统故障", "系統故障", "A technical failure"),
+    "public_health": ("疫情防控", "疫情防控", "public health measures"),
+    "natural_disaster": ("自然灾害", "自然災害", "a natural disaster"),
+    "extreme_weather": ("极端天气", "極端天氣", "extreme weather"),
+    "holiday": ("节假日", "節假日", "the holidays"),
+    "logistics_halt": ("物流停运", "物流停運", "a halt in logistics"),
+    "customs": ("海关查验", "海關查驗", "customs checks"),
+    "social_event": ("大型活动", "大型活動", "a major event"),
+    "technical_failure": ("系统故障", "系統故障", "a technical failure"),
 }
 
 # ISO 3166-2:CN subdivisions (and the places the countries' names would make political).
@@ -201,7 +209,7 @@ def _text(item: Announcement, zone: ZoneInfo, locale: str) -> str:
     carriers = _join(list(item.carriers), locale) if item.carriers else ""
     if locale == "en":
         scope = (f" to {regions}" if regions else "") + (f" with {carriers}" if carriers else "")
-        head = f"{reason} {'affect' if reason == 'The holidays' else 'affects'} shipping{scope} until {until}."
+        head = f"Shipping{scope} is affected by {reason} until {until}."
         if item.ship_by == "suspend":
             tail = f" Orders placed until then ship after {until}."
         elif isinstance(item.ship_by, int):

@@ -69,7 +69,9 @@ def banner_for(merchant_id: str) -> Response[str]:
     locale = banner.negotiate(
         app.current_event.get_query_string_value("locale"), _header("accept-language"), merchant.default_locale
     )
-    announcements = [banner.from_window(window) for window in store.windows_for(merchant_id)]
+    windows = store.windows_for(merchant_id)
+    # The second source, early-warning alerts confirmed by an operator, joins here when it exists.
+    announcements = [banner.from_window(window) for window in windows if banner.affects_shipping(window)]
     answer = banner.content(merchant, announcements, _now(), locale)
     count_by("BannerViews", "outcome", "shown" if answer["messages"] else "empty")
     headers = {
