@@ -59,7 +59,7 @@ def shop_page(merchant_id: str, api_base: str, locale: str = "zh-CN", shop_name:
   header h1 {{ margin: 0; font-size: 1.25rem; }}
   main {{ max-width: 1100px; margin: 0 auto; padding: 16px; }}
   ul.grid {{ list-style: none; margin: 0; padding: 0; display: grid; gap: 16px;
-            grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); }}
+            grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); }}
   .card {{ background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 12px; }}
   .pic {{ aspect-ratio: 4 / 3; border-radius: 6px; background: linear-gradient(135deg, #cfe3c1, #8fb07a); }}
   .card h2 {{ font-size: 1rem; margin: 8px 0 4px; }}

@@ -38,9 +38,9 @@
       btn.type = "button";
       btn.setAttribute("aria-label", t.dismiss || "Dismiss");
       btn.textContent = "\u00d7";
-      btn.style.cssText = "flex:none;min-width:44px;min-height:44px;margin:-8px -8px -8px 0;padding:0;border:0;" +
+      btn.style.cssText = "flex:none;min-width:44px;min-height:44px;margin:-8px 0;padding:0;border:0;" +
         "border-radius:4px;background:transparent;color:#3b2a00;font-size:28px;line-height:1;cursor:pointer";
-      btn.onfocus = function () { btn.style.outline = "3px solid #1a4fd6"; btn.style.outlineOffset = "2px"; };
+      btn.onfocus = function () { btn.style.outline = "3px solid #1a4fd6"; btn.style.outlineOffset = "-3px"; };
       btn.onblur = function () { btn.style.outline = ""; };
       function close() {
         try { sessionStorage.setItem(key, sig); } catch (e) {}
