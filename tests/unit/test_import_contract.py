@@ -42,6 +42,7 @@ PURE = {
     "delaydesk.customer.banner",
     "delaydesk.customer.wismo",
     "delaydesk.operations.doctor_keys",
+    "delaydesk.operations.doctor_limits",
     "delaydesk.operations.doctor_mail",
     "delaydesk.operations.doctor_verdicts",
     "delaydesk.operations.explain",
