@@ -211,3 +211,36 @@ def test_malformed_questions_are_refused_with_the_field_and_never_counted(shop: 
         assert status in (400, 413), (body, answer)
         assert status == 413 or any(e["field"] == field for e in answer["errors"]), answer
         assert meter.calls == {}  # nothing read, nothing counted
+
+
+def test_every_public_route_is_throttled_on_the_deployed_stage_and_reserves_no_concurrency_by_default(
+    local_aws: LocalAws,
+) -> None:
+    api_id = local_aws.http_apis["DelayDeskHttpApi"]
+    stage = local_aws.client("apigatewayv2").get_stage(ApiId=api_id, StageName="dev")
+    routes = stage["RouteSettings"]
+    assert routes["POST /answers/wismo"] == {"ThrottlingRateLimit": 10.0, "ThrottlingBurstLimit": 20}
+    assert routes["GET /banner/{merchant_id}"] == {"ThrottlingRateLimit": 50.0, "ThrottlingBurstLimit": 100}
+    assert routes["POST /webhooks/{source}"] == {"ThrottlingRateLimit": 50.0, "ThrottlingBurstLimit": 100}
+    assert routes["GET /orders/{order_id}"] == {"ThrottlingRateLimit": 20.0, "ThrottlingBurstLimit": 40}
+    served = {f"{r.method} {r.path}" for r in local_aws.http_routes if "/admin/" not in r.path}
+    assert served == set(routes)  # every public route the API serves, and only those
+    lambda_ = local_aws.client("lambda")
+    for function in ("ReceiveWebhookFunction", "ServeStorefrontFunction", "AnswerWismoFunction"):
+        name = local_aws.stack.physical(function)
+        assert "ReservedConcurrentExecutions" not in lambda_.get_function_concurrency(FunctionName=name)
+
+
+def test_reserved_concurrency_is_a_parameter() -> None:
+    # (moto has no GetAccountSettings: doctor's reading of it is tested with botocore's Stubber.)
+    with LocalAws(parameters={"CustomerReservedConcurrency": "5"}) as local:
+        lambda_ = local.client("lambda")
+        reserved = {
+            function: lambda_.get_function_concurrency(FunctionName=local.stack.physical(function)).get(
+                "ReservedConcurrentExecutions"
+            )
+            for function in ("ServeOrderPageFunction", "ServeStorefrontFunction", "AnswerWismoFunction")
+        }
+        webhook = lambda_.get_function_concurrency(FunctionName=local.stack.physical("ReceiveWebhookFunction"))
+    assert reserved == dict.fromkeys(reserved, 5)
+    assert "ReservedConcurrentExecutions" not in webhook  # WebhookReservedConcurrency 0: not reserved
