@@ -132,13 +132,16 @@ def test_a_robot_gets_the_status_estimate_and_link_for_the_right_pair(shop: Loca
     _order(shop, "W-1")
     shop.tick(NOW)  # the 24-hour promise broke: the delay is detected and notified
     token = links.token(LOCAL_ORDER_LINK_KEY.encode(), Purpose.ORDER_PAGE, "W-1")
+    emailed = next(m["message"].body for m in shop.sent_messages() if m["channel"] == "email")
     for proof in ({"email": " WANG.FANG@mail.example"}, {"phone": "138 0013 8000"}, {"token": token}):
         status, answer, headers = _ask(shop, {"merchant_id": "m-teahouse", "order_number": "W-1"} | proof)
         assert status == 200 and answer["matched"] is True, proof
         assert headers["Cache-Control"] == "no-store"
         assert answer["status"] == "late" and answer["locale"] == "zh-CN"
         assert answer["estimate"] == {"from": "2020-01-28", "to": "2020-02-01"}  # the ship_delay_eta_days (3, 7)
-        assert answer["link"].endswith(f"/W-1?t={token}")
+        api = shop.http_apis["DelayDeskHttpApi"]
+        assert answer["link"] == f"https://{api}.execute-api.us-east-1.amazonaws.com/dev/orders/W-1?t={token}"
+        assert answer["link"] in emailed  # the very link of the notice the customer got
         assert answer["text"].startswith("订单 W-1：发货延迟") and answer["link"] in answer["text"]
     _, english, _ = _ask(shop, {"merchant_id": "m-teahouse", "order_number": "W-1", "token": token, "locale": "en"})
     assert english["text"].startswith("Order W-1: late to ship")

@@ -71,6 +71,16 @@ def estimate(order: Order, merchant: Merchant | None, settings: Settings, now: d
     return None
 
 
+def _order_page_base(settings: Settings) -> str:
+    """``OrderPageBaseUrl`` when the stack sets one, else the order page on this very API (the
+    function cannot name its own API in its environment: the API already depends on it)."""
+    if settings.order_page_base_url:
+        return settings.order_page_base_url
+    event = app.current_event
+    stage_prefix = event.raw_path.removesuffix("/answers/wismo")
+    return f"https://{event.request_context.domain_name}{stage_prefix}/orders"
+
+
 @app.post("/answers/wismo")
 def answer() -> Response[str]:
     question = _question()
@@ -103,7 +113,7 @@ def answer() -> Response[str]:
         return _json(200, wismo.neutral(question.order_number, merchant, asked))
     locale = pick_locale(question.locale or order.customer.locale, merchant)
     page = merchant.settings.order_page_url if merchant else None
-    link = links.order_url(settings.order_page_base_url, page, order.order_id, key)
+    link = links.order_url(_order_page_base(settings), page, order.order_id, key)
     zone = ZoneInfo(customer_zone(order, merchant))
     count_by("WismoAnswers", "outcome", "answered")
     return _json(200, wismo.answer(order, locale, zone, estimate(order, merchant, settings, now), link, now))
