@@ -228,6 +228,9 @@ def test_every_public_route_is_throttled_on_the_deployed_stage_and_reserves_no_c
     assert routes["GET /orders/{order_id}"] == {"ThrottlingRateLimit": 20.0, "ThrottlingBurstLimit": 40}
     served = {f"{r.method} {r.path}" for r in local_aws.http_routes if "/admin/" not in r.path}
     assert served == set(routes)  # every public route the API serves, and only those
+    counters = local_aws.stack.physical("RequestCountersTable")
+    ttl = local_aws.client("dynamodb").describe_time_to_live(TableName=counters)["TimeToLiveDescription"]
+    assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
     lambda_ = local_aws.client("lambda")
     for function in ("ReceiveWebhookFunction", "ServeStorefrontFunction", "AnswerWismoFunction"):
         name = local_aws.stack.physical(function)
