@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from conftest import instant, merchant
+from hypothesis import given
+from hypothesis import strategies as st
 
 from delaydesk.core.windows import parse_window, preset
 from delaydesk.customer import banner
@@ -127,3 +129,8 @@ def test_cors_only_for_the_shops_origins() -> None:
     assert banner.cors("https://evil.example", allowed) == {}
     assert banner.cors(None, allowed) == {}
     assert banner.cors("null", allowed) == {}
+
+
+@given(param=st.one_of(st.none(), st.text(max_size=40)), accept=st.one_of(st.none(), st.text(max_size=600)))
+def test_any_locale_input_gives_a_supported_locale(param: str | None, accept: str | None) -> None:
+    assert banner.negotiate(param, accept, "zh-CN") in ("zh-CN", "zh-TW", "en")

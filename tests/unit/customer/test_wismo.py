@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import instant, merchant, order_from, paid, shipped
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from delaydesk.customer import wismo
@@ -97,3 +99,24 @@ def test_the_neutral_answer_has_the_same_shape_and_names_no_order_fact() -> None
         "or contact support (help@teahouse.example)."
     )
     assert wismo.neutral("W-1", None, "zh-CN", retry_after=61)["text"] == "查询过于频繁，请 2 分钟后再试，或联系客服。"
+
+
+@given(raw=st.text(max_size=40), country=st.sampled_from([None, "CN", "TW", "US", "ZZ"]))
+def test_a_normalised_phone_is_e164_or_nothing(raw: str, country: str | None) -> None:
+    phone = wismo.normalise_phone(raw, country)
+    assert phone is None or wismo.E164.match(phone)
+
+
+@given(
+    body=st.dictionaries(
+        st.sampled_from(["merchant_id", "order_number", "email", "phone", "token", "locale", "x"]),
+        st.one_of(st.text(max_size=80), st.integers(), st.none()),
+    )
+)
+def test_any_question_is_a_question_or_a_validation_error(body: dict[str, object]) -> None:
+    try:
+        question = wismo.WismoQuestion.model_validate(body)
+    except ValidationError:
+        return  # refused with its reasons, never another error
+    assert question.email or question.phone or question.token
+    assert 1 <= len(question.order_number) <= 64 and question.order_number == question.order_number.strip()
