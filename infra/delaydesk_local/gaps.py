@@ -78,6 +78,14 @@ class DeploymentGaps:
                         if "ThrottlingBurstLimit" in route:
                             route["ThrottlingBurstLimit"] = int(route["ThrottlingBurstLimit"])
                         settings["DefaultRouteSettings"] = route
+                    if "RouteSettings" in props:
+                        settings["RouteSettings"] = {
+                            key: {
+                                "ThrottlingRateLimit": float(value["ThrottlingRateLimit"]),
+                                "ThrottlingBurstLimit": int(value["ThrottlingBurstLimit"]),
+                            }
+                            for key, value in props["RouteSettings"].items()
+                        }
                     apigatewayv2.create_stage(
                         ApiId=self.http_apis[api_ref], StageName=str(props["StageName"]), **settings
                     )

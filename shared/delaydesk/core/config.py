@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     ses_feedback_dlq_url: str = ""
     unsubscribe_url: str = "https://shop.example/notices/unsubscribe"
     """List-Unsubscribe target (the ``UnsubscribeUrl`` output); ``links.unsubscribe_url`` signs it."""
+    # ---- storefront (issue 15): the WISMO answers' rate limits
+    request_counters_table: str = "delaydesk-request-counters"
+    wismo_window_seconds: int = Field(default=600, ge=10, le=86_400)
+    wismo_per_ip: int = Field(default=30, ge=1, le=100_000)
+    """WISMO questions one client address may ask per window (robots share an address: keep it roomy)."""
+    wismo_per_order: int = Field(default=5, ge=1, le=1000)
+    """WISMO questions about one order number per window, whoever asks (guessing contacts)."""
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
 
     @property

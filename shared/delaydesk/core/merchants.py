@@ -7,6 +7,7 @@ They live here because the store persists them and the store may only call core.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from decimal import Decimal
@@ -20,6 +21,9 @@ from delaydesk.core.events import Contract, Money
 from delaydesk.core.transit import TransitStats
 
 SUPPORTED_LOCALES = ("zh-CN", "zh-TW", "en")
+ORIGIN = re.compile(
+    r"https://[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)*[A-Za-z0-9-]{1,63}(?::\d{1,5})?|http://(?:localhost|127\.0\.0\.1)(?::\d{1,5})?"
+)
 
 
 DEFAULT_REFUND_CONFIRM_DAYS = 5
@@ -130,6 +134,17 @@ class MerchantSettings(Contract):
     """Order page URL with ``{order_id}``; default: the deployment's OrderPageBaseUrl."""
     notices: NoticePolicy = NoticePolicy()
     """Quiet hours, send rate, SMS sender id and compensation rules (notice_policy.py)."""
+    storefront_origins: list[str] = Field(default_factory=list, max_length=20)
+    """The shop's own origins (``https://shop.example``): the only sites whose pages may read the
+    storefront banner through CORS (customer/banner.py). Empty: the banner script works on no site."""
+
+    @field_validator("storefront_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not an origin (https://host[:port], no path; http for localhost only)")
+        return value
 
     @field_validator("stall_thresholds")
     @classmethod

@@ -1,9 +1,14 @@
-"""The customer's side: the order page and the self-service API behind it.
+"""The customer's side: the order page and the self-service API behind it, the storefront delay
+banner and the robots' WISMO answers.
 
-Decides what a customer may see and do with a signed link; owns the order page rendering
-and the customer API routes. May call: notices (inbox, suppression, rendering), store, core.
+Decides what a customer may see and do with a signed link, what a shop-wide banner says and what
+a robot may be told about an order; owns the order page rendering, the customer API routes, the
+banner routes and the WISMO route. May call: notices (inbox, suppression, rendering), delays (the
+estimate), store, core.
 """
 
 from delaydesk.customer.customer_api import app as customer_app
+from delaydesk.customer.storefront_api import app as storefront_app
+from delaydesk.customer.wismo_api import app as wismo_app
 
-__all__ = ["customer_app"]
+__all__ = ["customer_app", "storefront_app", "wismo_app"]

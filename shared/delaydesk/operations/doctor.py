@@ -38,6 +38,8 @@ from delaydesk.operations.doctor_keys import PUBLISH_ACTIONS as PUBLISH_ACTIONS
 from delaydesk.operations.doctor_keys import SES as SES
 from delaydesk.operations.doctor_keys import is_aws_managed_alias as is_aws_managed_alias
 from delaydesk.operations.doctor_keys import key_policy_missing as key_policy_missing
+from delaydesk.operations.doctor_limits import PUBLIC_FUNCTIONS as PUBLIC_FUNCTIONS
+from delaydesk.operations.doctor_limits import concurrency_verdicts as concurrency_verdicts
 from delaydesk.operations.doctor_mail import MerchantFacts as MerchantFacts
 from delaydesk.operations.doctor_mail import account_verdicts as account_verdicts
 from delaydesk.operations.doctor_mail import configuration_set_verdict as configuration_set_verdict
@@ -108,6 +110,8 @@ class Clients:
     kms: Any
     ssm: Any
     scheduler: Any
+    lambda_: Any = None
+    """Lambda (the public functions' reserved concurrency); None: that check is left out."""
 
     @classmethod
     def create(cls, region: str | None) -> Clients:
@@ -126,6 +130,7 @@ class Clients:
             kms=session.client("kms"),
             ssm=session.client("ssm"),
             scheduler=session.client("scheduler"),
+            lambda_=session.client("lambda"),
         )
 
 
@@ -263,6 +268,7 @@ def diagnose(clients: Clients, stack_name: str, webhook_sources: Sequence[str] =
     yield from _guarded("the dead-letter queues", _check_dlqs(clients, stack))
     yield from _guarded("the schedules", _check_schedules(clients, stack))
     yield from _guarded("the secrets", _check_secrets(clients, stack, webhook_sources))
+    yield from _guarded("the public functions' reserved concurrency", _check_concurrency(clients, stack))
 
 
 def _read_merchants_into(clients: Clients, stack: Stack, into: list[MerchantFacts]) -> Iterator[Verdict]:
@@ -404,3 +410,19 @@ def _check_secrets(clients: Clients, stack: Stack, webhook_sources: Sequence[str
     }
     for name, purpose in wanted.items():
         yield secret_verdict(purpose, name, found.get(name))
+
+
+def _check_concurrency(clients: Clients, stack: Stack) -> Iterator[Verdict]:
+    public = [f for f in stack.of_type("AWS::Lambda::Function") if f.logical_id in PUBLIC_FUNCTIONS]
+    if not public or clients.lambda_ is None:
+        return
+    limits = clients.lambda_.get_account_settings()["AccountLimit"]
+    reserved = {
+        f.logical_id: clients.lambda_.get_function_concurrency(FunctionName=f.physical_id).get(
+            "ReservedConcurrentExecutions"
+        )
+        for f in public
+    }
+    yield from concurrency_verdicts(
+        int(limits["ConcurrentExecutions"]), int(limits["UnreservedConcurrentExecutions"]), reserved
+    )

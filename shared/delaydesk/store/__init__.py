@@ -6,6 +6,8 @@ a lost race surfaces as ``ConcurrentUpdate``. It may call ``delaydesk.core`` onl
 
 from delaydesk.store.base import ConcurrentUpdate as ConcurrentUpdate
 from delaydesk.store.base import bind as bind
+from delaydesk.store.counters import RequestCounterRecord as RequestCounterRecord
+from delaydesk.store.counters import take_request_slot as take_request_slot
 from delaydesk.store.decisions import DecisionRecord as DecisionRecord
 from delaydesk.store.decisions import all_decisions as all_decisions
 from delaydesk.store.decisions import decisions_for as decisions_for
