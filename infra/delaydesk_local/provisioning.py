@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 LOCAL_WEBHOOK_SECRETS = {
     "aftership": "local-aftership-webhook-secret",
     "easypost": "local-easypost-webhook-secret",
+    "17track": "local-17track-security-key",
+    "shopify": "local-shopify-client-secret",
     "generic": "local-generic-webhook-secret",
 }
 """The webhook secrets the embedded AWS stores in SSM (in a real account the operator puts them)."""
