@@ -126,3 +126,20 @@ def test_an_offset_less_checkpoint_time_is_read_in_the_destination_zone(local_aw
     # The contract order ships to China: 09:30 in Asia/Shanghai, not 09:30 UTC and not the send time.
     assert shipment.last_scan_at == datetime(2024, 4, 10, 1, 30, tzinfo=UTC)
     assert shipment.scans == 1  # the retry was absorbed by idempotency
+
+
+def test_easyship_checkpoint_finds_its_order_by_tracking_number(local_aws: LocalAws) -> None:
+    checkpoints = load_event("easyship_webhook_checkpoints_created")
+    _feed(
+        local_aws,
+        paid("ES-1", "2024-12-30T10:00:00-05:00", destination={"country": "US", "region": "US-NY"}),
+        shipped("ES-1", "2024-12-31T10:00:00-05:00", carrier="USPS", tracking_number="12345"),
+    )
+    now = datetime(2025, 1, 3, 9, 0, tzinfo=UTC)
+    assert _post(local_aws, "easyship", checkpoints, now)["statusCode"] == 202
+    body = json.dumps(checkpoints).encode()
+    forged = local_aws.http_request("POST", "/webhooks/easyship", {"X-EASYSHIP-SIGNATURE": "x.y.z"}, body, now=now)
+    assert forged["statusCode"] == 401
+    local_aws.drain()
+    record = store.get_order("ES-1")
+    assert record is not None and record.status == "delivered"

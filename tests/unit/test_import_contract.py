@@ -36,6 +36,7 @@ PURE = {
     "delaydesk.tracking.parcels",
     "delaydesk.tracking.seventeen_track",
     "delaydesk.tracking.shopify",
+    "delaydesk.tracking.easyship",
     "delaydesk.delays.detect",
     "delaydesk.policy.engine",
     "delaydesk.policy.timeouts",

@@ -1,18 +1,22 @@
 """Carrier webhooks: signature and freshness checks, then vendor payload → contract ``tracking`` event.
 
-Each source signs its body with HMAC-SHA256 and its own secret (SSM Parameter Store,
-``{WebhookSecretsPrefix}/{source}``):
+Each source signs as its vendor documents, with its own secret (SSM Parameter Store,
+``{WebhookSecretsPrefix}/{source}``); the vendor adapters are one module each:
 
 | source | signature header | signed bytes | freshness (replay window) |
 |---|---|---|---|
 | ``aftership`` | ``aftership-hmac-sha256``: base64 digest | the body | the body's ``ts`` (unix seconds) |
 | ``easypost`` | ``x-hmac-signature``: ``hmac-sha256-hex=<hex>`` (NFKD secret) | the body | body ``updated_at`` |
+| ``17track`` | ``sign``: hex ``sha256(body + "/" + key)`` | the body | none signed (see seventeen_track.py) |
+| ``shopify`` | ``x-shopify-hmac-sha256``: base64 digest | the body | body ``updated_at`` / ``created_at`` |
+| ``easyship`` | ``x-easyship-signature``: HS256 JWT | the token only, not the body | the token's ``exp`` if any |
 | ``generic`` | ``x-delaydesk-signature``: ``sha256=<hex>`` | ``<timestamp>.<body>`` | ``x-delaydesk-timestamp`` |
 
-The timestamp is always inside what the signature covers, so it cannot be moved forward by a
-replayer. A bad or missing signature, or a timestamp outside ``tolerance``, is ``Unauthorized``
-(401); a signed body that is not JSON or not a usable payload is ``Malformed`` (400). Nothing is
-queued in either case. A delivery replayed inside the window carries the same vendor event id,
+Where there is a timestamp, it is inside what the signature covers, so it cannot be moved forward
+by a replayer; the window (4 days by default) is wider than the vendors' retries. A bad or
+missing signature, or a timestamp outside ``tolerance``, is ``Unauthorized`` (401); a signed
+body that is not JSON or not a usable payload is ``Malformed`` (400). Nothing is queued in
+either case. A delivery replayed inside the window carries the same vendor event id,
 which ingest applies once (powertools idempotency on ``event_id``).
 """
 
@@ -35,14 +39,14 @@ from delaydesk.core.events import parse_event
 from delaydesk.core.taxonomy import Normalised, from_aftership, from_easypost, from_generic
 from delaydesk.core.times import iso, parse_instant
 from delaydesk.core.zones import naive_local, read_local, zone_for
-from delaydesk.tracking import seventeen_track, shopify
+from delaydesk.tracking import easyship, seventeen_track, shopify
 from delaydesk.tracking.webhook_errors import Malformed as Malformed
 from delaydesk.tracking.webhook_errors import Unauthorized as Unauthorized
 from delaydesk.tracking.webhook_errors import UnknownSource as UnknownSource
 from delaydesk.tracking.webhook_errors import WebhookError as WebhookError
 from delaydesk.tracking.webhook_errors import check_fresh as _check_fresh
 
-SOURCES = ("aftership", "easypost", "17track", "shopify", "generic")
+SOURCES = ("aftership", "easypost", "17track", "shopify", "easyship", "generic")
 AFTERSHIP_EVENTS = ("tracking_update", "edd_revise")
 EASYPOST_EVENTS = ("tracker.updated", "tracker.created")
 
@@ -78,6 +82,8 @@ def sign(source: str, secret: str, body: bytes, timestamp: int | None = None) ->
         return seventeen_track.sign(secret, body)
     if source == "shopify":
         return shopify.sign(secret, body)
+    if source == "easyship":
+        return easyship.sign(secret)  # a token of the secret, not of the body (Easyship's scheme)
     if timestamp is None:
         raise ValueError("the generic form signs a timestamp")
     digest = _hmac(secret, f"{timestamp}.".encode() + body).hex()
@@ -219,6 +225,8 @@ def adapt(source: str, payload: Any, headers: Mapping[str, str], now: datetime, 
         event, normalised, vendor = seventeen_track.adapt(payload, now)
     elif source == "shopify":
         event, normalised, vendor = shopify.adapt(payload, headers, now, tolerance)
+    elif source == "easyship":
+        event, normalised, vendor = easyship.adapt(payload, now)
     else:
         event = _generic(payload, headers, now, tolerance)
         vendor = f"{event.get('status')}/{event.get('sub_status')}"
@@ -250,7 +258,10 @@ def receive(
         raise UnknownSource(f"unknown webhook source {source!r}")
     if not secret:
         raise Unauthorized(f"no secret is configured for {source}")
-    verify_signature(source, secret, body, headers)
+    if source == "easyship":
+        easyship.verify(secret, _header(headers, easyship.HEADER), now)
+    else:
+        verify_signature(source, secret, body, headers)
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):

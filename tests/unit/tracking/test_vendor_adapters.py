@@ -14,7 +14,7 @@ from conftest import load_event
 
 from delaydesk.core.events import Tag, parse_event
 from delaydesk.core.taxonomy import SubStatus
-from delaydesk.tracking import seventeen_track, shopify
+from delaydesk.tracking import easyship, seventeen_track, shopify
 from delaydesk.tracking.webhooks import Malformed, Unauthorized, receive, sign
 
 SECRET = "s3cret-for-tests"
@@ -171,3 +171,84 @@ def test_shopify_statuses_are_mapped() -> None:
     assert all(shopify.normalise_status(s).mapped for s in documented)
     assert shopify.normalise_status("DELIVERED").tag == Tag.DELIVERED
     assert not shopify.normalise_status("teleported").mapped
+
+
+# ------------------------------------------------------------------ Easyship
+
+CHECKPOINTS = load_event("easyship_webhook_checkpoints_created")
+STATUS_CHANGED = load_event("easyship_webhook_status_changed")
+EASYSHIP_SECRET = "webh_092dflkjhwelkjr109834wlkejhr8sdh"  # the documented example key
+EASYSHIP_NOW = datetime(2025, 1, 3, 9, 0, tzinfo=UTC)
+
+
+def _easyship(payload: Any, token: str | None, now: datetime = EASYSHIP_NOW) -> Any:
+    headers = {"X-EASYSHIP-SIGNATURE": token} if token is not None else {}
+    return receive("easyship", EASYSHIP_SECRET, _body(payload), headers, now, WINDOW)
+
+
+def _jwt(secret: str, claims: dict[str, Any], alg: str = "HS256") -> str:
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    head = part(json.dumps({"alg": alg, "typ": "JWT"}).encode()) + "." + part(json.dumps(claims).encode())
+    return head + "." + part(hmac.new(secret.encode(), head.encode(), hashlib.sha256).digest())
+
+
+def test_easyship_signature_is_an_hs256_jwt_under_the_secret_key() -> None:
+    token = _jwt(EASYSHIP_SECRET, {"easyship_company_id": "CTW00001"})
+    assert _easyship(CHECKPOINTS, token).event
+    assert easyship.verify(
+        EASYSHIP_SECRET, sign("easyship", EASYSHIP_SECRET, b"")["x-easyship-signature"], EASYSHIP_NOW
+    )
+    for bad, reason in [
+        (None, "missing"),
+        ("not-a-token", "not a JSON web token"),
+        (_jwt("webh_guessed", {"easyship_company_id": "CTW00001"}), "does not match"),
+        (_jwt(EASYSHIP_SECRET, {"easyship_company_id": "CTW00001"}, alg="none"), "HS256"),
+        (_jwt(EASYSHIP_SECRET, {"exp": int((EASYSHIP_NOW - timedelta(minutes=1)).timestamp())}), "expired"),
+    ]:
+        with pytest.raises(Unauthorized, match=reason):
+            _easyship(CHECKPOINTS, bad)
+
+
+def test_easyship_checkpoints_give_the_latest_scan_with_its_handler_as_carrier() -> None:
+    token = _jwt(EASYSHIP_SECRET, {"easyship_company_id": "CTW00001"})
+    event = parse_event(_easyship(CHECKPOINTS, token).event)
+    assert event.type == "tracking"
+    assert (event.tracking_number, event.carrier, event.status) == ("12345", "usps", Tag.DELIVERED)
+    assert event.at == datetime(2025, 1, 3, 8, 0, tzinfo=UTC)
+    assert (event.message, event.event_id) == ("Delivered, In/At Mailbox", "easyship-ESTEST00000-checkpoint-112")
+
+
+def test_easyship_status_change_has_no_carrier_and_is_dated_on_arrival() -> None:
+    token = _jwt(EASYSHIP_SECRET, {"easyship_company_id": "CTW00001"})
+    event = parse_event(_easyship(STATUS_CHANGED, token).event)
+    assert event.type == "tracking"
+    assert (event.order_id, event.carrier, event.tracking_number) == (None, None, "12345")  # by number alone
+    assert event.status == Tag.DELIVERED and event.at == EASYSHIP_NOW
+
+
+def test_easyship_documented_statuses_are_mapped() -> None:
+    documented = [
+        "Arrived at Consolidation Center",
+        "Delivered",
+        "Delivery Expected (End of Updates)",
+        "Exception",
+        "Failed Delivery Attempt",
+        "In Transit to Consolidation Center",
+        "In Transit to Customer",
+        "Liquidated",
+        "Lost by Courier",
+        "No Recent Tracking Updates",
+        "Out for Delivery",
+        "Processing at Consolidation Center",
+        "Shipped (No Tracking Provided)",
+        "Shipped",
+        "To be returned",
+        "Uncancelled",
+    ]
+    assert all(easyship.normalise_status(s).mapped for s in documented)
+    assert easyship.normalise_status("Lost by Courier").sub_status == SubStatus.LOST
+    assert not easyship.normalise_status("Teleported").mapped
+    with pytest.raises(Malformed, match="not one of"):
+        _easyship({**CHECKPOINTS, "event_type": "shipment.label.created"}, _jwt(EASYSHIP_SECRET, {}))
