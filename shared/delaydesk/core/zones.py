@@ -352,11 +352,11 @@ checkpoints name ``country_iso3``); other alpha-3 codes have no zone here."""
 
 def zone_for(country: str | None, region: str | None = None) -> ZoneInfo | None:
     """The zone of a place given by its country (alpha-2 or alpha-3) and optional ISO 3166-2 region."""
-    if not country:
+    if not isinstance(country, str) or not country.strip():
         return None
     code = country.strip().upper()
     code = ISO3.get(code, code)
-    if region:
+    if isinstance(region, str) and region.strip():
         wanted = region.strip().upper()
         wanted = wanted if "-" in wanted else f"{code}-{wanted}"
         if wanted in REGION_ZONES:

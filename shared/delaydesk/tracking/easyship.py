@@ -119,6 +119,11 @@ def _instant(value: Any) -> datetime | None:
         return None
 
 
+def _sequence(checkpoint: Mapping[str, Any]) -> int:
+    number = checkpoint.get("order_number")
+    return number if isinstance(number, int) and not isinstance(number, bool) else 0
+
+
 def adapt(payload: Mapping[str, Any], now: datetime) -> tuple[dict[str, Any], Normalised, str]:
     """A verified delivery → (contract event, normalised status, vendor status)."""
     kind = payload.get("event_type")
@@ -133,7 +138,7 @@ def adapt(payload: Mapping[str, Any], now: datetime) -> tuple[dict[str, Any], No
     if kind == "shipment.tracking.checkpoints.created":
         if not checkpoints:
             raise Malformed("easyship checkpoints event has no checkpoints")
-        last = max(checkpoints, key=lambda c: (_instant(c.get("checkpoint_time")) or now, c.get("order_number") or 0))
+        last = max(checkpoints, key=lambda c: (_instant(c.get("checkpoint_time")) or now, _sequence(c)))
         at = _instant(last.get("checkpoint_time")) or now
         status = last.get("primary_status") or shipment.get("status")
         handler = last.get("handler")

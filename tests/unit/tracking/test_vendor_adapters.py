@@ -252,3 +252,41 @@ def test_easyship_documented_statuses_are_mapped() -> None:
     assert not easyship.normalise_status("Teleported").mapped
     with pytest.raises(Malformed, match="not one of"):
         _easyship({**CHECKPOINTS, "event_type": "shipment.label.created"}, _jwt(EASYSHIP_SECRET, {}))
+
+
+@pytest.mark.parametrize(
+    ("source", "payload"),
+    [
+        ("17track", {"event": "TRACKING_UPDATED", "data": {"number": "1", "carrier": 1.5, "track_info": [1]}}),
+        ("17track", {"event": "TRACKING_UPDATED", "data": {"number": "N" * 300}}),
+        (
+            "easyship",
+            {
+                "event_type": "shipment.tracking.checkpoints.created",
+                "resource_id": "E1",
+                "data": {"tracking_number": "1", "checkpoints": [{"order_number": "x"}, {"order_number": 2}]},
+            },
+        ),
+        (
+            "aftership",
+            {
+                "event": "tracking_update",
+                "ts": 1712741696,
+                "msg": {
+                    "slug": "ups",
+                    "tracking_number": "1",
+                    "checkpoints": [{"checkpoint_time": "2024-04-10T08:00:00", "country_iso3": 7, "state": []}],
+                },
+            },
+        ),
+    ],
+)
+def test_odd_signed_payloads_are_adapted_or_refused_never_crash(source: str, payload: dict[str, Any]) -> None:
+    now = datetime(2024, 4, 10, 9, 35, tzinfo=UTC)
+    body = _body(payload)
+    secret = EASYSHIP_SECRET if source == "easyship" else SECRET
+    try:
+        received = receive(source, secret, body, sign(source, secret, body), now, WINDOW)
+    except Malformed:
+        return
+    assert parse_event(received.event).type == "tracking"
