@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from delaydesk.core.carriers import from_seventeen_track, is_known, normalise
+from delaydesk.core.carriers import CARRIERS, from_seventeen_track, is_known, normalise
 from delaydesk.core.zones import naive_local, read_local, zone_for
 
 
@@ -71,3 +73,16 @@ def test_a_local_time_is_read_on_the_wall_clock_of_its_zone() -> None:
     winter, summer = naive_local("2024-01-10T12:00:00"), naive_local("2024-07-10T12:00:00")
     assert winter is not None and summer is not None
     assert read_local(winter, ny).astimezone(UTC).hour == 17 and read_local(summer, ny).astimezone(UTC).hour == 16
+
+
+@given(st.text(max_size=40))
+def test_normalising_is_idempotent_and_never_fails(name: str) -> None:
+    code = normalise(name)
+    assert normalise(code) == code
+
+
+@given(st.sampled_from(sorted({n for names in CARRIERS.values() for n in names})), st.sampled_from(["", " ", "  "]))
+def test_every_listed_name_in_any_case_and_padding_is_its_code(name: str, pad: str) -> None:
+    (code,) = [c for c, names in CARRIERS.items() if name in names]
+    assert normalise(pad + name.upper() + pad) == code
+    assert normalise(name.title()) == code
