@@ -1,8 +1,8 @@
 """HTTP API → carrier webhook: verify the signature, normalise, queue one ``tracking`` event.
 
-``POST /webhooks/{source}`` (aftership, easypost, generic). 202 when queued; 401 on a bad or
-missing signature or a stale timestamp; 400 on a body that is not a usable payload; 404 on an
-unknown source. Nothing is queued unless the answer is 202. "Now" is the request's own time.
+``POST /webhooks/{source}`` (aftership, easypost, 17track, shopify, easyship, generic). 202 when
+queued; 401 on a bad or missing signature or a stale timestamp; 400 on a body that is not a usable
+payload; 404 on an unknown source. Nothing is queued unless the answer is 202. "Now" is the request's own time.
 """
 
 from __future__ import annotations

@@ -40,8 +40,9 @@ def test_the_template_routes_post_webhooks_source_to_the_function(local_aws: Loc
 
 def test_signed_aftership_webhook_is_queued_and_applied_to_its_order(local_aws: LocalAws) -> None:
     for event in (
-        paid("WH-1", "2024-04-08T10:00:00+08:00"),
-        shipped("WH-1", "2024-04-08T18:00:00+08:00", carrier="USPS", tracking_number="0000000000000000"),
+        # The sample's checkpoint is dated 2021-01-14T00:52:00 without an offset (its ts is in 2024).
+        paid("WH-1", "2021-01-13T10:00:00+08:00"),
+        shipped("WH-1", "2021-01-13T18:00:00+08:00", carrier="USPS", tracking_number="0000000000000000"),
     ):
         local_aws.send("OrderEventsQueue", json.dumps(event))
     local_aws.drain()
@@ -54,6 +55,8 @@ def test_signed_aftership_webhook_is_queued_and_applied_to_its_order(local_aws: 
     assert record is not None
     shipment = record.order().shipment
     assert shipment is not None and shipment.scans == 1 and shipment.last_tag == "in_transit"
+    # Read on the wall clock of the order's destination (China), not as UTC and not as the send time.
+    assert shipment.last_scan_at == datetime(2021, 1, 13, 16, 52, tzinfo=UTC)
     # The vendor retries the same delivery: queued again, applied once (idempotent by event id).
     assert _post(local_aws, "aftership", AFTERSHIP, AFTERSHIP_NOW)["statusCode"] == 202
     local_aws.drain()
@@ -81,7 +84,7 @@ def test_nothing_invalid_reaches_the_queue(local_aws: LocalAws) -> None:
         "missing header": local_aws.http_request(
             "POST", "/webhooks/aftership", {"content-type": "application/json"}, body, now=AFTERSHIP_NOW
         ),
-        "replayed old timestamp": _post(local_aws, "aftership", AFTERSHIP, AFTERSHIP_NOW + timedelta(hours=1)),
+        "replayed old timestamp": _post(local_aws, "aftership", AFTERSHIP, AFTERSHIP_NOW + timedelta(days=5)),
         "malformed JSON": _post(local_aws, "aftership", b'{"event": "tracking_update",', AFTERSHIP_NOW),
         "replayed generic": local_aws.http_request(
             "POST", "/webhooks/generic", sign("generic", local_aws.webhook_secrets["generic"], generic, old), generic

@@ -20,6 +20,7 @@ TOP_LEVEL = "delaydesk", "delaydesk.cli"
 """The only modules outside a wing or a layer (the command line is a package of its own)."""
 
 PURE = {
+    "delaydesk.core.carriers",
     "delaydesk.core.decisions",
     "delaydesk.core.events",
     "delaydesk.core.kinds",
@@ -29,7 +30,13 @@ PURE = {
     "delaydesk.core.times",
     "delaydesk.core.transit",
     "delaydesk.core.windows",
+    "delaydesk.core.zones",
     "delaydesk.tracking.webhooks",
+    "delaydesk.tracking.webhook_errors",
+    "delaydesk.tracking.parcels",
+    "delaydesk.tracking.seventeen_track",
+    "delaydesk.tracking.shopify",
+    "delaydesk.tracking.easyship",
     "delaydesk.delays.detect",
     "delaydesk.policy.engine",
     "delaydesk.policy.timeouts",

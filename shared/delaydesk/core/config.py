@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     notices_queue_url: str = ""
     tracking_events_queue_url: str = ""
     webhook_secrets_prefix: str = "/delaydesk/webhooks"
-    webhook_tolerance_seconds: int = Field(default=300, ge=30, le=3600)
+    webhook_tolerance_seconds: int = Field(default=4 * 24 * 3600, ge=300, le=14 * 24 * 3600)
+    """How old a signed webhook timestamp may be: vendors retry for days (AfterShip ~68 h)."""
     escalations_topic_arn: str = ""
     sender_email: str = "notices@shop.example"
     ses_configuration_set: str = ""

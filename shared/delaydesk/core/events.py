@@ -19,6 +19,17 @@ Instant = Annotated[datetime, AfterValidator(utc)]
 """An RFC 3339 instant with an offset, normalised to UTC (naive times are refused)."""
 
 
+def _naive_local(text: str) -> str:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is not None:
+        raise ValueError("a local time has no offset (send an offset in `at` instead)")
+    return moment.isoformat()
+
+
+NaiveLocal = Annotated[str, Field(max_length=40), AfterValidator(_naive_local)]
+"""An ISO 8601 date-time without an offset: a carrier's local wall-clock time."""
+
+
 class Contract(BaseModel):
     # Unknown fields are tolerated (the contract grows by optional fields) but not kept.
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -108,11 +119,15 @@ class Tracking(BaseEvent):
     message: str | None = None
     estimated_delivery: Instant | None = None
     """Optional extension: the carrier's own delivery estimate, when its payload has one."""
+    local_time: NaiveLocal | None = None
+    """Optional extension: the scan's wall-clock time as the vendor sent it, without an offset and
+    in no zone the vendor named. Ingest reads it in the order's destination zone and uses that as
+    ``at`` (which holds the delivery time until then); see core/zones.py."""
 
     @model_validator(mode="after")
     def _addressable(self) -> Tracking:
-        if self.order_id is None and (self.carrier is None or self.tracking_number is None):
-            raise ValueError("tracking needs order_id, or carrier and tracking_number")
+        if self.order_id is None and self.tracking_number is None:
+            raise ValueError("tracking needs order_id or tracking_number (with carrier when known)")
         return self
 
 

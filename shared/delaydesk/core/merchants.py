@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
+from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.core.config import Settings
 from delaydesk.core.events import Contract, Money
 from delaydesk.core.transit import TransitStats
@@ -106,7 +107,7 @@ class StallThreshold(Contract):
     def matches(self, rule: str, carrier: str | None, country: str, region: str) -> bool:
         return (
             (self.rule is None or self.rule == rule)
-            and (self.carrier is None or (carrier or "").strip().lower() == self.carrier.strip().lower())
+            and (self.carrier is None or normalise_carrier(carrier or "") == normalise_carrier(self.carrier))
             and (self.country is None or self.country == country)
             and (self.region is None or self.region == region)
         )
@@ -151,7 +152,8 @@ class MerchantSettings(Contract):
     def _distinct_thresholds(cls, value: list[StallThreshold]) -> list[StallThreshold]:
         seen: set[tuple[str | None, ...]] = set()
         for threshold in value:
-            key = (threshold.rule, (threshold.carrier or "").lower() or None, threshold.country, threshold.region)
+            carrier = normalise_carrier(threshold.carrier) if threshold.carrier else None
+            key = (threshold.rule, carrier, threshold.country, threshold.region)
             if key in seen:
                 raise ValueError(f"two stall thresholds for the same scope {key}")
             seen.add(key)

@@ -25,6 +25,7 @@ from delaydesk.core.events import (
     Tag,
     Tracking,
 )
+from delaydesk.core.taxonomy import is_collection_scan
 
 
 class OrderStatus(StrEnum):
@@ -62,6 +63,10 @@ class Shipment(State):
     last_message: str | None = None
     scans: int = 0
     carrier_eta: Instant | None = None
+    past_pickup: bool | None = None
+    """Whether a scan after the carrier's collection has been applied: False while every scan so
+    far is a label, an acceptance or the collection scan (揽收, "picked up"), whatever tag the
+    vendor gave it; None for a parcel recorded before this was tracked (its last tag decides)."""
 
 
 class Delay(State):
@@ -171,6 +176,12 @@ def _apply_tracking(order: Order, event: Tracking) -> None:
     if event.at < shipment.last_scan_at:
         return  # an older scan delivered late changes nothing
     moved = event.at > shipment.last_scan_at or event.status != shipment.last_tag
+    if event.status in (Tag.PENDING, Tag.INFO_RECEIVED) or is_collection_scan(
+        event.status, event.sub_status, event.message
+    ):
+        shipment.past_pickup = bool(shipment.past_pickup)
+    else:
+        shipment.past_pickup = True
     shipment.last_scan_at = event.at
     shipment.last_tag = event.status
     shipment.last_sub_status = event.sub_status

@@ -40,6 +40,8 @@ class SubStatus(StrEnum):
     FAILED_ATTEMPT = "failed_attempt"
     EXCEPTION = "exception"
     TRACKING_ERROR = "tracking_error"
+    PICKED_UP = "picked_up"
+    """The carrier's collection or acceptance scan (揽收): the parcel is with the carrier, not yet moving."""
     UNMAPPED = "unmapped"
 
 
@@ -82,7 +84,7 @@ AFTERSHIP_SUBTAGS: dict[str, Normalised] = {
     "Pending_006": Normalised(Tag.PENDING),
     "InfoReceived_001": Normalised(Tag.INFO_RECEIVED),
     "InTransit_001": Normalised(Tag.IN_TRANSIT),
-    "InTransit_002": Normalised(Tag.IN_TRANSIT),  # acceptance scan
+    "InTransit_002": Normalised(Tag.IN_TRANSIT, _S.PICKED_UP),  # acceptance scan
     "InTransit_003": Normalised(Tag.IN_TRANSIT),  # arrival scan
     "InTransit_004": Normalised(Tag.IN_TRANSIT),  # arrived at destination country
     "InTransit_005": Normalised(Tag.IN_TRANSIT),  # customs clearance completed
@@ -168,7 +170,7 @@ EASYPOST_DETAILS: dict[str, SubStatus | None] = {
     "missorted": _S.MISSORTED,
     "out_for_delivery": None,
     "received_at_destination_facility": None,
-    "received_at_origin_facility": None,
+    "received_at_origin_facility": _S.PICKED_UP,
     "refused": _S.REFUSED,
     "return": _S.RETURNING_TO_SENDER,
     "status_update": None,
@@ -205,6 +207,8 @@ _SUB_ALIASES: dict[str, SubStatus] = {
     "returning": _S.RETURNING_TO_SENDER,
     "returned": _S.RETURNED_TO_SENDER,
     "weather": _S.WEATHER_DELAY,
+    "collected": _S.PICKED_UP,
+    "揽收": _S.PICKED_UP,
     "extreme_weather": _S.WEATHER_DELAY,
     "external_factors": _S.EXTERNAL_FACTORS,
 }
@@ -227,3 +231,27 @@ def from_generic(status: str | None, sub_status: str | None) -> Normalised:
         return Normalised(tag, _SUB_ALIASES[sub_status])
     # An unknown sub-status keeps the (valid) tag and is reported, never dropped.
     return Normalised(tag, sub_status, mapped=False)
+
+
+# ------------------------------------------------------------------ the collection scan
+
+COLLECTION_WORDS = ("揽收", "揽件", "收寄", "已收取", "picked up", "pickup scan", "accepted at", "acceptance scan")
+"""Words of a collection scan in the carriers' own messages (顺丰速运已揽收, 中国邮政已收寄, "Picked up",
+"Accepted at USPS Origin Facility"), for the sources that tag it as in transit without a sub-status."""
+
+_BEFORE_TRANSIT = frozenset({Tag.PENDING, Tag.INFO_RECEIVED, Tag.IN_TRANSIT})
+
+
+def is_collection_scan(tag: Tag, sub_status: str | None, message: str | None) -> bool:
+    """Whether a scan is the carrier's collection (揽收 / picked up / acceptance), whatever its tag.
+
+    A vendor's own pickup sub-status decides (AfterShip ``InTransit_002``, 17TRACK
+    ``InTransit_PickedUp``, Shopify ``carrier_picked_up``, all ``picked_up`` here); a scan without a
+    sub-status is a collection when its tag is not past transit and its message says so.
+    """
+    if tag not in _BEFORE_TRANSIT:
+        return False
+    if sub_status is not None:
+        return sub_status == SubStatus.PICKED_UP
+    text = (message or "").lower()
+    return any(word in text for word in COLLECTION_WORDS)

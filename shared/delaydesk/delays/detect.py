@@ -59,11 +59,18 @@ def detect(order: Order, policy: DelayPolicy, now: datetime) -> Finding | None:
 
 
 def stall_rule(shipment: Shipment) -> str:
-    """Which stall the parcel would be in, from its last scan."""
+    """Which stall the parcel would be in, from its scans (DESIGN.md "Tracking status taxonomy").
+
+    No scan, a label or only the carrier's collection scan (揽收 / picked up, however the vendor
+    tagged it: ``Shipment.past_pickup`` is False) is "stalled after pickup"; arrived or out for
+    delivery is "stalled at delivery"; anything else is "stalled in transit".
+    """
     if shipment.scans == 0 or shipment.last_tag in AFTER_PICKUP_TAGS:
         return "stalled_after_pickup"
     if shipment.last_tag in AT_DELIVERY_TAGS:
         return "stalled_at_delivery"
+    if shipment.past_pickup is False:
+        return "stalled_after_pickup"
     return "stalled_in_transit"
 
 
@@ -187,5 +194,8 @@ def _inputs(order: Order, rule: str) -> dict[str, str | int | None]:
             "last_scan_at": iso(order.shipment.last_scan_at),
             "last_tag": order.shipment.last_tag.value,
             "last_sub_status": order.shipment.last_sub_status,
+            "scans": order.shipment.scans,
         }
+        if rule == "stalled_after_pickup" and order.shipment.past_pickup is False:
+            inputs["only_collection_scans"] = "yes"
     return inputs

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.core.events import Channel
 from delaydesk.core.merchants import PolicyDefaults
 from delaydesk.core.orders import Order
@@ -62,8 +63,8 @@ def in_scope(window: Window, order: Order) -> bool:
         if region not in scope.regions and order.destination.country not in scope.regions:
             return False
     if scope.carriers:
-        carrier = order.shipment.carrier.strip().lower() if order.shipment else None
-        if carrier not in {c.strip().lower() for c in scope.carriers}:
+        carrier = normalise_carrier(order.shipment.carrier) if order.shipment else None
+        if carrier not in {normalise_carrier(c) for c in scope.carriers}:
             return False
     return True
 

@@ -59,6 +59,7 @@ from delaydesk.store.orders import due_orders as due_orders
 from delaydesk.store.orders import get_order as get_order
 from delaydesk.store.orders import order_id_for_parcel as order_id_for_parcel
 from delaydesk.store.orders import order_page as order_page
+from delaydesk.store.orders import orders_with_number as orders_with_number
 from delaydesk.store.orders import pending as pending
 from delaydesk.store.orders import save_order as save_order
 from delaydesk.store.orders import shard_for as shard_for

@@ -15,9 +15,10 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.exceptions import PutError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
+from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.core.decisions import Decision
 from delaydesk.core.kinds import NoticeRequest
 from delaydesk.core.orders import Order
@@ -43,6 +44,16 @@ class TrackingIndex(GlobalSecondaryIndex["OrderRecord"]):
     tracking_key = UnicodeAttribute(hash_key=True)
 
 
+class ParcelIndex(GlobalSecondaryIndex["OrderRecord"]):
+    """Orders by tracking number alone (for the sources that send no carrier), with the carrier key."""
+
+    class Meta:
+        index_name = "parcel-index"
+        projection = IncludeProjection(["tracking_key"])
+
+    parcel_number = UnicodeAttribute(hash_key=True)
+
+
 class OrderRecord(Model):
     class Meta:
         table_name = "delaydesk-orders"
@@ -54,6 +65,7 @@ class OrderRecord(Model):
     due_shard = UnicodeAttribute(null=True)
     next_due_at = UTCDateTimeAttribute(null=True)
     tracking_key = UnicodeAttribute(null=True)
+    parcel_number = UnicodeAttribute(null=True)
     state = MapAttribute[str, Any]()
     pending_decisions = ListAttribute[str](null=True)  # JSON decisions not yet recorded
     outbox = ListAttribute[str](null=True)  # JSON notice requests not yet queued
@@ -61,6 +73,7 @@ class OrderRecord(Model):
 
     due_index = DueIndex()
     tracking_index = TrackingIndex()
+    parcel_index = ParcelIndex()
 
     def order(self) -> Order:
         return Order.model_validate(self.state.as_dict())
@@ -96,8 +109,19 @@ def order_id_for_parcel(carrier: str, tracking_number: str) -> str | None:
     return None
 
 
+def orders_with_number(tracking_number: str, limit: int = 5) -> list[tuple[str, str]]:
+    """(order id, carrier code) of up to ``limit`` orders shipped with ``tracking_number``, any carrier."""
+    hits = OrderRecord.parcel_index.query(parcel_number(tracking_number), limit=limit)
+    return [(hit.order_id, (hit.tracking_key or "#").split("#", 1)[0]) for hit in hits]
+
+
+def parcel_number(tracking_number: str) -> str:
+    """A tracking number as the indexes hold it: without spaces, upper case (carriers ignore case)."""
+    return "".join(tracking_number.split()).upper()
+
+
 def _tracking_key(carrier: str, tracking_number: str) -> str:
-    return f"{carrier.strip().lower()}#{tracking_number.strip()}"
+    return f"{normalise_carrier(carrier)}#{parcel_number(tracking_number)}"
 
 
 def save_order(order: Order, record: OrderRecord | None, due: datetime | None, shards: int) -> OrderRecord:
@@ -107,6 +131,7 @@ def save_order(order: Order, record: OrderRecord | None, due: datetime | None, s
     record.state = order.model_dump(mode="json")
     if order.shipment is not None:
         record.tracking_key = _tracking_key(order.shipment.carrier, order.shipment.tracking_number)
+        record.parcel_number = parcel_number(order.shipment.tracking_number)
     _set_due(record, order, due, shards)
     _save(record, order.order_id)
     return record

@@ -1,7 +1,9 @@
 """What happened to a parcel: carrier webhooks in, contract events validated and applied.
 
 Decides whether an event is valid and which order it belongs to; owns the vendor adapters
-(AfterShip, EasyPost, generic), webhook signatures, ingest and the rejected-events record.
+(AfterShip, EasyPost, 17TRACK, Shopify, Easyship, generic), webhook signatures, the
+order a scan is about (by parcel, or by tracking number alone) and its local time, ingest and
+the rejected-events record.
 May call: delays (the next deadline, delivered transit times), store, core.
 """
 

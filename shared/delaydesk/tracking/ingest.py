@@ -19,9 +19,9 @@ from delaydesk.core.config import get_settings
 from delaydesk.core.events import Event, OrderPaid, Tracking, dated_ahead, parse_event
 from delaydesk.core.merchants import DelayPolicy
 from delaydesk.core.observability import MetricUnit, logger, metrics
-from delaydesk.core.orders import EventRejected, OrderNotFound, apply_event
+from delaydesk.core.orders import EventRejected, apply_event
 from delaydesk.delays import eta, next_due_at
-from delaydesk.tracking import rejections
+from delaydesk.tracking import parcels, rejections
 from delaydesk.tracking.rejections import Category
 
 
@@ -33,11 +33,13 @@ def _order_id(event: Event) -> str:
     if isinstance(event, OrderPaid):
         return event.order.order_id
     if isinstance(event, Tracking) and event.order_id is None:
-        assert event.carrier is not None and event.tracking_number is not None
-        found = store.order_id_for_parcel(event.carrier, event.tracking_number)
-        if found is None:
-            raise OrderNotFound(f"no order ships as {event.carrier} {event.tracking_number} (yet)")
-        return found
+        assert event.tracking_number is not None  # the contract requires order_id or a tracking number
+        return parcels.find_order(
+            event.carrier,
+            event.tracking_number,
+            by_key=store.order_id_for_parcel,
+            by_number=store.orders_with_number,
+        )
     assert event.order_id is not None  # every other event type requires it
     return event.order_id
 
@@ -49,6 +51,8 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     order_id = _order_id(parsed)
     logger.append_keys(order_id=order_id)
     record = store.get_order(order_id)
+    if isinstance(parsed, Tracking) and record is not None:
+        parsed = parcels.in_local_time(parsed, record.order())
     order = apply_event(record.order() if record else None, parsed)
     merchant = store.get_merchant(order.merchant_id)
     if merchant is None:

@@ -1,18 +1,22 @@
 """Carrier webhooks: signature and freshness checks, then vendor payload → contract ``tracking`` event.
 
-Each source signs its body with HMAC-SHA256 and its own secret (SSM Parameter Store,
-``{WebhookSecretsPrefix}/{source}``):
+Each source signs as its vendor documents, with its own secret (SSM Parameter Store,
+``{WebhookSecretsPrefix}/{source}``); the vendor adapters are one module each:
 
 | source | signature header | signed bytes | freshness (replay window) |
 |---|---|---|---|
 | ``aftership`` | ``aftership-hmac-sha256``: base64 digest | the body | the body's ``ts`` (unix seconds) |
 | ``easypost`` | ``x-hmac-signature``: ``hmac-sha256-hex=<hex>`` (NFKD secret) | the body | body ``updated_at`` |
+| ``17track`` | ``sign``: hex ``sha256(body + "/" + key)`` | the body | none signed (see seventeen_track.py) |
+| ``shopify`` | ``x-shopify-hmac-sha256``: base64 digest | the body | body ``updated_at`` / ``created_at`` |
+| ``easyship`` | ``x-easyship-signature``: HS256 JWT | the token only, not the body | the token's ``exp`` if any |
 | ``generic`` | ``x-delaydesk-signature``: ``sha256=<hex>`` | ``<timestamp>.<body>`` | ``x-delaydesk-timestamp`` |
 
-The timestamp is always inside what the signature covers, so it cannot be moved forward by a
-replayer. A bad or missing signature, or a timestamp outside ``tolerance``, is ``Unauthorized``
-(401); a signed body that is not JSON or not a usable payload is ``Malformed`` (400). Nothing is
-queued in either case. A delivery replayed inside the window carries the same vendor event id,
+Where there is a timestamp, it is inside what the signature covers, so it cannot be moved forward
+by a replayer; the window (4 days by default) is wider than the vendors' retries. A bad or
+missing signature, or a timestamp outside ``tolerance``, is ``Unauthorized`` (401); a signed
+body that is not JSON or not a usable payload is ``Malformed`` (400). Nothing is queued in
+either case. A delivery replayed inside the window carries the same vendor event id,
 which ingest applies once (powertools idempotency on ``event_id``).
 """
 
@@ -30,29 +34,21 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.core.events import parse_event
 from delaydesk.core.taxonomy import Normalised, from_aftership, from_easypost, from_generic
 from delaydesk.core.times import iso, parse_instant
+from delaydesk.core.zones import naive_local, read_local, zone_for
+from delaydesk.tracking import easyship, seventeen_track, shopify
+from delaydesk.tracking.webhook_errors import Malformed as Malformed
+from delaydesk.tracking.webhook_errors import Unauthorized as Unauthorized
+from delaydesk.tracking.webhook_errors import UnknownSource as UnknownSource
+from delaydesk.tracking.webhook_errors import WebhookError as WebhookError
+from delaydesk.tracking.webhook_errors import check_fresh as _check_fresh
 
-SOURCES = ("aftership", "easypost", "generic")
+SOURCES = ("aftership", "easypost", "17track", "shopify", "easyship", "generic")
 AFTERSHIP_EVENTS = ("tracking_update", "edd_revise")
 EASYPOST_EVENTS = ("tracker.updated", "tracker.created")
-
-
-class WebhookError(Exception):
-    status = 400
-
-
-class Unauthorized(WebhookError):
-    status = 401
-
-
-class Malformed(WebhookError):
-    status = 400
-
-
-class UnknownSource(WebhookError):
-    status = 404
 
 
 @dataclass(frozen=True)
@@ -82,6 +78,12 @@ def sign(source: str, secret: str, body: bytes, timestamp: int | None = None) ->
     if source == "easypost":
         digest = _hmac(unicodedata.normalize("NFKD", secret), body).hex()
         return {"x-hmac-signature": f"hmac-sha256-hex={digest}"}
+    if source == "17track":
+        return seventeen_track.sign(secret, body)
+    if source == "shopify":
+        return shopify.sign(secret, body)
+    if source == "easyship":
+        return easyship.sign(secret)  # a token of the secret, not of the body (Easyship's scheme)
     if timestamp is None:
         raise ValueError("the generic form signs a timestamp")
     digest = _hmac(secret, f"{timestamp}.".encode() + body).hex()
@@ -103,11 +105,6 @@ def verify_signature(source: str, secret: str, body: bytes, headers: Mapping[str
             raise Unauthorized(f"missing {name} header")
         if not hmac.compare_digest(given.strip().encode(), value.encode()):
             raise Unauthorized("signature does not match")
-
-
-def _check_fresh(moment: datetime, now: datetime, tolerance: timedelta) -> None:
-    if abs(now - moment) > tolerance:
-        raise Unauthorized(f"timestamp {iso(moment)} is outside the {int(tolerance.total_seconds())} s window")
 
 
 def _instant(value: Any) -> datetime | None:
@@ -137,8 +134,9 @@ def _aftership(payload: dict[str, Any], now: datetime, tolerance: timedelta) -> 
     last = checkpoints[-1] if checkpoints else {}
     tag, subtag = msg.get("tag"), msg.get("subtag")
     normalised = from_aftership(tag, subtag)
-    # checkpoint_time is the carrier's local time, often without an offset: then the signed ts is used.
-    at = _instant(last.get("checkpoint_time")) or sent_at
+    # checkpoint_time is the carrier's local time, often without an offset: it is read in the
+    # checkpoint's zone, else (ingest) in the order's destination zone; never as UTC or as ts.
+    at, local_time = _checkpoint_time(last, sent_at)
     edd = msg.get("latest_estimated_delivery") or {}
     estimate = (
         (_instant(edd.get("datetime_max")) or _instant(edd.get("datetime")) if isinstance(edd, dict) else None)
@@ -150,13 +148,28 @@ def _aftership(payload: dict[str, Any], now: datetime, tolerance: timedelta) -> 
         "type": "tracking",
         "event_id": f"aftership-{payload.get('event_id') or msg.get('id')}",
         "at": iso(at),
-        "carrier": str(msg["slug"]),
+        "carrier": normalise_carrier(str(msg["slug"])),
         "tracking_number": str(msg["tracking_number"]),
         "location": location or None,
         "message": last.get("message") or msg.get("subtag_message"),
         "estimated_delivery": iso(estimate) if estimate else None,
+        "local_time": local_time,
     }
     return event, normalised, f"{tag}/{subtag}"
+
+
+def _checkpoint_time(checkpoint: dict[str, Any], sent_at: datetime) -> tuple[datetime, str | None]:
+    """A checkpoint's instant, and its local time when no zone could be found for it here."""
+    text = checkpoint.get("checkpoint_time")
+    if not isinstance(text, str) or not text:
+        return sent_at, None
+    moment = naive_local(text)
+    if moment is None:
+        return _instant(text) or sent_at, None
+    zone = zone_for(checkpoint.get("country_iso3") or checkpoint.get("country_region"), checkpoint.get("state"))
+    if zone is None:
+        return sent_at, moment.isoformat()  # ingest reads it in the destination's zone
+    return read_local(moment, zone), None
 
 
 def _easypost(payload: dict[str, Any], now: datetime, tolerance: timedelta) -> tuple[dict[str, Any], Normalised, str]:
@@ -180,7 +193,7 @@ def _easypost(payload: dict[str, Any], now: datetime, tolerance: timedelta) -> t
         "type": "tracking",
         "event_id": f"easypost-{payload.get('id')}-{tracker.get('updated_at') or iso(updated)}",
         "at": iso(at),
-        "carrier": str(tracker["carrier"]),
+        "carrier": normalise_carrier(str(tracker["carrier"])),
         "tracking_number": str(tracker["tracking_code"]),
         "location": location or None,
         "message": last.get("message"),
@@ -208,6 +221,12 @@ def adapt(source: str, payload: Any, headers: Mapping[str, str], now: datetime, 
         event, normalised, vendor = _aftership(payload, now, tolerance)
     elif source == "easypost":
         event, normalised, vendor = _easypost(payload, now, tolerance)
+    elif source == "17track":
+        event, normalised, vendor = seventeen_track.adapt(payload, now)
+    elif source == "shopify":
+        event, normalised, vendor = shopify.adapt(payload, headers, now, tolerance)
+    elif source == "easyship":
+        event, normalised, vendor = easyship.adapt(payload, now)
     else:
         event = _generic(payload, headers, now, tolerance)
         vendor = f"{event.get('status')}/{event.get('sub_status')}"
@@ -239,7 +258,10 @@ def receive(
         raise UnknownSource(f"unknown webhook source {source!r}")
     if not secret:
         raise Unauthorized(f"no secret is configured for {source}")
-    verify_signature(source, secret, body, headers)
+    if source == "easyship":
+        easyship.verify(secret, _header(headers, easyship.HEADER), now)
+    else:
+        verify_signature(source, secret, body, headers)
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):

@@ -36,10 +36,20 @@ def test_invalid_events_say_where(overrides: dict[str, object], where: str) -> N
 def test_tracking_needs_an_order_or_a_parcel() -> None:
     raw = contract_event("tracking")
     del raw["order_id"]
-    with pytest.raises(ValidationError, match="carrier and tracking_number"):
+    with pytest.raises(ValidationError, match="order_id or tracking_number"):
         parse_event(raw)
     event = parse_event(raw | {"carrier": "SF", "tracking_number": "SF1"})
     assert isinstance(event, Tracking)
+    # Several vendors send no carrier: the number alone addresses the parcel (ingest refuses ambiguity).
+    assert isinstance(parse_event(raw | {"tracking_number": "SF1"}), Tracking)
+
+
+def test_a_local_time_has_no_offset() -> None:
+    raw = contract_event("tracking", local_time="2021-01-14T00:52:00")
+    event = parse_event(raw)
+    assert isinstance(event, Tracking) and event.local_time == "2021-01-14T00:52:00"
+    with pytest.raises(ValidationError, match="no offset"):
+        parse_event(raw | {"local_time": "2021-01-14T00:52:00+08:00"})
 
 
 def test_unknown_fields_are_tolerated_for_forward_compatibility() -> None:

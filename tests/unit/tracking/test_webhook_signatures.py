@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from conftest import contract_event, load_event
 
+from delaydesk.core.config import Settings
 from delaydesk.core.events import parse_event
 from delaydesk.tracking.webhooks import Malformed, Unauthorized, UnknownSource, receive, sign
 
@@ -39,7 +40,8 @@ def test_aftership_tracking_update_becomes_a_contract_tracking_event() -> None:
     assert (event.carrier, event.tracking_number, event.status) == ("usps", "0000000000000000", "in_transit")
     assert event.event_id == "aftership-94dadd60-ed26-46d0-aa52-3ced925a50ff"
     assert event.message == "Departed Shipping Partner Facility, USPS Awaiting Item"
-    assert event.at == AFTERSHIP_NOW  # checkpoint_time has no offset: the signed ts is used
+    # checkpoint_time has no offset and no place: `at` holds the signed ts until ingest reads the local time
+    assert event.at == AFTERSHIP_NOW and event.type == "tracking" and event.local_time == "2021-01-14T00:52:00"
 
 
 def test_aftership_edd_revise_carries_the_new_estimate() -> None:
@@ -59,7 +61,7 @@ def test_easypost_tracker_updated_uses_the_last_tracking_detail() -> None:
     received = _call("easypost", EASYPOST, EASYPOST_NOW)
     event = parse_event(received.event)
     last = EASYPOST["result"]["tracking_details"][-1]
-    assert (event.carrier, event.tracking_number, event.status) == ("FedEx", "1", "in_transit")
+    assert (event.carrier, event.tracking_number, event.status) == ("fedex", "1", "in_transit")  # the carrier code
     assert event.at == datetime.fromisoformat(last["datetime"].replace("Z", "+00:00"))
     assert event.estimated_delivery == datetime(2024, 8, 5, tzinfo=UTC)
     assert received.vendor_status == "in_transit/arrived_at_facility"
@@ -80,33 +82,39 @@ def test_unknown_vendor_status_is_kept_with_a_safe_default() -> None:
     assert not received.normalised.mapped
 
 
-@pytest.mark.parametrize("source", ["aftership", "easypost", "generic"])
+SEVENTEEN = load_event("seventeentrack_webhook_tracking_updated")
+SHOPIFY_EVENT = load_event("shopify_webhook_fulfillment_event_create")
+SHOPIFY_NOW = datetime(2022, 1, 1, 0, 1, tzinfo=UTC)
+SOURCES = {
+    "aftership": (AFTERSHIP, AFTERSHIP_NOW),
+    "easypost": (EASYPOST, EASYPOST_NOW),
+    "17track": (SEVENTEEN, GENERIC_NOW),
+    "shopify": (SHOPIFY_EVENT, SHOPIFY_NOW),
+    "generic": (contract_event("tracking"), GENERIC_NOW),
+}
+
+
+@pytest.mark.parametrize("source", list(SOURCES))
 def test_tampered_body_is_refused(source: str) -> None:
-    payload, now = {
-        "aftership": (AFTERSHIP, AFTERSHIP_NOW),
-        "easypost": (EASYPOST, EASYPOST_NOW),
-        "generic": (contract_event("tracking"), GENERIC_NOW),
-    }[source]
+    payload, now = SOURCES[source]
     body = _body(payload)
     headers = sign(source, SECRET, body, int(now.timestamp()) if source == "generic" else None)
-    tampered = body.replace(b"in_transit", b"delivered").replace(b"InTransit", b"Delivered")
+    tampered = (
+        body.replace(b"in_transit", b"delivered").replace(b"InTransit", b"Delivered").replace(b"DELIVERED", b"LOST")
+    )
     assert tampered != body
     with pytest.raises(Unauthorized, match="does not match"):
         receive(source, SECRET, tampered, headers, now, TOLERANCE)
 
 
-@pytest.mark.parametrize("source", ["aftership", "easypost", "generic"])
+@pytest.mark.parametrize("source", list(SOURCES))
 def test_wrong_secret_is_refused(source: str) -> None:
-    payload, now = {
-        "aftership": (AFTERSHIP, AFTERSHIP_NOW),
-        "easypost": (EASYPOST, EASYPOST_NOW),
-        "generic": (contract_event("tracking"), GENERIC_NOW),
-    }[source]
+    payload, now = SOURCES[source]
     with pytest.raises(Unauthorized):
         _call(source, payload, now, secret="not-the-secret")
 
 
-@pytest.mark.parametrize("source", ["aftership", "easypost", "generic"])
+@pytest.mark.parametrize("source", list(SOURCES))
 def test_missing_signature_header_is_refused(source: str) -> None:
     with pytest.raises(Unauthorized, match="missing"):
         receive(source, SECRET, _body(AFTERSHIP), {"content-type": "application/json"}, AFTERSHIP_NOW, TOLERANCE)
@@ -157,3 +165,37 @@ def test_unknown_source_and_missing_secret() -> None:
         receive("fedex", SECRET, b"{}", {}, GENERIC_NOW, TOLERANCE)
     with pytest.raises(Unauthorized, match="no secret"):
         receive("generic", None, b"{}", {}, GENERIC_NOW, TOLERANCE)
+
+
+def test_an_honest_retry_68_hours_later_is_accepted_with_the_default_window() -> None:
+    """AfterShip retries a delivery for ~68 hours; the deployment's default window accepts it."""
+    default = timedelta(seconds=Settings().webhook_tolerance_seconds)
+    assert default >= timedelta(hours=72)
+    later = AFTERSHIP_NOW + timedelta(hours=68)
+    body = _body(AFTERSHIP)
+    received = receive("aftership", SECRET, body, sign("aftership", SECRET, body), later, default)
+    assert received.event["event_id"] == _call("aftership", AFTERSHIP, AFTERSHIP_NOW).event["event_id"]
+    with pytest.raises(Unauthorized, match="older than"):
+        receive("aftership", SECRET, body, sign("aftership", SECRET, body), later + timedelta(days=4), default)
+
+
+def test_a_send_time_ahead_of_the_receiver_is_refused_beyond_a_clock_skew() -> None:
+    with pytest.raises(Unauthorized, match="ahead"):
+        _call("aftership", AFTERSHIP, AFTERSHIP_NOW - timedelta(hours=1))
+    assert _call("aftership", AFTERSHIP, AFTERSHIP_NOW - timedelta(minutes=10)).event
+
+
+def test_aftership_checkpoint_time_without_offset_is_read_in_the_checkpoint_zone() -> None:
+    checkpoint = {**AFTERSHIP["msg"]["checkpoints"][0], "checkpoint_time": "2024-04-09T22:30:00"}
+    payload = {
+        **AFTERSHIP,
+        "msg": {**AFTERSHIP["msg"], "checkpoints": [checkpoint | {"country_iso3": "USA", "state": "CA"}]},
+    }
+    event = parse_event(_call("aftership", payload, AFTERSHIP_NOW).event)
+    assert event.at == datetime(2024, 4, 10, 5, 30, tzinfo=UTC)  # 22:30 in Los Angeles (PDT, UTC-7)
+    assert event.type == "tracking" and event.local_time is None
+    # Without a place, the local time travels to ingest (read in the order's destination zone).
+    event = parse_event(
+        _call("aftership", {**AFTERSHIP, "msg": {**AFTERSHIP["msg"], "checkpoints": [checkpoint]}}, AFTERSHIP_NOW).event
+    )
+    assert event.type == "tracking" and event.local_time == "2024-04-09T22:30:00" and event.at == AFTERSHIP_NOW
