@@ -276,7 +276,9 @@ def apply_event(order: Order | None, event: Event) -> Order:
         _end_delay(order)
     elif isinstance(event, CancelRequested):
         order.cancel_requested_at = event.at
-        if order.cancel_status is None:
+        after_period = order.additional_period_until is not None and event.at >= order.additional_period_until
+        if order.cancel_status is None or (order.cancel_status == "refused" and after_period):
+            # EU/UK: after the buyer's additional period, a request refused before is asked anew.
             order.cancel_status = "requested"
     elif isinstance(event, RefundRequested):
         if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):

@@ -148,9 +148,13 @@ def cancel(order_id: str) -> Response[Any]:
     order, token = _authorised(order_id, Purpose.ORDER_PAGE)
     now = _now()
     # Asking again while a cancellation is pending is the same request (the same event id).
-    if not (order_page.choice_open(order, now) or order.cancel_status == "requested"):
+    # EU/UK: once the buyer's additional period has passed undelivered, cancel terminates the contract.
+    terminate = consumer_rules.may_terminate(order, now) and order.cancel_status in (None, "waiting", "refused")
+    if not (order_page.choice_open(order, now) or order.cancel_status == "requested" or terminate):
         return _refused(order, token, now)
     event = order_page.cancel_event(order, now)
+    if terminate:  # its own id: a cancellation refused earlier (already shipped) is another event
+        event["event_id"] = f"order-page-terminate-{order.order_id}"
     _queue(event)
     logger.info("customer asked to cancel; queued", event_id=event["event_id"])
     count_by("CustomerChoices", "choice", "cancel")

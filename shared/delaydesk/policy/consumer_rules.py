@@ -549,10 +549,11 @@ def additional_period_refusal(order: Order, until: datetime, now: datetime) -> s
 
 
 def late_for_delivery(order: Order, now: datetime) -> bool:
-    """Late in the EU/UK sense: undelivered past the delivery due, or unshipped past the ship-by."""
+    """Late in the EU/UK sense: undelivered past the delivery due, or unshipped past the promised
+    ship-by (a stalled parcel inside the delivery time is not late yet)."""
     if order.status == OrderStatus.PAID:
         return now >= order.ship_by_at or now >= delivery_due(order)
-    return order.status == OrderStatus.SHIPPED and (now >= delivery_due(order) or order.delay is not None)
+    return order.status == OrderStatus.SHIPPED and now >= delivery_due(order)
 
 
 @dataclass(frozen=True)
