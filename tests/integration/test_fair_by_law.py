@@ -8,11 +8,12 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from conftest import paid, shipped
+from conftest import notice_request, paid, shipped
 
 from delaydesk import store
 from delaydesk.core import links
 from delaydesk.core.decisions import Action
+from delaydesk.core.kinds import NoticeChannel
 from delaydesk.core.links import Purpose
 from delaydesk_local.runtime import LOCAL_ORDER_LINK_KEY, LocalAws
 
@@ -101,3 +102,33 @@ def test_an_eu_buyer_sets_an_additional_period_then_terminates_for_a_refund(loca
     (cancelled,) = [d for d in store.decisions_for("LAW-DE") if d.action == Action.ORDER_CANCELLED]
     assert cancelled.rule == "eu_crd_termination" and cancelled.inputs["clause"] == "Directive 2011/83/EU art. 18(2)"
     assert "order_cancelled" in [n.kind for n in store.notices_for("LAW-DE")]
+
+
+def test_a_delay_notice_held_past_the_cancellation_is_not_sent(local_aws: LocalAws) -> None:
+    """No delay notice after the cancellation notice: an SMS held for quiet hours is superseded."""
+    paid_at = "2020-01-20T10:00:00+08:00"
+    _send(local_aws, paid("LAW-Q", paid_at, hours=72, customer={"email": None, "phone": "+8613800138009"}))
+    request = notice_request(
+        order_id="LAW-Q", channel=NoticeChannel.SMS, requested_at=datetime.fromisoformat("2020-01-24T23:00:00+08:00")
+    )
+    local_aws.send("NoticesQueue", request.model_dump_json())
+    local_aws.drain()  # held until 09:00 in Shanghai
+    for kind, fields in (
+        ("refund.requested", {"reason": "too slow"}),
+        ("refund.seller_responded", {"decision": "approved"}),
+    ):
+        _send(
+            local_aws,
+            {
+                "type": kind,
+                "event_id": f"{kind}-LAW-Q",
+                "at": "2020-01-25T00:30:00+08:00",
+                "order_id": "LAW-Q",
+                **fields,
+            },
+        )
+    assert _order("LAW-Q").status == "cancelled"
+    local_aws.tick(datetime.fromisoformat("2020-01-25T09:00:00+08:00"))
+    assert [m for m in local_aws.sent_messages() if m["channel"] == "sms"] == []
+    (notice,) = [n for n in store.all_notices() if n.order_id == "LAW-Q" and n.kind == "shipment_delayed"]
+    assert notice.status == "superseded"
