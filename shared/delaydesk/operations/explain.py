@@ -38,12 +38,14 @@ ACTION_WORDS = {
     "refund_recommended": "refund request answered by scenario (a recommendation to the merchant)",
 }
 RULE_WORDS = {
-    "us_ftc_no_consent": "cancelled and refunded automatically: no express consent to a longer delay",
-    "eu_crd_termination": "contract terminated: not delivered within the buyer's additional period",
-    "uk_cra_termination": "contract terminated: not delivered within the buyer's additional period",
-    "refund_overdue": "the refund was not confirmed in time",
-    "cn_stagnation_refund": "refund request during logistics stagnation",
+    "us_ftc_no_consent": "order cancelled and refunded automatically: no express consent to a longer delay",
+    "eu_crd_termination": "contract terminated at the customer's request, with a full refund: "
+    "not delivered within the additional period the customer set",
+    "uk_cra_termination": "contract terminated at the customer's request, with a full refund: "
+    "not delivered within the additional period the customer set",
+    "refund_overdue": "escalated to a person: the refund was not confirmed in time",
 }
+"""Decisions of the consumer rules whose rule says more than the action's words."""
 RULES_WORDS = {
     "us_ftc": "US FTC Mail Order Rule (16 CFR 435)",
     "eu_crd": "EU Consumer Rights Directive (2011/83/EU, art. 18)",
@@ -130,8 +132,9 @@ def timeline(order: Order, decisions: list[Decision], notices: list[Notice], tim
             )
     for d in decisions:
         words = ACTION_WORDS.get(d.action.value, d.action.value)
-        if d.rule in RULE_WORDS:
-            words = f"{words}: {RULE_WORDS[d.rule]}"
+        words = RULE_WORDS.get(d.rule, words)
+        if d.rule == "cn_stagnation_refund":
+            words = f"{words}: {d.inputs.get('answer')} (logistics stagnation)"
         clause = d.inputs.get("clause")
         if isinstance(clause, str):
             words = f"{words}, under {consumer_rules.CLAUSES.get(clause, clause)}"

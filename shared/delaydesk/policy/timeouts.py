@@ -113,7 +113,8 @@ def _cancel(order: Order, policy: DelayPolicy, windows: list[Window], now: datet
         _terminate(order, policy, now, out)
         return
     if order.status == OrderStatus.PAID:
-        late = now >= order.default_ship_by_at
+        # Late once the promise passed, or (us_ftc) once the delay option offered cancellation.
+        late = now >= order.default_ship_by_at or (order.law is not None and order.law.option_sent_at is not None)
         window = None if late else engine.covering_window(order, windows, requested, now)
         if not (late or window):
             order.cancel_status = "waiting"  # the promise still holds; granted if it becomes late

@@ -338,4 +338,12 @@ def test_the_clause_is_explained_in_words() -> None:
     assert "cancelled and refunded automatically: no express consent to a longer delay" in text
     assert "under FTC Mail Order Rule 435.2(b)(2)" in text
     assert "delay option: revised ship date 2020-03-11 10:00:00 (silence is consent until then)" in text
-    assert "the refund was not confirmed in time, under FTC Mail Order Rule 435.1(d)" in text
+    assert "escalated to a person: the refund was not confirmed in time, under FTC Mail Order Rule 435.1(d)" in text
+    assert "at the customer's request" not in text
+
+
+def test_a_us_buyer_who_cancels_after_the_option_and_before_the_promise_is_refunded_at_once() -> None:
+    cancel = _event("cancel.requested", (PROMISED - timedelta(hours=6)).isoformat())
+    final, decisions, _ = drive(_order(), US_POLICY, PROMISED - timedelta(hours=5), [cancel])
+    (cancelled,) = _by(decisions, Action.ORDER_CANCELLED)
+    assert cancelled.at == PROMISED - timedelta(hours=6) and final.status == OrderStatus.CANCELLED
