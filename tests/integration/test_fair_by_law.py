@@ -46,7 +46,7 @@ def _order(order_id: str) -> Any:
 
 def test_wait_on_the_page_is_express_consent_and_the_us_order_is_never_cancelled(local_aws: LocalAws) -> None:
     _send(local_aws, paid("LAW-US", PAID, hours=48, **US))
-    option_at = PROMISED - timedelta(hours=11)
+    option_at = PROMISED - timedelta(hours=2)
     local_aws.tick(option_at)
     law = _order("LAW-US").law
     assert law is not None and law.rules == "us_ftc" and law.option_sent_at == option_at

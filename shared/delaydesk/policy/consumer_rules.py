@@ -91,10 +91,12 @@ CANCEL_MARGIN = timedelta(days=1)
 delay (five minutes in AWS, a tick in a simulation) never carries it past the period."""
 RENEW_BEFORE_CANCEL = timedelta(days=3)
 """The renewed option goes out at least this long before the cancellation, so the buyer can answer."""
-NOTICE_LEAD = timedelta(hours=12)
-"""The delay-option notice goes out this long before the promised time (at most a quarter of the
+NOTICE_LEAD = timedelta(hours=3)
+"""The delay-option notice goes out this long before the promised time (at most an eighth of the
 order's shipping window), while the order is still unshipped: 435.2(b)(1) requires it "in no event
-later than" the promised time, and an order that ships before then receives nothing."""
+later than" the promised time. A short lead keeps an order that ships on time, late in its window,
+from being told of a delay; three hours hold at least one scan (every five minutes in AWS, every
+tick of up to three hours in a simulation)."""
 REFUND_WORKING_DAYS = 7
 """435.1(d): a prompt refund is sent within 7 working days (one billing cycle for credit cards)."""
 EU_DEFAULT_DELIVERY = timedelta(days=30)
@@ -146,7 +148,7 @@ def promised_at(order: Order) -> datetime:
 
 
 def notice_lead(order: Order) -> timedelta:
-    return min(NOTICE_LEAD, timedelta(hours=order.ship_within_hours) / 4)
+    return min(NOTICE_LEAD, timedelta(hours=order.ship_within_hours) / 8)
 
 
 def rules_of(order: Order, policy: DelayPolicy) -> RuleSet:

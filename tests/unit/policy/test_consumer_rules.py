@@ -144,16 +144,16 @@ def test_an_order_shipped_before_the_delay_option_is_due_gets_nothing() -> None:
 def test_a_us_order_that_never_ships_gets_an_option_a_renewal_then_is_cancelled_once_and_told_nothing_after() -> None:
     final, decisions, notices = drive(_order(), US_POLICY, PROMISED + timedelta(days=60))
     kinds = _kinds(notices)
-    # The delay option before the promise (12 h before a 48 h window's end), with its terms.
+    # The delay option before the promise (3 h before a 48 h window's end), with its terms.
     first_kind, first_at = kinds[0]
-    assert first_kind == "shipment_delayed" and first_at == PROMISED - timedelta(hours=12) < PROMISED
+    assert first_kind == "shipment_delayed" and first_at == PROMISED - timedelta(hours=3) < PROMISED
     option = notices[0].details
     assert option["rules"] == "us_ftc" and option["silence_consents"] == "true"
     assert option["clause"] == "16 CFR 435.2(b)(1)(ii)"
     assert instant(option["revised_ship_by"]) == PROMISED + timedelta(days=7)
     # The renewed option before the revised date is missed; it asks for express consent.
     renewed = [(k, at) for k, at in kinds if k == "delay_consent_request"]
-    assert renewed == [("delay_consent_request", PROMISED + timedelta(days=7) - timedelta(hours=12))]
+    assert renewed == [("delay_consent_request", PROMISED + timedelta(days=7) - timedelta(hours=3))]
     consent = next(n for n in notices if n.kind == Kind.DELAY_CONSENT_REQUEST)
     assert consent.details["silence_consents"] == "false" and consent.details["clause"] == "16 CFR 435.2(b)(2)"
     # Cancelled once, within 30 days of the promise, and nothing after its notice.
@@ -190,7 +190,7 @@ def test_a_us_order_shipped_late_within_the_period_with_a_silent_buyer_is_told_a
     assert _by(decisions, Action.ORDER_CANCELLED) == [] and final.status == OrderStatus.SHIPPED
 
 
-@pytest.mark.parametrize("accepted_after_days", [-0.25, 3, 10, 28])
+@pytest.mark.parametrize("accepted_after_days", [-0.25, -0.1, 3, 10, 28])
 def test_a_us_buyer_who_accepts_is_never_cancelled_and_gets_no_renewal_after(accepted_after_days: float) -> None:
     accepted = (PROMISED + timedelta(days=accepted_after_days)).isoformat()
     final, decisions, notices = drive(
@@ -228,9 +228,18 @@ def test_a_revised_date_beyond_30_days_needs_express_consent() -> None:
     assert notices[0].details["silence_consents"] == "true"  # exactly 30 days: silence still counts
 
 
-def test_a_short_window_gets_its_option_a_quarter_of_the_window_before_the_promise() -> None:
+def test_a_short_window_gets_its_option_an_eighth_of_the_window_before_the_promise() -> None:
     _, _, notices = drive(_order(hours=24), US_POLICY, PROMISED)
-    assert notices[0].requested_at == instant(PAID_AT) + timedelta(hours=18)
+    assert notices[0].requested_at == instant(PAID_AT) + timedelta(hours=21)
+    _, _, notices = drive(_order(hours=8), US_POLICY, PROMISED)
+    assert notices[0].requested_at == instant(PAID_AT) + timedelta(hours=7)
+
+
+def test_an_order_shipped_late_in_its_window_but_on_time_is_not_told() -> None:
+    ships = shipped("o1", (PROMISED - timedelta(hours=3, minutes=1)).isoformat()) | {"order_id": "o1"}
+    delivered = scan("o1", (PROMISED + timedelta(days=1)).isoformat(), "delivered")
+    _, _, notices = drive(_order(), US_POLICY, PROMISED + timedelta(days=60), [ships, delivered])
+    assert notices == []
 
 
 def test_a_buyer_who_cancels_gets_the_refund_deadline_too() -> None:
@@ -343,7 +352,7 @@ def test_the_clause_is_explained_in_words() -> None:
 
 
 def test_a_us_buyer_who_cancels_after_the_option_and_before_the_promise_is_refunded_at_once() -> None:
-    cancel = _event("cancel.requested", (PROMISED - timedelta(hours=6)).isoformat())
-    final, decisions, _ = drive(_order(), US_POLICY, PROMISED - timedelta(hours=5), [cancel])
+    cancel = _event("cancel.requested", (PROMISED - timedelta(hours=2)).isoformat())
+    final, decisions, _ = drive(_order(), US_POLICY, PROMISED - timedelta(hours=1), [cancel])
     (cancelled,) = _by(decisions, Action.ORDER_CANCELLED)
-    assert cancelled.at == PROMISED - timedelta(hours=6) and final.status == OrderStatus.CANCELLED
+    assert cancelled.at == PROMISED - timedelta(hours=2) and final.status == OrderStatus.CANCELLED
