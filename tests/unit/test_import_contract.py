@@ -41,6 +41,7 @@ PURE = {
     "delaydesk.policy.engine",
     "delaydesk.policy.timeouts",
     "delaydesk.policy.timers",
+    "delaydesk.policy.consumer_rules",
     "delaydesk.notices.compensation",
     "delaydesk.notices.notice_policy",
     "delaydesk.notices.rendering",

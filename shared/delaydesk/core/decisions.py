@@ -26,6 +26,8 @@ class Action(StrEnum):
     DEADLINE_SHORTENED = "deadline_shortened"
     DELAY_ACCEPTED = "delay_accepted"
     """An extension: the customer chose, on the order page, to wait for a late order."""
+    REFUND_RECOMMENDED = "refund_recommended"
+    """An extension: how to answer a refund request during logistics stagnation (cn_platform)."""
 
 
 class Decision(Contract):

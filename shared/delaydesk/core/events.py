@@ -158,6 +158,30 @@ class DeliveryConfirmed(BaseEvent):
     order_id: str
 
 
+class DelayAccepted(BaseEvent):
+    """The buyer expressly agreed to wait for a late order (the order page's "wait" sends it too)."""
+
+    type: Literal["delay.accepted"]
+    order_id: str
+
+
+class AdditionalPeriodSet(BaseEvent):
+    """Extension: the buyer set an additional period for delivery (EU CRD art. 18(2), UK CRA s. 28(6)),
+    on the order page; when it passes undelivered, the buyer may terminate for a refund."""
+
+    type: Literal["additional_period.set"]
+    order_id: str
+    until: Instant
+
+
+class RefundIssued(BaseEvent):
+    """Extension: the merchant's payment system confirms that a refund was paid out (it stops the
+    refund deadline of a cancellation, e.g. the FTC's 7 working days, from escalating)."""
+
+    type: Literal["refund.issued"]
+    order_id: str
+
+
 Event = Annotated[
     OrderPaid
     | OrderShipped
@@ -166,7 +190,10 @@ Event = Annotated[
     | RefundSellerResponded
     | ReturnShipped
     | CancelRequested
-    | DeliveryConfirmed,
+    | DeliveryConfirmed
+    | DelayAccepted
+    | AdditionalPeriodSet
+    | RefundIssued,
     Field(discriminator="type"),
 ]
 
@@ -179,6 +206,9 @@ EVENT_TYPES = (
     "return.shipped",
     "cancel.requested",
     "order.delivered_confirmed",
+    "delay.accepted",
+    "additional_period.set",
+    "refund.issued",
 )
 
 _event_adapter: TypeAdapter[Event] = TypeAdapter(Event)

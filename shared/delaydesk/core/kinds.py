@@ -19,6 +19,8 @@ class Kind(StrEnum):
     REFUND_APPROVED = "refund_approved"
     ORDER_CANCELLED = "order_cancelled"
     CANCEL_REFUSED = "cancel_refused"
+    DELAY_CONSENT_REQUEST = "delay_consent_request"
+    """A renewed delay notice that needs the buyer's express consent (16 CFR 435.2(b)(2))."""
 
 
 class NoticeChannel(StrEnum):
@@ -31,7 +33,15 @@ URGENT_KINDS = frozenset({Kind.DELIVERY_EXCEPTION})
 BULK_KINDS = frozenset({Kind.DISRUPTION_ANNOUNCEMENT})
 """Kinds sent to every order a window covers at once: paced on their own share of the send rate
 (``ratelimit.py``) so that they never hold up the transactional kinds."""
-DELAY_KINDS = frozenset({Kind.SHIPMENT_DELAYED, Kind.IN_TRANSIT_DELAYED, Kind.DELIVERY_EXCEPTION, Kind.DELAY_UPDATE})
+DELAY_KINDS = frozenset(
+    {
+        Kind.SHIPMENT_DELAYED,
+        Kind.IN_TRANSIT_DELAYED,
+        Kind.DELIVERY_EXCEPTION,
+        Kind.DELAY_UPDATE,
+        Kind.DELAY_CONSENT_REQUEST,
+    }
+)
 """Kinds that announce (or update) a delay: they must carry an estimate and the order page link."""
 
 DETAIL_KEYS: dict[str, str] = {
@@ -50,6 +60,12 @@ DETAIL_KEYS: dict[str, str] = {
     "window_ends": "RFC 3339 instant the window ends",
     "changes": "comma-separated: ship_by_suspended, ship_by_extended, refund_confirm_extended, "
     "return_window_extended, auto_confirm_extended",
+    # delay notices under the buyer's consumer rules (policy/consumer_rules.py)
+    "rules": "us_ftc | eu_crd | uk_cra | cn_platform | none: the rule set the notice's wording follows",
+    "revised_ship_by": "RFC 3339: the definite revised shipping date (absent: none can be given)",
+    "silence_consents": "'true' when the buyer's silence is consent to the revised date (435.2(b)(1)(ii))",
+    "consent_by": "RFC 3339: without express consent by then the order is cancelled and refunded",
+    "clause": "the clause that requires the notice, e.g. 16 CFR 435.2(b)(1)",
     # any kind: a grant of the merchant's compensation policy (compensation.py)
     "compensation_type": "coupon | points",
     "compensation_value": "coupon amount (decimal string, order currency) or number of points",

@@ -163,6 +163,15 @@ class MerchantSettings(Contract):
     """Auto-confirm receipt of domestic orders on this natural day after shipping (None: never)."""
     refund_arrival_days: tuple[int, int] = (1, 7)
     """When a refund reaches the customer, in days after it is approved (stated in the notice)."""
+    consumer_rules: Literal["us_ftc", "eu_crd", "uk_cra", "cn_platform", "none"] | None = None
+    """The rule set for every order (policy/consumer_rules.py); None: the buyer's country decides.
+    A choice laxer than the buyer's law is refused for that order (it keeps its law's rules)."""
+    revised_ship_days: int | None = Field(default=7, ge=1, le=365)
+    """us_ftc: the definite revised shipping date a delay-option notice gives, in days after the
+    promised ship-by; None: the merchant has no reasonable basis for a date (435.2(b)(1)(i))."""
+    cn_refund_auto: bool = False
+    """cn_platform: apply the stagnation refund answer (approve an unshipped order's refund) instead
+    of only recommending it to the merchant."""
 
 
 class Merchant(Contract):
@@ -212,6 +221,9 @@ class DelayPolicy:
 
     timers: PolicyDefaults = field(default_factory=PolicyDefaults)
     refund_arrival_days: tuple[int, int] = (1, 7)
+    consumer_rules: str | None = None
+    revised_ship_days: int | None = 7
+    cn_refund_auto: bool = False
 
     @classmethod
     def for_merchant(cls, merchant: Merchant | None, settings: Settings) -> DelayPolicy:
@@ -230,4 +242,7 @@ class DelayPolicy:
                 domestic_auto_confirm_days=own.domestic_auto_confirm_days,
             ),
             refund_arrival_days=own.refund_arrival_days,
+            consumer_rules=own.consumer_rules,
+            revised_ship_days=own.revised_ship_days,
+            cn_refund_auto=own.cn_refund_auto,
         )

@@ -8,9 +8,11 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from delaydesk.core.events import (
+    AdditionalPeriodSet,
     CancelRequested,
     Channel,
     Customer,
+    DelayAccepted,
     DeliveryConfirmed,
     Destination,
     Event,
@@ -19,6 +21,7 @@ from delaydesk.core.events import (
     Money,
     OrderPaid,
     OrderShipped,
+    RefundIssued,
     RefundRequested,
     RefundSellerResponded,
     ReturnShipped,
@@ -90,6 +93,31 @@ class TimerState(State):
     window_id: str | None = None
 
 
+class LawState(State):
+    """What the buyer's consumer rules decided for the order (policy/consumer_rules.py)."""
+
+    rules: str
+    """us_ftc | eu_crd | uk_cra | cn_platform | none."""
+    source: str
+    """Why these rules: ``destination`` (the buyer's country) or ``merchant`` (a stricter choice)."""
+    note: str | None = None
+    """A merchant setting that was refused (laxer than the buyer's law), with the reason."""
+    promised_at: Instant
+    """The applicable time: the ship-by the order promised (16 CFR 435.1(a))."""
+    option_sent_at: Instant | None = None
+    """When the delay-option notice was queued (16 CFR 435.2(b)(1))."""
+    revised_ship_by: Instant | None = None
+    """The definite revised shipping date that notice gave (None: none could be given)."""
+    silence_consents: bool = False
+    """Whether the buyer's silence counts as consent until ``revised_ship_by``."""
+    renewed_at: Instant | None = None
+    """When the renewed option (``delay_consent_request``) was queued (16 CFR 435.2(b)(2))."""
+    cancel_at: Instant | None = None
+    """Without express consent the unshipped order is cancelled and refunded at this instant."""
+    refund_due_at: Instant | None = None
+    """A cancellation's refund must be confirmed by then (7 working days under us_ftc), else escalated."""
+
+
 class Order(State):
     order_id: str
     merchant_id: str
@@ -120,6 +148,14 @@ class Order(State):
     timers_decided: list[str] = []
     """Decision keys already taken by the timers (each is taken once)."""
     announced_windows: list[str] = []
+    # The buyer's consumer rules (policy/consumer_rules.py).
+    law: LawState | None = None
+    delay_accepted_at: Instant | None = None
+    """The buyer's express consent to wait (``delay.accepted``, or "wait" on the order page)."""
+    additional_period_until: Instant | None = None
+    """EU/UK: the additional period for delivery the buyer set (``additional_period.set``)."""
+    refund_issued_at: Instant | None = None
+    """The merchant confirmed the refund was paid out (``refund.issued``)."""
 
     @property
     def default_ship_by_at(self) -> datetime:
@@ -251,7 +287,9 @@ def apply_event(order: Order | None, event: Event) -> Order:
         _end_delay(order)
     elif isinstance(event, CancelRequested):
         order.cancel_requested_at = event.at
-        if order.cancel_status is None:
+        after_period = order.additional_period_until is not None and event.at >= order.additional_period_until
+        if order.cancel_status is None or (order.cancel_status == "refused" and after_period):
+            # EU/UK: after the buyer's additional period, a request refused before is asked anew.
             order.cancel_status = "requested"
     elif isinstance(event, RefundRequested):
         if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
@@ -263,5 +301,17 @@ def apply_event(order: Order | None, event: Event) -> Order:
     elif isinstance(event, ReturnShipped):
         order.return_shipped_at = event.at
         order.return_status = "in_transit"
+    elif isinstance(event, DelayAccepted):
+        if order.status != OrderStatus.PAID:
+            raise EventRejected(f"order {order.order_id} is {order.status}; there is no delay to accept")
+        order.delay_accepted_at = order.delay_accepted_at or event.at
+    elif isinstance(event, AdditionalPeriodSet):
+        if order.status not in OPEN_STATUSES:
+            raise EventRejected(f"order {order.order_id} is {order.status}; no delivery to wait for")
+        if event.until <= event.at:
+            raise EventRejected(f"the additional period must end after it is set ({event.until.isoformat()})")
+        order.additional_period_until = event.until
+    elif isinstance(event, RefundIssued):
+        order.refund_issued_at = order.refund_issued_at or event.at
     order.updated_at = max(order.updated_at, event.at)
     return order

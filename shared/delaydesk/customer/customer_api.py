@@ -7,7 +7,10 @@ Routes (functions/serve_order_page):
 - ``GET  /orders/{order_id}/notices?t=TOKEN``: the order's status and in-app inbox (JSON);
 - ``POST /orders/{order_id}/wait?t=TOKEN``: the customer consents to the delay (a decision);
 - ``POST /orders/{order_id}/cancel?t=TOKEN``: queues the contract's ``cancel.requested`` on
-  OrderEvents; the next scan grants it (full refund) or refuses it (already shipped);
+  OrderEvents; the next scan grants it (full refund) or refuses it (already shipped); under EU/UK
+  rules, once the buyer's additional period has passed undelivered, it terminates the contract;
+- ``POST /orders/{order_id}/additional-period?t=TOKEN&until=DATE``: EU/UK, queues
+  ``additional_period.set`` (refused with a reason, 409, when the rules give none or it is not late);
 - ``GET|POST /notices/unsubscribe?order=…&merchant=…&t=TOKEN``: GET shows a confirmation form,
   POST (RFC 8058 one-click, or that form) stops e-mail to the order's address.
 
@@ -20,9 +23,10 @@ application/json``) gets the JSON answer (409 for a choice that is not open). "N
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote
+from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
@@ -34,6 +38,7 @@ from delaydesk.core.observability import count_by, logger
 from delaydesk.core.orders import Order
 from delaydesk.customer import order_page
 from delaydesk.notices import inbox, suppression
+from delaydesk.policy import consumer_rules
 
 app = APIGatewayHttpResolver()
 
@@ -106,7 +111,7 @@ def page(order_id: str) -> Response[str]:
         _now(),
         get_settings().resolved_templates_dir,
         token,
-        done if done in ("wait", "cancel") else None,
+        done if done in ("wait", "cancel") else None,  # additional_period: the page shows the order
     )
     count_by("OrderPageViews", "status", order.status.value)
     return _html(html)
@@ -128,6 +133,8 @@ def wait(order_id: str) -> Response[Any]:
     if not order_page.choice_open(order, now):
         return _refused(order, token, now)
     recorded = store.put_decision(order_page.wait_decision(order, now))
+    # The order itself learns of the consent (delay.accepted): no automatic cancellation follows.
+    _queue(order_page.accept_event(order, now))
     logger.info("customer chose to wait", first_time=recorded)
     if recorded:
         count_by("CustomerChoices", "choice", "wait")
@@ -141,17 +148,63 @@ def cancel(order_id: str) -> Response[Any]:
     order, token = _authorised(order_id, Purpose.ORDER_PAGE)
     now = _now()
     # Asking again while a cancellation is pending is the same request (the same event id).
-    if not (order_page.choice_open(order, now) or order.cancel_status == "requested"):
+    # EU/UK: once the buyer's additional period has passed undelivered, cancel terminates the contract.
+    terminate = consumer_rules.may_terminate(order, now) and order.cancel_status in (None, "waiting", "refused")
+    if not (order_page.choice_open(order, now) or order.cancel_status == "requested" or terminate):
         return _refused(order, token, now)
     event = order_page.cancel_event(order, now)
-    aws.sqs().send_message(
-        QueueUrl=get_settings().order_events_queue_url, MessageBody=json.dumps(event, ensure_ascii=False)
-    )
+    if terminate:  # its own id: a cancellation refused earlier (already shipped) is another event
+        event["event_id"] = f"order-page-terminate-{order.order_id}"
+    _queue(event)
     logger.info("customer asked to cancel; queued", event_id=event["event_id"])
     count_by("CustomerChoices", "choice", "cancel")
     if _wants_json():
         return Response(202, content_types.APPLICATION_JSON, {"order_id": order_id, "queued": event["event_id"]})
     return _back_to_page(order_id, token, "cancel")
+
+
+@app.post("/orders/<order_id>/additional-period")
+def additional_period(order_id: str) -> Response[Any]:
+    """EU/UK: the buyer sets an additional period for delivery (``until``: a date or an instant);
+    when it passes undelivered, "cancel" terminates the contract for a refund."""
+    order, token = _authorised(order_id, Purpose.ORDER_PAGE)
+    now = _now()
+    until = _until(_param("until"), order)
+    refusal = "until must be a date (YYYY-MM-DD) or an RFC 3339 instant" if until is None else None
+    refusal = refusal or consumer_rules.additional_period_refusal(order, until or now, now)
+    if refusal is not None or until is None:
+        logger.info("additional period refused", reason=refusal)
+        if not _wants_json():
+            return _back_to_page(order_id, token, None)
+        return Response(409, content_types.APPLICATION_JSON, {"error": refusal, "order_id": order_id})
+    event = order_page.additional_period_event(order, until, now)
+    _queue(event)
+    count_by("CustomerChoices", "choice", "additional_period")
+    if _wants_json():
+        return Response(202, content_types.APPLICATION_JSON, {"order_id": order_id, "queued": event["event_id"]})
+    return _back_to_page(order_id, token, "additional_period")
+
+
+def _until(value: str | None, order: Order) -> datetime | None:
+    """A date is the end of that day on the customer's clock; an instant must carry its offset."""
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            zone = ZoneInfo(order.customer.timezone or "UTC")
+            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+        moment = datetime.fromisoformat(value)
+    except (ValueError, KeyError):  # a malformed date, or an unknown time zone (ZoneInfoNotFoundError)
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else None
+
+
+def _queue(event: dict[str, Any]) -> None:
+    """Put an event of the order page on OrderEvents, applied by ingest like any other."""
+    aws.sqs().send_message(
+        QueueUrl=get_settings().order_events_queue_url, MessageBody=json.dumps(event, ensure_ascii=False)
+    )
 
 
 def _refused(order: Order, token: str, now: datetime) -> Response[Any]:

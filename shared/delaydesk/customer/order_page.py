@@ -25,6 +25,7 @@ from delaydesk.core.decisions import Action, Decision
 from delaydesk.core.merchants import Merchant
 from delaydesk.core.orders import Order, OrderStatus
 from delaydesk.notices import InboxEntry, customer_zone, instant_formatter, pick_locale, tracking_url
+from delaydesk.policy import consumer_rules
 
 
 def choice_open(order: Order, now: datetime) -> bool:
@@ -38,15 +39,46 @@ def choice_open(order: Order, now: datetime) -> bool:
 
 
 def wait_decision(order: Order, now: datetime) -> Decision:
-    """The customer consented to the delay (once per delay of the order: a conditional put)."""
+    """The customer consented to the delay (once per delay of the order: a conditional put).
+    Under us_ftc this is the buyer's express consent (16 CFR 435.2(b)(1)(i)): no automatic
+    cancellation follows; ``accept_event`` tells the order so."""
+    ftc = order.law is not None and order.law.rules == "us_ftc"
+    inputs = {"source": "order_page", "ship_by_at": order.ship_by_at.isoformat()}
+    if order.law is not None:
+        inputs["rules"] = order.law.rules
+    if ftc:
+        inputs["clause"] = "16 CFR 435.2(b)(1)(i)"
     return Decision(
         order_id=order.order_id,
         decision_id=f"{Action.DELAY_ACCEPTED.value}#{order.delays_resolved}",
         action=Action.DELAY_ACCEPTED,
-        rule="customer_choice",
+        rule="us_ftc" if ftc else "customer_choice",
         at=now,
-        inputs={"source": "order_page", "ship_by_at": order.ship_by_at.isoformat()},
+        inputs=inputs,
     )
+
+
+def accept_event(order: Order, now: datetime) -> dict[str, Any]:
+    """The contract's ``delay.accepted``, as the order page's "wait" sends it (once per order)."""
+    return {
+        "type": "delay.accepted",
+        "event_id": f"order-page-wait-{order.order_id}",
+        "at": now.isoformat(),
+        "order_id": order.order_id,
+        "merchant_id": order.merchant_id,
+    }
+
+
+def additional_period_event(order: Order, until: datetime, now: datetime) -> dict[str, Any]:
+    """``additional_period.set`` (an extension of the contract), as the order page sends it."""
+    return {
+        "type": "additional_period.set",
+        "event_id": f"order-page-additional-period-{order.order_id}-{until.isoformat()}",
+        "at": now.isoformat(),
+        "order_id": order.order_id,
+        "merchant_id": order.merchant_id,
+        "until": until.isoformat(),
+    }
 
 
 def cancel_event(order: Order, now: datetime) -> dict[str, Any]:
@@ -89,6 +121,17 @@ def state(order: Order, decisions: list[Decision], now: datetime) -> dict[str, A
         "cancelled_at": cancelled.at.isoformat() if cancelled else None,
         "waiting_since": waited[-1].at.isoformat() if waited else None,
         "choices": ["wait", "cancel"] if choice_open(order, now) else [],
+        "rules": order.law.rules if order.law else None,
+        "options": [
+            {
+                "choice": o.choice,
+                "route": o.route,
+                "clause": o.clause,
+                "until": o.until.isoformat() if o.until else None,
+            }
+            for o in consumer_rules.buyer_options(order, now)
+        ],
+        "additional_period_until": order.additional_period_until.isoformat() if order.additional_period_until else None,
     }
 
 

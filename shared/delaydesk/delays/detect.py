@@ -16,7 +16,7 @@ from delaydesk.core.merchants import DelayPolicy
 from delaydesk.core.orders import Delay, Order, OrderStatus, Shipment
 from delaydesk.core.times import iso
 from delaydesk.delays import escalation, eta
-from delaydesk.policy import pending_due
+from delaydesk.policy import consumer_rules, pending_due
 
 AFTER_PICKUP_TAGS = frozenset({Tag.PENDING, Tag.INFO_RECEIVED})
 AT_DELIVERY_TAGS = frozenset({Tag.OUT_FOR_DELIVERY, Tag.AVAILABLE_FOR_PICKUP})
@@ -44,7 +44,7 @@ class Evaluation:
 def detect(order: Order, policy: DelayPolicy, now: datetime) -> Finding | None:
     """The delay this order is in at ``now``, if any (ignoring whether it was announced)."""
     if order.status == OrderStatus.PAID:
-        if now >= order.ship_by_at:
+        if now >= consumer_rules.first_notice_at(order, policy):
             return Finding(Kind.SHIPMENT_DELAYED, "ship_by", "not_shipped")
         return None
     shipment = order.shipment
@@ -89,7 +89,11 @@ def next_due_at(order: Order, policy: DelayPolicy) -> datetime | None:
     Folds the delay rules' next instant with the policy timers' (timers.py: refund, return,
     auto-confirm, late shipment, cancel-while-late).
     """
-    dues = [d for d in (_delay_due(order, policy), pending_due(order, policy.timers)) if d is not None]
+    dues = [
+        d
+        for d in (_delay_due(order, policy), pending_due(order, policy.timers), consumer_rules.pending_due(order))
+        if d is not None
+    ]
     return min(dues) if dues else None
 
 
@@ -100,7 +104,7 @@ def _delay_due(order: Order, policy: DelayPolicy) -> datetime | None:
         escalate_at = escalation.due_at(order, policy)
         return min(order.delay.next_update_at, escalate_at) if escalate_at else order.delay.next_update_at
     if order.status == OrderStatus.PAID:
-        return order.ship_by_at
+        return consumer_rules.first_notice_at(order, policy)
     shipment = order.shipment
     if shipment is None:
         return None
@@ -113,7 +117,9 @@ def _eta(order: Order, kind: Kind, policy: DelayPolicy, now: datetime) -> tuple[
     return eta.estimate(order, kind, policy, now)
 
 
-def _notices(order: Order, kind: Kind, delay: Delay, policy: DelayPolicy, now: datetime) -> list[NoticeRequest]:
+def _notices(
+    order: Order, kind: Kind, delay: Delay, policy: DelayPolicy, now: datetime, details: dict[str, str] | None = None
+) -> list[NoticeRequest]:
     delay_kind = Kind(delay.kind)
     eta_from, eta_to = _eta(order, delay_kind, policy, now)
     return [
@@ -130,6 +136,7 @@ def _notices(order: Order, kind: Kind, delay: Delay, policy: DelayPolicy, now: d
             delay_started_at=delay.started_at,
             eta_from=eta_from,
             eta_to=eta_to,
+            details=details or {},
         )
         for channel in choose_channels(order.customer, kind)
     ]
@@ -157,6 +164,8 @@ def evaluate(order: Order, policy: DelayPolicy, now: datetime) -> Evaluation:
             stage=order.stages_used,
             next_update_at=now + policy.update_every,
         )
+        # The first delay notice as the buyer's rules word it (a delay option under us_ftc).
+        details = consumer_rules.delay_option(order, policy, now) if finding.kind == Kind.SHIPMENT_DELAYED else {}
         result.decisions.append(
             Decision(
                 order_id=order.order_id,
@@ -164,11 +173,11 @@ def evaluate(order: Order, policy: DelayPolicy, now: datetime) -> Evaluation:
                 action=Action.DELAY_DETECTED,
                 rule=finding.rule,
                 at=now,
-                inputs=_inputs(order, finding.rule),
+                inputs=_inputs(order, finding.rule) | _law_inputs(details),
             )
         )
         order.stages_used = delay.stage + 1
-        result.notices.extend(_notices(order, finding.kind, delay, policy, now))
+        result.notices.extend(_notices(order, finding.kind, delay, policy, now, details))
     elif now >= delay.next_update_at:
         delay.stage += 1
         order.stages_used = delay.stage + 1
@@ -177,6 +186,11 @@ def evaluate(order: Order, policy: DelayPolicy, now: datetime) -> Evaluation:
         result.notices.extend(_notices(order, Kind.DELAY_UPDATE, delay, policy, now))
     result.decisions.extend(escalation.decide(order, policy, now))
     return result
+
+
+def _law_inputs(details: dict[str, str]) -> dict[str, str | int | None]:
+    keys = ("rules", "clause", "revised_ship_by", "silence_consents", "consent_by")
+    return {key: details[key] for key in keys if key in details}
 
 
 def _inputs(order: Order, rule: str) -> dict[str, str | int | None]:

@@ -37,7 +37,7 @@ from delaydesk.core.decisions import Action, Decision
 from delaydesk.core.kinds import BULK_KINDS, DELAY_KINDS, NoticeChannel, NoticeRequest
 from delaydesk.core.merchants import Merchant, NoticePolicy
 from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
-from delaydesk.core.orders import Order
+from delaydesk.core.orders import Order, OrderStatus
 from delaydesk.notices import compensation, inbox, ratelimit, rendering, senders, suppression
 from delaydesk.notices.notice_policy import quiet_until
 from delaydesk.notices.senders import PermanentSendError
@@ -53,6 +53,10 @@ wall_clock: Callable[[], float] = time.time
 
 _MERCHANT_TTL = 60.0
 _merchants: dict[str, tuple[float, Merchant | None]] = {}
+
+
+CLOSED_BY_REFUND = frozenset({OrderStatus.CANCELLED, OrderStatus.REFUNDED})
+"""Orders whose delay is over for good: a delay notice still queued for them is not sent."""
 
 
 def _merchant(merchant_id: str) -> Merchant | None:
@@ -81,7 +85,7 @@ def _address(order: Order, channel: NoticeChannel) -> str | None:
 def dispatch(
     request: NoticeRequest, now: datetime, settings: Settings | None = None, requeue: Requeue | None = None
 ) -> str:
-    """Handle ``request``; returns the outcome (sent, duplicate, suppressed, held, deferred, failed).
+    """Handle ``request``; returns the outcome (sent, duplicate, suppressed, superseded, held, deferred, failed).
 
     Transient errors propagate (the message is retried by SQS) after the claim is released.
     """
@@ -152,6 +156,12 @@ def _dispatch_claimed(
         logger.error("notice for an unknown order dropped")
         return "failed"
     order = record.order()
+    if request.kind in DELAY_KINDS and order.status in CLOSED_BY_REFUND:
+        # A delay notice held (quiet hours, send rate) or retried past the order's cancellation:
+        # the customer was told it is cancelled, so no delay notice follows (16 CFR 435).
+        store.record_outcome(claim, "superseded", error=f"order {order.status.value} before it was sent")
+        logger.info("delay notice superseded: the order was cancelled or refunded")
+        return "superseded"
     merchant = _merchant(order.merchant_id)
     policy = merchant.settings.notices if merchant else NoticePolicy()
     channel = request.channel

@@ -231,6 +231,12 @@ def _policy_context(request: NoticeRequest, when: Any) -> dict[str, Any]:
         "shipped_on": moment("shipped_at"),
         "return_until": moment("return_until"),
         "promised_by": moment("promised_by"),
+        # the buyer's consumer rules (policy/consumer_rules.py): how a delay notice is worded
+        "rules": details.get("rules", "none"),
+        "revised_ship_by": moment("revised_ship_by"),
+        "missed_revised_ship_by": moment("missed_revised_ship_by"),
+        "silence_consents": details.get("silence_consents") == "true",
+        "consent_by": moment("consent_by"),
     }
 
 

@@ -181,6 +181,15 @@ def _sample_details(kind: Kind) -> dict[str, str]:
         return {"cancel_reason": "not_shipped_in_time", "refund_amount": "128.00"}
     if kind == Kind.REFUND_APPROVED:
         return {"refund_amount": "128.00", "refund_days": "1-3"}
+    if kind == Kind.DELAY_CONSENT_REQUEST:
+        return {
+            "rules": "us_ftc",
+            "clause": "16 CFR 435.2(b)(2)",
+            "missed_revised_ship_by": "2020-01-27T10:00:00+08:00",
+            "revised_ship_by": "2020-02-18T10:00:00+08:00",
+            "consent_by": "2020-02-18T10:00:00+08:00",
+            "silence_consents": "false",
+        }
     return {"compensation_type": "coupon", "compensation_value": "10.00"}
 
 
@@ -220,8 +229,12 @@ def check_output(
     if kind in DELAY_KINDS:
         if ctx["order_url"] not in body:
             problems.append(f"{where}: the link to the order page is missing")
-        # An exception SMS tells what happened and where to look; the estimate is in the e-mail.
-        needs_estimate = channel != NoticeChannel.SMS or kind != Kind.DELIVERY_EXCEPTION
+        # An exception SMS tells what happened and where to look, a consent request by when to
+        # answer (and what silence means); the estimate is in the e-mail.
+        needs_estimate = channel != NoticeChannel.SMS or kind not in (
+            Kind.DELIVERY_EXCEPTION,
+            Kind.DELAY_CONSENT_REQUEST,
+        )
         if needs_estimate and ESTIMATE_MARK not in marked.body(channel):
             problems.append(f"{where}: the new estimate is missing")
     lowered = (rendered.subject + "\n" + body).lower()

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from delaydesk.core.decisions import Decision
 from delaydesk.core.orders import Order
+from delaydesk.policy import consumer_rules
 
 TIMER_WORDS = {
     "ship_by": "ship by",
@@ -33,6 +34,24 @@ ACTION_WORDS = {
     "escalated": "escalated to a person",
     "deadline_extended": "deadline extended",
     "deadline_shortened": "deadline brought back (the window ended early or changed)",
+    "delay_accepted": "the customer agreed to wait for the late order",
+    "refund_recommended": "refund request answered by scenario (a recommendation to the merchant)",
+}
+RULE_WORDS = {
+    "us_ftc_no_consent": "order cancelled and refunded automatically: no express consent to a longer delay",
+    "eu_crd_termination": "contract terminated at the customer's request, with a full refund: "
+    "not delivered within the additional period the customer set",
+    "uk_cra_termination": "contract terminated at the customer's request, with a full refund: "
+    "not delivered within the additional period the customer set",
+    "refund_overdue": "escalated to a person: the refund was not confirmed in time",
+}
+"""Decisions of the consumer rules whose rule says more than the action's words."""
+RULES_WORDS = {
+    "us_ftc": "US FTC Mail Order Rule (16 CFR 435)",
+    "eu_crd": "EU Consumer Rights Directive (2011/83/EU, art. 18)",
+    "uk_cra": "UK Consumer Rights Act 2015 (s. 28)",
+    "cn_platform": "Chinese platform rules (no automatic cancellation)",
+    "none": "no consumer rule set (the merchant's promise and the platform timers)",
 }
 
 
@@ -92,8 +111,33 @@ def timeline(order: Order, decisions: list[Decision], notices: list[Notice], tim
             else ""
         )
         lines.append(Line(timer.at, 1, f"deadline: {TIMER_WORDS.get(kind, kind)} {when(timer.at)}{moved}"))
+    if order.law is not None:
+        law = order.law
+        why = (
+            f"by the buyer's country {order.destination.country}"
+            if law.source == "destination"
+            else "chosen by the merchant"
+        )
+        text = f"consumer rules: {RULES_WORDS.get(law.rules, law.rules)}, {why}"
+        lines.append(Line(order.paid_at, 1, text + (f"; {law.note}" if law.note else "")))
+        if law.cancel_at is not None and law.option_sent_at is not None:
+            revised = f"revised ship date {when(law.revised_ship_by)}" if law.revised_ship_by else "no revised date"
+            silence = "silence is consent until then" if law.silence_consents else "express consent needed"
+            lines.append(
+                Line(
+                    law.option_sent_at,
+                    1,
+                    f"delay option: {revised} ({silence}); without express consent cancelled at {when(law.cancel_at)}",
+                )
+            )
     for d in decisions:
         words = ACTION_WORDS.get(d.action.value, d.action.value)
+        words = RULE_WORDS.get(d.rule, words)
+        if d.rule == "cn_stagnation_refund":
+            words = f"{words}: {d.inputs.get('answer')} (logistics stagnation)"
+        clause = d.inputs.get("clause")
+        if isinstance(clause, str):
+            words = f"{words}, under {consumer_rules.CLAUSES.get(clause, clause)}"
         window = f", window {d.window_id}" if d.window_id else ", no window"
         inputs = ", ".join(f"{k}={v}" for k, v in sorted(d.inputs.items()))
         lines.append(

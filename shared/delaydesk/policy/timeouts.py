@@ -12,7 +12,7 @@ from delaydesk.core.merchants import DelayPolicy
 from delaydesk.core.orders import Order, OrderStatus, TimerState
 from delaydesk.core.times import iso
 from delaydesk.core.windows import TimerKind, Window
-from delaydesk.policy import engine
+from delaydesk.policy import consumer_rules, engine
 
 CLOSED = frozenset({OrderStatus.CANCELLED, OrderStatus.REFUNDED, OrderStatus.COMPLETED})
 LATE_SHIPMENT = "late_shipment"
@@ -109,8 +109,12 @@ def _cancel(order: Order, policy: DelayPolicy, windows: list[Window], now: datet
     if order.cancel_status not in ("requested", "waiting") or order.cancel_requested_at is None:
         return
     requested = order.cancel_requested_at
+    if consumer_rules.may_terminate(order, now):
+        _terminate(order, policy, now, out)
+        return
     if order.status == OrderStatus.PAID:
-        late = now >= order.default_ship_by_at
+        # Late once the promise passed, or (us_ftc) once the delay option offered cancellation.
+        late = now >= order.default_ship_by_at or (order.law is not None and order.law.option_sent_at is not None)
         window = None if late else engine.covering_window(order, windows, requested, now)
         if not (late or window):
             order.cancel_status = "waiting"  # the promise still holds; granted if it becomes late
@@ -118,6 +122,11 @@ def _cancel(order: Order, policy: DelayPolicy, windows: list[Window], now: datet
         order.cancel_status = "granted"
         order.refund_status = "refunded"
         _close(order, OrderStatus.CANCELLED)
+        if order.law is not None and order.law.rules == consumer_rules.RuleSet.US_FTC:
+            # 435.1(d): a prompt refund, within 7 working days, else a person is asked to act.
+            order.law.refund_due_at = consumer_rules.add_working_days(
+                now, consumer_rules.REFUND_WORKING_DAYS, policy.timers.timezone
+            )
         out.decisions.append(
             _decision(
                 order,
@@ -168,6 +177,50 @@ def _cancel(order: Order, policy: DelayPolicy, windows: list[Window], now: datet
                 order, Kind.CANCEL_REFUSED, 0, "cancel_after_shipping", "already_shipped", now, (0, 0), None, details
             )
         )
+
+
+def _terminate(order: Order, policy: DelayPolicy, now: datetime, out: TimerResult) -> None:
+    """EU/UK: the additional period passed undelivered, so the buyer's cancellation terminates the
+    contract (shipped or not) for a full refund without undue delay."""
+    assert order.law is not None and order.additional_period_until is not None
+    requested = order.cancel_requested_at
+    assert requested is not None
+    clause = (
+        "Consumer Rights Act 2015 s. 28(6)"
+        if order.law.rules == consumer_rules.RuleSet.UK_CRA
+        else "Directive 2011/83/EU art. 18(2)"
+    )
+    order.cancel_status = "granted"
+    order.refund_status = "refunded"
+    _close(order, OrderStatus.CANCELLED)
+    out.decisions.append(
+        _decision(
+            order,
+            Action.ORDER_CANCELLED,
+            f"{order.law.rules}_termination",
+            now,
+            iso(requested),
+            rules=order.law.rules,
+            clause=clause,
+            additional_period_until=iso(order.additional_period_until),
+            requested_at=iso(requested),
+            shipped_at=iso(order.shipment.shipped_at) if order.shipment else None,
+            refund=f"{order.value.amount} {order.value.currency}",
+        )
+    )
+    out.notices.extend(
+        _notice(
+            order,
+            Kind.ORDER_CANCELLED,
+            0,
+            f"{order.law.rules}_termination",
+            "not_delivered_in_time",
+            now,
+            policy.refund_arrival_days,
+            None,
+            _money(order) | {"cancel_reason": "not_delivered_in_time", "rules": order.law.rules, "clause": clause},
+        )
+    )
 
 
 def _late_shipment(order: Order, windows: list[Window], now: datetime, out: TimerResult) -> None:

@@ -23,7 +23,7 @@ from delaydesk.core.merchants import DelayPolicy, PolicyDefaults
 from delaydesk.core.orders import Order, OrderStatus, TimerState
 from delaydesk.core.times import iso
 from delaydesk.core.windows import TimerKind, Window
-from delaydesk.policy import engine
+from delaydesk.policy import consumer_rules, engine
 from delaydesk.policy.engine import Deadline
 from delaydesk.policy.timeouts import CLOSED as CLOSED
 from delaydesk.policy.timeouts import LATE_SHIPMENT as LATE_SHIPMENT
@@ -160,6 +160,7 @@ def evaluate(order: Order, policy: DelayPolicy, windows: list[Window], now: date
     order = order.model_copy(deep=True)
     out = TimerResult(order)
     if order.status in CLOSED:
+        _law(order, policy, now, out)
         return out
     found = engine.deadlines(order, policy.timers, windows)
     _extensions(order, found, windows, now, out)
@@ -172,4 +173,13 @@ def evaluate(order: Order, policy: DelayPolicy, windows: list[Window], now: date
     _late_shipment(order, windows, now, out)
     _cancel(order, policy, windows, now, out)
     _timeouts(order, policy, now, out)
+    _law(order, policy, now, out)
     return out
+
+
+def _law(order: Order, policy: DelayPolicy, now: datetime, out: TimerResult) -> None:
+    """The buyer's consumer rules (consumer_rules.py): after the timers, so that a cancellation the
+    buyer asked for is taken before an automatic one."""
+    decided = consumer_rules.evaluate(order, policy, now)
+    out.decisions.extend(decided.decisions)
+    out.notices.extend(decided.notices)
