@@ -131,6 +131,7 @@ class FunctionRunner:
         """A new "container": forget settings, clients and lazily built helpers."""
         from aws_lambda_powertools.utilities import parameters
 
+        from delaydesk import store
         from delaydesk.core import aws
         from delaydesk.notices import dispatch, rendering
         from delaydesk.tracking import ingest
@@ -141,6 +142,7 @@ class FunctionRunner:
         rendering.environment.cache_clear()
         rendering.sandbox.cache_clear()
         dispatch.forget_merchants()
+        store.forget_cached_merchants()
 
     def enter_function_env(self, spec: FunctionSpec) -> None:
         env = {**spec.environment, **LOCAL_ENV}

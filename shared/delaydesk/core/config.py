@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     update_every_days: int = Field(default=3, ge=1, le=30)
     due_shards: int = Field(default=8, ge=1, le=64)
     scan_max_orders: int = Field(default=2000, ge=1)
+    scan_item_attempts: int = Field(default=3, ge=1, le=10)
+    """Attempts per due order in a scan run (with backoff) before it is left due for the next run."""
     notice_claim_lease_seconds: int = Field(default=120, ge=60)
     """Wall-clock age after which a claim without an outcome belongs to a dead sender (4 × the
     dispatch timeout), so that the first redelivery, after the 180-s visibility timeout, takes it."""

@@ -16,6 +16,8 @@ from delaydesk.store.escalations import list_escalations as list_escalations
 from delaydesk.store.escalations import mark_escalation_published as mark_escalation_published
 from delaydesk.store.escalations import open_escalation as open_escalation
 from delaydesk.store.merchants import MerchantRecord as MerchantRecord
+from delaydesk.store.merchants import cached_merchant as cached_merchant
+from delaydesk.store.merchants import forget_cached_merchants as forget_cached_merchants
 from delaydesk.store.merchants import get_merchant as get_merchant
 from delaydesk.store.merchants import put_merchant as put_merchant
 from delaydesk.store.notice_log import InFlight as InFlight
