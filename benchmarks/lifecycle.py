@@ -8,7 +8,8 @@ shipment, its update, the stall, two updates), delivered. It is replayed through
 ``--many`` identical orders of the same merchant; the marginal cost of one more order is the
 difference between ``--many`` and ``--many`` + 10 orders, divided by 10. The calls come from
 ``summary.aws_calls`` (a botocore hook, ``infra/delaydesk_local/aws_calls.py``); "sends" are
-``sesv2.SendEmail`` and ``sns.Publish``.
+``sesv2.SendEmail`` and ``sns.Publish``. It also prints the DynamoDB write units per delayed
+order (``metering.WriteUnits``: item sizes before and after each write, index projections).
 """
 
 from __future__ import annotations
@@ -63,12 +64,14 @@ def lifecycle(order_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def replay(orders: int) -> tuple[dict[str, Counter[str]], int]:
+def replay(orders: int) -> tuple[dict[str, Counter[str]], int, Counter[str]]:
+    """The calls per function, the notices sent and the DynamoDB write units per function."""
     events = [e for i in range(orders) for e in lifecycle(f"REF-{i:05d}")]
     scenario = Scenario(start=START, end=END, tick_minutes=60, merchants=[_contract("merchant")], events=events)
-    result = run(scenario)
+    units: Counter[str] = Counter()
+    result = run(scenario, on_finish=lambda local: units.update(local.aws_calls.write_units))
     calls = {name: Counter(ops) for name, ops in result.summary["aws_calls"].items()}
-    return calls, int(result.summary["notices"])
+    return calls, int(result.summary["notices"]), units
 
 
 def _total(calls: dict[str, Counter[str]], *, sends: bool) -> int:
@@ -79,9 +82,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--many", type=int, default=20)
     args = parser.parse_args()
-    alone, notices = replay(1)
-    base, _ = replay(args.many)
-    more, more_notices = replay(args.many + 10)
+    alone, notices, alone_units = replay(1)
+    base, _, base_units = replay(args.many)
+    more, more_notices, more_units = replay(args.many + 10)
     assert notices == 5 and more_notices == 5 * (args.many + 10), (notices, more_notices)
     print(f"reference lifecycle: {notices} e-mails; AWS calls per function (alone | marginal among {args.many})")
     functions = sorted(set(alone) | set(more))
@@ -97,6 +100,12 @@ def main() -> None:
     marginal_total = (_total(more, sends=True) - _total(base, sends=True)) / 10
     marginal_no_sends = (_total(more, sends=False) - _total(base, sends=False)) / 10
     print(f"total: alone {alone_total}, marginal {marginal_total:.1f}, marginal without sends {marginal_no_sends:.1f}")
+    print("DynamoDB write units per delayed order (alone | marginal):")
+    for name in sorted(set(alone_units) | set(more_units)):
+        marginal_units = (more_units[name] - base_units[name]) / 10
+        print(f"  {name:<20} {alone_units[name]:>6} | {marginal_units:>7.1f}")
+    marginal_units = (more_units.total() - base_units.total()) / 10
+    print(f"write units: alone {alone_units.total()}, marginal {marginal_units:.1f}")
 
 
 if __name__ == "__main__":

@@ -8,11 +8,15 @@ AWS is invoking a function (``AwsCalls.counting``), under that function's name, 
 itself (the SQS poller, SES event publishing, the simulator's reads) happen outside any invocation
 and are not counted, as AWS's own calls on a function's behalf are not in a function's bill.
 A call is counted once however many times botocore retries it.
+
+The same hooks meter the DynamoDB write units of each function (``metering.WriteUnits``: the
+items before and after each write, read from moto's backend).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -20,22 +24,29 @@ from typing import Any
 import boto3
 import botocore.handlers
 
+from delaydesk_local.metering import WriteUnits
+
 _HOOK_ID = "delaydesk-local-aws-calls"
 _active: list[AwsCalls] = []  # the counters of the embedded AWSes in use (innermost last)
 
 
-def _observe(model: Any = None, **_: Any) -> None:
+def _observe(model: Any = None, params: Any = None, context: Any = None, **_: Any) -> None:
     if model is not None and _active:
-        _active[-1].observe(model.service_model.service_name, model.name)
+        _active[-1].observe(model.service_model.service_name, model.name, params, context)
+
+
+def _observed(model: Any = None, context: Any = None, **_: Any) -> None:
+    if model is not None and _active:
+        _active[-1].observed(model.name, context)
 
 
 def _install() -> None:
-    """Register the hook once per process: on new sessions, and on the default boto3 session."""
-    entry = ("before-call", _observe)
-    if entry not in botocore.handlers.BUILTIN_HANDLERS:
-        botocore.handlers.BUILTIN_HANDLERS.append(entry)
-    if boto3.DEFAULT_SESSION is not None:
-        boto3.DEFAULT_SESSION._session.register("before-call", _observe, unique_id=_HOOK_ID)  # type: ignore[attr-defined]
+    """Register the hooks once per process: on new sessions, and on the default boto3 session."""
+    for entry in (("before-call", _observe), ("after-call", _observed)):
+        if entry not in botocore.handlers.BUILTIN_HANDLERS:
+            botocore.handlers.BUILTIN_HANDLERS.append(entry)
+        if boto3.DEFAULT_SESSION is not None:
+            boto3.DEFAULT_SESSION._session.register(entry[0], entry[1], unique_id=f"{_HOOK_ID}-{entry[0]}")
 
 
 class AwsCalls:
@@ -43,6 +54,10 @@ class AwsCalls:
 
     def __init__(self) -> None:
         self.by_function: dict[str, Counter[str]] = {}
+        self.write_units: Counter[str] = Counter()
+        """DynamoDB write units per function."""
+        self._units = WriteUnits()
+        self._pending: dict[int, tuple[str, Any]] = {}  # id(request context) -> write snapshot
         self._function: str | None = None
 
     def __enter__(self) -> AwsCalls:
@@ -63,9 +78,21 @@ class AwsCalls:
         finally:
             self._function = previous
 
-    def observe(self, service: str, operation: str) -> None:
-        if self._function is not None:
-            self.by_function.setdefault(self._function, Counter())[f"{service}.{operation}"] += 1
+    def observe(self, service: str, operation: str, params: Any = None, context: Any = None) -> None:
+        if self._function is None:
+            return
+        self.by_function.setdefault(self._function, Counter())[f"{service}.{operation}"] += 1
+        if service == "dynamodb" and isinstance(params, dict) and context is not None:
+            body = params.get("body") or b"{}"
+            snapshot = self._units.before(operation, json.loads(body))
+            if snapshot is not None:
+                self._pending[id(context)] = (self._function, snapshot)
+
+    def observed(self, operation: str, context: Any) -> None:
+        pending = self._pending.pop(id(context), None)
+        if pending is not None:
+            function, snapshot = pending
+            self.write_units[function] += self._units.after(operation, snapshot)
 
     def summary(self) -> dict[str, dict[str, int]]:
         """``{"scan_due": {"dynamodb.Query": 12, …}, …}``, sorted (the contract's shape)."""
@@ -77,6 +104,7 @@ class AwsCalls:
 
     def reset(self) -> None:
         self.by_function.clear()
+        self.write_units.clear()
 
 
 SENDS = ("sesv2.SendEmail", "sns.Publish")

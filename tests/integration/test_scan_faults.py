@@ -12,8 +12,10 @@ import pytest
 from botocore.exceptions import ClientError
 from conftest import load_event, paid, scan, shipped
 from pynamodb.exceptions import PutError
+from scan_runs import run_scan
 
 from delaydesk import store
+from delaydesk.core.config import get_settings
 from delaydesk.delays import scan as scan_module
 from delaydesk_local.runtime import LocalAws
 from delaydesk_local.seeding import seed_orders
@@ -45,9 +47,8 @@ def _failing_commit(monkeypatch: pytest.MonkeyPatch, order_id: str, times: int) 
     return attempts
 
 
-def _scan(local: LocalAws, now: datetime = NOW) -> dict[str, Any]:
-    report: dict[str, Any] = local.invoke("ScanDueFunction", local.scheduled_event("arn:aws:events:::rule/x", now))
-    return report
+def _scan(local: LocalAws, now: datetime = NOW) -> Counter[str]:
+    return run_scan(local, now)
 
 
 def test_a_throttled_order_is_retried_and_the_run_goes_on(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,13 +71,13 @@ def test_an_order_that_keeps_failing_is_left_due_for_the_next_run(
     _failing_commit(monkeypatch, "seed-000007", times=3)
     report = _scan(local_aws)
     assert (report["examined"], report["failed"], report["retries"]) == (20, 1, 2)
-    assert report["notices_queued"] == 19 and local_aws.queue_depth("NoticesQueue") == 19
+    assert report["notices"] == 19 and local_aws.queue_depth("NoticesQueue") == 19
     record = store.get_order("seed-000007")
     assert record is not None and record.next_due_at is not None and record.next_due_at <= NOW
     assert not [d for d in store.all_decisions() if d.order_id == "seed-000007"]
     # The next run takes it, and only it.
     again = _scan(local_aws)
-    assert (again["examined"], again["failed"], again["notices_queued"]) == (1, 0, 1)
+    assert (again["examined"], again["failed"], again["notices"]) == (1, 0, 1)
     assert local_aws.queue_depth("NoticesQueue") == 20
 
 
@@ -91,13 +92,13 @@ def test_a_failed_notice_batch_leaves_its_orders_due_with_their_outbox(
 
     monkeypatch.setattr(scan_module, "queue_notices", refuse)
     report = _scan(local_aws)
-    assert (report["examined"], report["failed"], report["notices_queued"]) == (3, 3, 0)
+    assert (report["examined"], report["failed"], report["notices"]) == (3, 3, 0)
     for n in range(3):
         record = store.get_order(f"seed-{n:06d}")
         assert record is not None and record.outbox and record.next_due_at == NOW
     monkeypatch.setattr(scan_module, "queue_notices", real)
     again = _scan(local_aws)
-    assert (again["examined"], again["failed"], again["notices_queued"]) == (3, 0, 3)
+    assert (again["examined"], again["failed"], again["notices"]) == (3, 0, 3)
     assert local_aws.queue_depth("NoticesQueue") == 3
     assert all(r.outbox is None for r in store.all_orders())
 
@@ -136,3 +137,22 @@ def test_a_delivery_retried_after_a_failed_save_keeps_its_transit_sample_once(
     feed({**delivered, "event_id": "scan-TR-1-again"})
     stats = [r for r in store.TransitStatsRecord.scan() if not r.key.startswith("sampled#")]
     assert [int(r.samples) for r in stats] == [1]
+
+
+def test_each_shard_gets_its_budget_per_run_and_the_rest_waits(
+    local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_orders(load_event("contract/order_paid"), total=120, due=100, now=NOW)
+    monkeypatch.setenv("SCAN_SHARD_BUDGET", "5")
+    monkeypatch.setenv("SCAN_PAGE_SIZE", "2")
+    get_settings.cache_clear()  # the function in use keeps its settings otherwise (a warm container)
+    shards = Counter(store.shard_for(f"seed-{n:06d}", 8) for n in range(100))
+    first = _scan(local_aws)
+    # Pages of 2 within a budget of 5 a shard: 2 + 2 + 1, then the shard waits for the next run.
+    expected = sum(min(5, n) for n in shards.values())
+    assert first["examined"] == expected and first["items"] == 8
+    assert first["truncated"] == sum(1 for n in shards.values() if n > 5)
+    assert first["work_items"] == sum(min(3, -(-min(5, n) // 2)) for n in shards.values())
+    second = _scan(local_aws, NOW)
+    assert second["examined"] == sum(min(5, max(0, n - 5)) for n in shards.values())
+    assert first["failed"] == second["failed"] == 0

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from delaydesk import store
 from delaydesk.core import aws
@@ -226,8 +230,85 @@ def backoff(attempt: int) -> float:
     return random.uniform(0, min(2.0, 0.1 * 2 ** (attempt - 1)))  # noqa: S311 - jitter, not a secret
 
 
+class ScanWork(BaseModel):
+    """One work item of a fanned-out run: a page of one due-index shard."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shard: int = Field(ge=0, le=63)
+    until: datetime
+    budget: int = Field(ge=1)
+    """Orders this shard may still have evaluated in this run (its later pages included)."""
+    start_key: dict[str, Any] | None = None
+    page: int = Field(default=0, ge=0)
+
+
+def rotation(now: datetime, shards: int, every_seconds: int = 300) -> list[int]:
+    """The shards in this run's order: each run starts one shard further (fair under load)."""
+    first = int(now.timestamp() // every_seconds) % shards
+    return [(first + i) % shards for i in range(shards)]
+
+
+def plan(now: datetime, settings: Settings) -> int:
+    """The schedule's part of a fanned-out run: one work item per shard, in rotating order."""
+    items = [
+        ScanWork(shard=shard, until=now, budget=settings.scan_shard_budget).model_dump_json()
+        for shard in rotation(now, settings.due_shards)
+    ]
+    aws.send_batches(settings.scan_work_queue_url, items, "scan work item(s)")
+    logger.info("scan planned", items=len(items), until=now.isoformat())
+    return len(items)
+
+
+def scan_page(work: ScanWork, settings: Settings | None = None) -> ScanReport:
+    """A worker's part: evaluate one page of one shard, each order isolated, and queue the next
+    page while the shard's budget lasts (what is beyond it waits for the next run)."""
+    settings = settings or get_settings()
+    report = ScanReport(now=work.until)
+    limit = min(settings.scan_page_size, work.budget)
+    records, last_key = store.due_page(work.shard, work.until, work.start_key, limit)
+    outbox = _Outbox(settings, report)
+    merchants, windows = _Merchants(), _Windows()
+    for record in records:
+        report.examined += 1
+        _evaluate_isolated(record, work.until, merchants, settings, report, windows, outbox)
+    outbox.flush()
+    remaining = work.budget - limit
+    if last_key and remaining > 0:
+        following = work.model_copy(
+            update={"start_key": json.loads(json.dumps(last_key)), "budget": remaining, "page": work.page + 1}
+        )
+        aws.send_batches(settings.scan_work_queue_url, [following.model_dump_json()], "scan work item(s)")
+    elif last_key:
+        report.truncated = True
+        logger.warning("shard over its budget for this run; the rest waits for the next", shard=work.shard)
+    _finish(report, shard=work.shard, page=work.page)
+    return report
+
+
+def _finish(report: ScanReport, shard: int | None = None, page: int | None = None) -> None:
+    if report.failed:
+        metrics.add_metric(name="ScanItemsFailed", unit=MetricUnit.Count, value=report.failed)
+    metrics.add_metric(name="OrdersExamined", unit=MetricUnit.Count, value=report.examined)
+    logger.info(
+        "scan finished",
+        examined=report.examined,
+        decisions=report.decisions,
+        notices=report.notices_queued,
+        failed=report.failed,
+        retries=report.retries,
+        conflicts=report.conflicts,
+        truncated=report.truncated,
+        shard=shard,
+        page=page,
+    )
+
+
 def scan_due(now: datetime, settings: Settings | None = None) -> ScanReport:
-    """Evaluate every order due at ``now`` (at most ``scan_max_orders``; the rest next run)."""
+    """Evaluate every order due at ``now`` in this run (at most ``scan_max_orders``; the rest next run).
+
+    The deployed schedule calls ``plan`` instead when the fan-out queue is configured.
+    """
     settings = settings or get_settings()
     report = ScanReport(now=now)
     merchants = _Merchants()
@@ -243,15 +324,5 @@ def scan_due(now: datetime, settings: Settings | None = None) -> ScanReport:
         report.examined += 1
         _evaluate_isolated(record, now, merchants, settings, report, windows, outbox)
     outbox.flush()
-    if report.failed:
-        metrics.add_metric(name="ScanItemsFailed", unit=MetricUnit.Count, value=report.failed)
-    metrics.add_metric(name="OrdersExamined", unit=MetricUnit.Count, value=report.examined)
-    logger.info(
-        "scan finished",
-        examined=report.examined,
-        decisions=report.decisions,
-        notices=report.notices_queued,
-        failed=report.failed,
-        retries=report.retries,
-    )
+    _finish(report)
     return report
