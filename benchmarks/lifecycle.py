@@ -64,12 +64,23 @@ def lifecycle(order_id: str) -> list[dict[str, Any]]:
     ]
 
 
+INVOCATIONS: dict[int, Counter[str]] = {}
+
+
 def replay(orders: int) -> tuple[dict[str, Counter[str]], int, Counter[str]]:
-    """The calls per function, the notices sent and the DynamoDB write units per function."""
+    """The calls per function, the notices sent and the DynamoDB write units per function (and,
+    in ``INVOCATIONS[orders]``, the invocations per function)."""
     events = [e for i in range(orders) for e in lifecycle(f"REF-{i:05d}")]
     scenario = Scenario(start=START, end=END, tick_minutes=60, merchants=[_contract("merchant")], events=events)
     units: Counter[str] = Counter()
-    result = run(scenario, on_finish=lambda local: units.update(local.aws_calls.write_units))
+    invoked: Counter[str] = Counter()
+
+    def finish(local: Any) -> None:
+        units.update(local.aws_calls.write_units)
+        invoked.update(i.function for i in local.invocations)
+
+    result = run(scenario, on_finish=finish)
+    INVOCATIONS[orders] = invoked
     calls = {name: Counter(ops) for name, ops in result.summary["aws_calls"].items()}
     return calls, int(result.summary["notices"]), units
 
@@ -81,10 +92,12 @@ def _total(calls: dict[str, Counter[str]], *, sends: bool) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--many", type=int, default=20)
+    parser.add_argument("--save", type=Path, help="write the marginal figures as JSON (benchmarks/cost.py reads it)")
     args = parser.parse_args()
     alone, notices, alone_units = replay(1)
     base, _, base_units = replay(args.many)
     more, more_notices, more_units = replay(args.many + 10)
+    base_inv, more_inv = INVOCATIONS[args.many], INVOCATIONS[args.many + 10]
     assert notices == 5 and more_notices == 5 * (args.many + 10), (notices, more_notices)
     print(f"reference lifecycle: {notices} e-mails; AWS calls per function (alone | marginal among {args.many})")
     functions = sorted(set(alone) | set(more))
@@ -106,6 +119,19 @@ def main() -> None:
         print(f"  {name:<20} {alone_units[name]:>6} | {marginal_units:>7.1f}")
     marginal_units = (more_units.total() - base_units.total()) / 10
     print(f"write units: alone {alone_units.total()}, marginal {marginal_units:.1f}")
+    if args.save:
+        ops: Counter[str] = Counter()
+        for name in functions:
+            ops.update(more.get(name, Counter()))
+            ops.subtract(base.get(name, Counter()))
+        invocations = {name: (more_inv[name] - base_inv[name]) / 10 for name in more_inv}
+        figures = {
+            "emails": notices,
+            "calls": {op: n / 10 for op, n in sorted(ops.items()) if n},
+            "write_units": marginal_units,
+            "invocations": invocations,
+        }
+        args.save.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

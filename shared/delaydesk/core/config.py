@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     scan_work_queue_url: str = ""
     """The fan-out queue (``ScanWorkQueue``): set, the schedule only plans and workers evaluate;
     empty, one run evaluates every shard itself (tools and tests)."""
-    scan_shard_budget: int = Field(default=2000, ge=1)
+    scan_shard_budget: int = Field(default=5000, ge=1)
     """Orders one shard may have evaluated per run (its pages together); the rest waits a run."""
     scan_page_size: int = Field(default=200, ge=1, le=1000)
     """Due orders per work item (one worker invocation's record)."""
