@@ -6,7 +6,9 @@ It seeds ``--due`` late orders in the embedded AWS, fires the scan schedule (whi
 item per due-index shard), and delivers the work items one at a time to scan_worker, timing each
 invocation. Evaluations per worker-second = orders evaluated / seconds spent in workers. The
 model: a day holds 288 runs; each run the workers evaluate at most ``shards x budget`` orders, and
-at most ``evaluations per worker-second x concurrency x 300 s``; per day, 288 times the smaller.
+at most ``evaluations per worker-second x min(concurrency, shards) x 300 s`` (a shard's pages run
+one after the other, so no more workers than shards are busy); per day, 288 times the smaller.
+``DUE_SHARDS`` (up to 64) and ``ScanMaxConcurrency`` are the deployment's settings.
 The serial scan it replaces evaluated at most ``scan_max_orders`` (2,000) per run.
 """
 
@@ -53,7 +55,9 @@ def measure(due: int) -> tuple[int, float, int, int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--due", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, nargs="*", default=[8, 16, 50])
+    parser.add_argument(
+        "--configs", nargs="*", default=["8:8", "32:32", "64:50"], help="SHARDS:CONCURRENCY pairs to model"
+    )
     args = parser.parse_args()
     evaluated, busy, items, shards, budget = measure(args.due)
     rate = evaluated / busy
@@ -66,9 +70,10 @@ def main() -> None:
         f"{shards * budget * RUNS_PER_DAY:,}/day"
     )
     print(f"serial scan before: at most 2,000 per run = {2000 * RUNS_PER_DAY:,}/day")
-    for concurrency in args.concurrency:
-        per_run = min(shards * budget, rate * concurrency * 300)
-        print(f"concurrency {concurrency:>3}: {per_run * RUNS_PER_DAY:>14,.0f} evaluations/day")
+    for config in args.configs:
+        n_shards, concurrency = (int(x) for x in config.split(":"))
+        per_run = min(n_shards * budget, rate * min(concurrency, n_shards) * 300)
+        print(f"shards {n_shards:>2}, concurrency {concurrency:>3}: {per_run * RUNS_PER_DAY:>14,.0f} evaluations/day")
 
 
 if __name__ == "__main__":
