@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     ListAttribute,
     MapAttribute,
     UnicodeAttribute,
@@ -59,7 +60,10 @@ class OrderRecord(Model):
     due_shard = UnicodeAttribute(null=True)
     next_due_at = UTCDateTimeAttribute(null=True)
     tracking_key = UnicodeAttribute(null=True)
-    state = MapAttribute[str, Any]()
+    state = MapAttribute[str, Any](null=True)  # items written before the state was packed
+    packed = BinaryAttribute(null=True, legacy_encoding=False)
+    """The order's state as zlib-compressed JSON: a third of the map's size, so that each of the
+    order's writes costs one write unit instead of three (``pack_state``)."""
     pending_decisions = ListAttribute[str](null=True)  # JSON decisions not yet recorded
     outbox = ListAttribute[str](null=True)  # JSON notice requests not yet queued
     version = VersionAttribute()
@@ -68,7 +72,13 @@ class OrderRecord(Model):
     tracking_index = TrackingIndex()
 
     def order(self) -> Order:
+        if self.packed is not None:
+            return Order.model_validate_json(zlib.decompress(self.packed))
         return Order.model_validate(self.state.as_dict())
+
+    def pack_state(self, order: Order) -> None:
+        self.packed = zlib.compress(order.model_dump_json().encode("utf-8"), 9)
+        self.state = None
 
 
 register("orders_table", OrderRecord)
@@ -109,7 +119,7 @@ def save_order(order: Order, record: OrderRecord | None, due: datetime | None, s
     """Create (if ``record`` is None) or update the order, conditional on its version."""
     if record is None:
         record = OrderRecord(order.order_id, merchant_id=order.merchant_id)
-    record.state = order.model_dump(mode="json")
+    record.pack_state(order)
     if order.shipment is not None:
         record.tracking_key = _tracking_key(order.shipment.carrier, order.shipment.tracking_number)
     _set_due(record, order, due, shards)
@@ -132,7 +142,7 @@ def commit_evaluation(
     (each conditionally, so once) and queues the notices; until it clears the outbox the order
     stays due at ``now``, so a crash in between is repaired by the next scan.
     """
-    record.state = order.model_dump(mode="json")
+    record.pack_state(order)
     record.pending_decisions = [d.model_dump_json() for d in decisions] or None
     record.outbox = [n.model_dump_json() for n in notices] or None
     _set_due(record, order, now if (decisions or notices) else due, shards)
