@@ -76,7 +76,7 @@ def main() -> None:
     notices = int(figures["emails"])
     print(f"prices of {PRICES_DATE}:")
     for name, (usd, unit, source) in PRICES.items():
-        print(f"  {name:<18} {usd:>12.8f} USD per {unit} ({source})")
+        print(f"  {name:<18} {usd:>10.4g} USD per {unit} ({source})")
     platform = platform_cost(figures)
     print(f"per 1,000 delayed orders ({notices} notices each), without the sends:")
     for part, usd in platform.items():
