@@ -1,4 +1,8 @@
-"""EventBridge schedule → scan: "now" is the scheduled event's own ``time``."""
+"""EventBridge schedule → scan: "now" is the scheduled event's own ``time``.
+
+Deployed, it only plans (one work item per due-index shard for scan_worker); without the fan-out
+queue configured it evaluates every shard itself.
+"""
 
 from __future__ import annotations
 
@@ -23,5 +27,8 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     store.bind(get_settings())
     now = parse_instant(event.time)
     logger.set_correlation_id(event.get_id)
-    report = scan.scan_due(now)
+    settings = get_settings()
+    if settings.scan_work_queue_url:
+        return {"now": iso(now), "planned": scan.plan(now, settings)}
+    report = scan.scan_due(now, settings)
     return asdict(report) | {"now": iso(report.now)}

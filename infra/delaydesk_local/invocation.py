@@ -20,6 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
 
+from delaydesk_local.aws_calls import AwsCalls
 from delaydesk_local.stack import ACCOUNT_ID, REGION
 
 LOCAL_ENV = {
@@ -98,6 +99,8 @@ class FunctionRunner:
         self.functions = functions
         self.log_stream = log_stream
         self.invocations: list[Invocation] = []
+        self.aws_calls = AwsCalls()
+        """The AWS calls each function made, counted by a botocore hook during its invocations."""
         self.invoking: FunctionSpec | None = None
         """The function being invoked, if any: its role is the IAM identity that calls SES."""
         self._saved_env: dict[str, str | None] = {}
@@ -128,6 +131,7 @@ class FunctionRunner:
         """A new "container": forget settings, clients and lazily built helpers."""
         from aws_lambda_powertools.utilities import parameters
 
+        from delaydesk import store
         from delaydesk.core import aws
         from delaydesk.notices import dispatch, rendering
         from delaydesk.tracking import ingest
@@ -138,6 +142,7 @@ class FunctionRunner:
         rendering.environment.cache_clear()
         rendering.sandbox.cache_clear()
         dispatch.forget_merchants()
+        store.forget_cached_merchants()
 
     def enter_function_env(self, spec: FunctionSpec) -> None:
         env = {**spec.environment, **LOCAL_ENV}
@@ -190,7 +195,7 @@ class FunctionRunner:
         )
         self.invoking = spec
         try:
-            with contextlib.redirect_stdout(self.log_stream):
+            with contextlib.redirect_stdout(self.log_stream), self.aws_calls.counting(spec.code_dir.name):
                 result = handler(event, context)
         except Exception as exc:
             self.invocations.append(Invocation(logical_id, event, exc))

@@ -28,6 +28,7 @@ import boto3
 from moto import mock_aws
 
 from delaydesk_local import ses_events
+from delaydesk_local.aws_calls import AwsCalls
 from delaydesk_local.discovery import discover, discover_http_routes
 from delaydesk_local.gaps import DeploymentGaps
 from delaydesk_local.http_api import HttpApi, HttpRoute
@@ -105,6 +106,7 @@ class LocalAws:
         self._mock = mock_aws()
         self._mock.start()
         try:
+            self._exit_stack.enter_context(self._runner.aws_calls)
             self._exit_stack.enter_context(ses_events.recording_sends(self._messaging.sends))
             self.session = boto3.Session(region_name=REGION)
             create_configuration_set(self.client, self.parameters, self.notes)
@@ -157,6 +159,11 @@ class LocalAws:
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         """Invoke a function of the template in-process, in its own environment."""
         return self._runner.invoke(logical_id, event)
+
+    @property
+    def aws_calls(self) -> AwsCalls:
+        """The AWS calls each function made during its invocations (``aws_calls.py``)."""
+        return self._runner.aws_calls
 
     # ------------------------------------------------------------ queues
 

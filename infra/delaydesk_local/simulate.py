@@ -366,6 +366,7 @@ def collect(
         "ses_events_by_type": dict(sorted(Counter(e["eventType"] for e in local.ses_events).items())),
         "suppressions_by_reason": dict(sorted(suppressions.items())),
         "notices_suppressed": suppressed_notices,
+        "aws_calls": local.aws_calls.summary(),
         "events_rejected": dict(sorted(rejected.items())),
         "dead_lettered": {
             queue: local.queue_depth(queue) for queue in ("OrderEventsDLQ", "TrackingEventsDLQ", "NoticesDLQ")

@@ -72,6 +72,7 @@ def test_redelivering_every_message_of_the_slice_twice_sends_nothing_more(local_
     assert {url.rsplit("-", 1)[0].rsplit("/", 1)[-1] for url, _ in consumed} == {
         "delaydesk-local-OrderEventsQueue",
         "delaydesk-local-NoticesQueue",
+        "delaydesk-local-ScanWorkQueue",  # the scan's work items: redelivered too, they decide nothing twice
     }
     sqs = local_aws.client("sqs")
     for _ in range(2):

@@ -23,8 +23,10 @@ def _shape(value: Any) -> Any:
 def test_tables_queues_and_functions_come_from_the_template(local_aws: LocalAws) -> None:
     dynamodb = local_aws.client("dynamodb")
     orders = dynamodb.describe_table(TableName=local_aws.stack.physical("OrdersTable"))["Table"]
-    due = next(i for i in orders["GlobalSecondaryIndexes"] if i["IndexName"] == "due-index")
+    due = next(i for i in orders["GlobalSecondaryIndexes"] if i["IndexName"] == "due-keys-index")
     assert [k["AttributeName"] for k in due["KeySchema"]] == ["due_shard", "next_due_at"]
+    # Keys only: the scan reads orders by key, so an order's write is not paid again in the index.
+    assert due["Projection"] == {"ProjectionType": "KEYS_ONLY"}
     assert set(local_aws.functions) >= {
         "IngestEventsFunction",
         "ScanDueFunction",
@@ -43,6 +45,7 @@ def test_tables_queues_and_functions_come_from_the_template(local_aws: LocalAws)
         "delaydesk-local-NoticesQueue": "DispatchNoticesFunction",
         "delaydesk-local-SesFeedbackQueue": "SesFeedbackFunction",
         "delaydesk-local-RecomputeDeadlinesQueue": "RecomputeDeadlinesFunction",
+        "delaydesk-local-ScanWorkQueue": "ScanWorkerFunction",
     }
     assert all(b.reports_failures for b in local_aws.queue_bindings)
     assert sorted(f.logical_id for f in local_aws.schedules.values()) == ["ReleaseNoticesFunction", "ScanDueFunction"]
@@ -59,6 +62,7 @@ def test_what_moto_cannot_create_is_reported_once_and_created_through_the_api(lo
         "ReceiveWebhookErrorsAlarm",
         "SesFeedbackDLQAlarm",
         "RecomputeDeadlinesDLQAlarm",
+        "ScanWorkDLQAlarm",
     }
     dlq_alarm = next(a for a in alarms if a["AlarmName"].endswith("NoticesDLQAlarm"))
     assert dlq_alarm["Dimensions"][0]["Value"].startswith("delaydesk-local-NoticesDLQ-")

@@ -54,14 +54,17 @@ def test_sqs_consumers_report_partial_failures_and_visibility_is_six_times_the_t
 
 def test_recompute_deadlines_holds_every_grant_of_scan_due() -> None:
     """recompute_deadlines runs scan.process on the orders a window covers: it escalates, reads the
-    transit histograms and writes decisions exactly as scan_due does, so it needs the same grants."""
+    transit histograms and writes decisions exactly as the scan's workers do, so it needs the same
+    grants (but the scan work queue's)."""
     resources = load_template()["Resources"]
 
     def grants(function: str) -> list[object]:
         return [p for p in resources[function]["Properties"]["Policies"] if "Statement" not in p]
 
     recompute = grants("RecomputeDeadlinesFunction")
-    assert [p for p in grants("ScanDueFunction") if p not in recompute] == []
+    own_queue = {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["ScanWorkQueue", "QueueName"]}}}
+    assert [p for p in grants("ScanWorkerFunction") if p not in recompute and p != own_queue] == []
+    assert grants("ScanDueFunction") == [own_queue]  # the schedule only plans
 
 
 def test_every_checkov_skip_names_a_check_and_gives_its_reason() -> None:

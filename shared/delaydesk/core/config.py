@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     update_every_days: int = Field(default=3, ge=1, le=30)
     due_shards: int = Field(default=8, ge=1, le=64)
     scan_max_orders: int = Field(default=2000, ge=1)
+    scan_work_queue_url: str = ""
+    """The fan-out queue (``ScanWorkQueue``): set, the schedule only plans and workers evaluate;
+    empty, one run evaluates every shard itself (tools and tests)."""
+    scan_shard_budget: int = Field(default=5000, ge=1)
+    """Orders one shard may have evaluated per run (its pages together); the rest waits a run."""
+    scan_page_size: int = Field(default=200, ge=1, le=1000)
+    """Due orders per work item (one worker invocation's record)."""
+    scan_item_attempts: int = Field(default=3, ge=1, le=10)
+    """Attempts per due order in a scan run (with backoff) before it is left due for the next run."""
     notice_claim_lease_seconds: int = Field(default=120, ge=60)
     """Wall-clock age after which a claim without an outcome belongs to a dead sender (4 × the
     dispatch timeout), so that the first redelivery, after the 180-s visibility timeout, takes it."""

@@ -43,13 +43,16 @@ def estimate(order: Order, kind: Kind, policy: DelayPolicy, now: datetime) -> tu
     return (now + timedelta(days=low_days)).date(), (now + timedelta(days=high_days)).date()
 
 
-def record_delivery(previous_status: str | None, order: Order) -> bool:
-    """Add the order's transit time to its history when this event delivered it (ingest)."""
+def record_delivery(previous_status: str | None, order: Order, now: datetime) -> bool:
+    """Add the order's transit time to its history when this event delivered it (ingest).
+
+    Called before the order is saved, and idempotent per order: a retry after a failed save adds
+    nothing more, and a retry after a failed sample adds it then.
+    """
     from delaydesk import store
 
     shipment = order.shipment
     if order.status != "delivered" or previous_status == "delivered" or shipment is None or order.delivered_at is None:
         return False
     key = history_key(order.merchant_id, shipment.carrier, order.destination.region)
-    store.add_transit_sample(key, bucket_for(order.delivered_at - shipment.shipped_at))
-    return True
+    return store.add_transit_sample(key, bucket_for(order.delivered_at - shipment.shipped_at), order.order_id, now)

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from delaydesk import store
 from delaydesk.core import aws
@@ -28,6 +35,9 @@ class ScanReport:
     decisions: int = 0
     notices_queued: int = 0
     conflicts: int = 0
+    failed: int = 0
+    """Orders not evaluated after their retries (still due: the next run takes them)."""
+    retries: int = 0
     truncated: bool = False
     rules: dict[str, int] = field(default_factory=dict)
 
@@ -41,7 +51,7 @@ class _Merchants:
 
     def get(self, merchant_id: str) -> Merchant | None:
         if merchant_id not in self._cache:
-            self._cache[merchant_id] = store.get_merchant(merchant_id)
+            self._cache[merchant_id] = store.cached_merchant(merchant_id)
         return self._cache[merchant_id]
 
     def transit(self, order: Order) -> TransitStats | None:
@@ -71,6 +81,59 @@ def queue_notices(requests: list[NoticeRequest], settings: Settings) -> None:
     aws.send_batches(settings.notices_queue_url, [r.model_dump_json() for r in requests], "notice(s)")
 
 
+@dataclass
+class _Committed:
+    """An order committed with notices in its outbox, waiting for them to be queued."""
+
+    record: OrderRecord
+    order: Order
+    due: datetime | None
+    notices: list[NoticeRequest]
+
+
+class _Outbox:
+    """Notices of several orders queued together (ten per SQS call), then each outbox cleared.
+
+    Until its outbox is cleared, an order stays due at ``now``: a run that dies in between, or a
+    batch that fails, is repaired by the next run (queueing is idempotent: dispatch claims each
+    notice key once).
+    """
+
+    def __init__(self, settings: Settings, report: ScanReport) -> None:
+        self._settings = settings
+        self._report = report
+        self._waiting: list[_Committed] = []
+
+    def add(self, committed: _Committed) -> None:
+        self._waiting.append(committed)
+        if sum(len(c.notices) for c in self._waiting) >= 10:
+            self.flush()
+
+    def flush(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        if not waiting:
+            return
+        try:
+            queue_notices([n for c in waiting for n in c.notices], self._settings)
+        except Exception as exc:  # noqa: BLE001 - each order stays due with its outbox; the next run queues it
+            self._report.failed += len(waiting)
+            logger.warning("notices not queued; left for the next run", orders=len(waiting), error=str(exc))
+            return
+        for committed in waiting:
+            try:
+                store.clear_outbox(committed.record, committed.order, committed.due, self._settings.due_shards)
+            except ConcurrentUpdate:
+                self._report.conflicts += 1  # the event that won re-indexed it; the queueing stands
+                continue
+            except Exception as exc:  # noqa: BLE001 - left due with its outbox; the next run clears it
+                self._report.failed += 1
+                logger.warning(
+                    "outbox not cleared; left for the next run", order_id=committed.order.order_id, error=str(exc)
+                )
+                continue
+            self._report.notices_queued += len(committed.notices)
+
+
 def process(
     record: OrderRecord,
     now: datetime,
@@ -78,6 +141,7 @@ def process(
     settings: Settings,
     report: ScanReport,
     windows: _Windows | None = None,
+    outbox: _Outbox | None = None,
 ) -> None:
     order = record.order()
     policy = DelayPolicy.for_merchant(merchants.get(order.merchant_id), settings)
@@ -89,6 +153,8 @@ def process(
     decisions = unflushed_decisions + timed.decisions + result.decisions
     notices = unflushed_notices + timed.notices + result.notices
     due = next_due_at(result.order, policy)
+    if not (decisions or notices) and result.order == order and due == record.next_due_at:
+        return  # nothing changed: no rewrite of an unchanged item
     store.commit_evaluation(record, result.order, decisions, notices, due, now, settings.due_shards)
     if not (decisions or notices):
         return
@@ -104,17 +170,150 @@ def process(
             decision, result.order, settings.escalations_topic_arn
         ):
             count_by("Escalations", "reason", decision.rule)
-    queue_notices(notices, settings)
-    store.clear_outbox(record, result.order, due, settings.due_shards)
-    report.notices_queued += len(notices)
+    committed = _Committed(record, result.order, due, notices)
+    if outbox is None:  # one order on its own (recompute): queue and clear now
+        outbox = _Outbox(settings, report)
+        outbox.add(committed)
+        outbox.flush()
+    else:
+        outbox.add(committed)
+
+
+sleep: Callable[[float], None] = time.sleep
+"""How a retry waits (tests replace it)."""
+
+
+def _evaluate_isolated(
+    record: OrderRecord,
+    now: datetime,
+    merchants: _Merchants,
+    settings: Settings,
+    report: ScanReport,
+    windows: _Windows,
+    outbox: _Outbox,
+) -> None:
+    """Evaluate one order; a failure is retried with backoff, then left due for the next run.
+
+    A retry reads the order again (what the failed attempt committed, if anything, is what it
+    finds) and evaluates it again: every step is idempotent (the versioned commit, the decisions'
+    conditional puts, the escalation, the notice keys), so a retry neither loses nor doubles one.
+    """
+    for attempt in range(1, settings.scan_item_attempts + 1):
+        try:
+            process(record, now, merchants, settings, report, windows, outbox)
+            return
+        except ConcurrentUpdate:
+            # An event changed the order while we evaluated it; it is still due, next run takes it.
+            report.conflicts += 1
+            logger.info("order changed during evaluation; left for the next run", order_id=record.order_id)
+            return
+        except Exception as exc:  # noqa: BLE001 - one order's failure must not stop the run (isolation)
+            if attempt == settings.scan_item_attempts:
+                report.failed += 1
+                logger.warning(
+                    "order not evaluated; left due for the next run",
+                    order_id=record.order_id,
+                    attempts=attempt,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+                return
+            report.retries += 1
+            sleep(backoff(attempt))
+            fresh = store.get_order(record.order_id)
+            if fresh is None or fresh.next_due_at is None or fresh.next_due_at > now:
+                return  # the failed attempt did commit (or the order left the index): nothing left to do
+            record = fresh
+
+
+def backoff(attempt: int) -> float:
+    """Seconds before retry ``attempt`` + 1: 0.1, 0.2, 0.4 … (capped at 2 s), with full jitter."""
+    return random.uniform(0, min(2.0, 0.1 * 2 ** (attempt - 1)))  # noqa: S311 - jitter, not a secret
+
+
+class ScanWork(BaseModel):
+    """One work item of a fanned-out run: a page of one due-index shard."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shard: int = Field(ge=0, le=63)
+    until: datetime
+    budget: int = Field(ge=1)
+    """Orders this shard may still have evaluated in this run (its later pages included)."""
+    start_key: dict[str, Any] | None = None
+    page: int = Field(default=0, ge=0)
+
+
+def rotation(now: datetime, shards: int, every_seconds: int = 300) -> list[int]:
+    """The shards in this run's order: each run starts one shard further (fair under load)."""
+    first = int(now.timestamp() // every_seconds) % shards
+    return [(first + i) % shards for i in range(shards)]
+
+
+def plan(now: datetime, settings: Settings) -> int:
+    """The schedule's part of a fanned-out run: one work item per shard, in rotating order."""
+    items = [
+        ScanWork(shard=shard, until=now, budget=settings.scan_shard_budget).model_dump_json()
+        for shard in rotation(now, settings.due_shards)
+    ]
+    aws.send_batches(settings.scan_work_queue_url, items, "scan work item(s)")
+    logger.info("scan planned", items=len(items), until=now.isoformat())
+    return len(items)
+
+
+def scan_page(work: ScanWork, settings: Settings | None = None) -> ScanReport:
+    """A worker's part: evaluate one page of one shard, each order isolated, and queue the next
+    page while the shard's budget lasts (what is beyond it waits for the next run)."""
+    settings = settings or get_settings()
+    report = ScanReport(now=work.until)
+    limit = min(settings.scan_page_size, work.budget)
+    records, last_key = store.due_page(work.shard, work.until, work.start_key, limit)
+    outbox = _Outbox(settings, report)
+    merchants, windows = _Merchants(), _Windows()
+    for record in records:
+        report.examined += 1
+        _evaluate_isolated(record, work.until, merchants, settings, report, windows, outbox)
+    outbox.flush()
+    remaining = work.budget - limit
+    if last_key and remaining > 0:
+        following = work.model_copy(
+            update={"start_key": json.loads(json.dumps(last_key)), "budget": remaining, "page": work.page + 1}
+        )
+        aws.send_batches(settings.scan_work_queue_url, [following.model_dump_json()], "scan work item(s)")
+    elif last_key:
+        report.truncated = True
+        logger.warning("shard over its budget for this run; the rest waits for the next", shard=work.shard)
+    _finish(report, shard=work.shard, page=work.page)
+    return report
+
+
+def _finish(report: ScanReport, shard: int | None = None, page: int | None = None) -> None:
+    if report.failed:
+        metrics.add_metric(name="ScanItemsFailed", unit=MetricUnit.Count, value=report.failed)
+    metrics.add_metric(name="OrdersExamined", unit=MetricUnit.Count, value=report.examined)
+    logger.info(
+        "scan finished",
+        examined=report.examined,
+        decisions=report.decisions,
+        notices=report.notices_queued,
+        failed=report.failed,
+        retries=report.retries,
+        conflicts=report.conflicts,
+        truncated=report.truncated,
+        shard=shard,
+        page=page,
+    )
 
 
 def scan_due(now: datetime, settings: Settings | None = None) -> ScanReport:
-    """Evaluate every order due at ``now`` (at most ``scan_max_orders``; the rest next run)."""
+    """Evaluate every order due at ``now`` in this run (at most ``scan_max_orders``; the rest next run).
+
+    The deployed schedule calls ``plan`` instead when the fan-out queue is configured.
+    """
     settings = settings or get_settings()
     report = ScanReport(now=now)
     merchants = _Merchants()
     windows = _Windows()
+    outbox = _Outbox(settings, report)
     for record in store.due_orders(now, settings.due_shards):
         if report.examined >= settings.scan_max_orders:
             report.truncated = True
@@ -123,12 +322,7 @@ def scan_due(now: datetime, settings: Settings | None = None) -> ScanReport:
             )
             break
         report.examined += 1
-        try:
-            process(record, now, merchants, settings, report, windows)
-        except ConcurrentUpdate:
-            # An event changed the order while we evaluated it; it is still due, next run takes it.
-            report.conflicts += 1
-            logger.info("order changed during evaluation; left for the next run", order_id=record.order_id)
-    metrics.add_metric(name="OrdersExamined", unit=MetricUnit.Count, value=report.examined)
-    logger.info("scan finished", examined=report.examined, decisions=report.decisions, notices=report.notices_queued)
+        _evaluate_isolated(record, now, merchants, settings, report, windows, outbox)
+    outbox.flush()
+    _finish(report)
     return report

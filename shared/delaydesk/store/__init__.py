@@ -18,6 +18,8 @@ from delaydesk.store.escalations import list_escalations as list_escalations
 from delaydesk.store.escalations import mark_escalation_published as mark_escalation_published
 from delaydesk.store.escalations import open_escalation as open_escalation
 from delaydesk.store.merchants import MerchantRecord as MerchantRecord
+from delaydesk.store.merchants import cached_merchant as cached_merchant
+from delaydesk.store.merchants import forget_cached_merchants as forget_cached_merchants
 from delaydesk.store.merchants import get_merchant as get_merchant
 from delaydesk.store.merchants import put_merchant as put_merchant
 from delaydesk.store.notice_log import InFlight as InFlight
@@ -56,6 +58,7 @@ from delaydesk.store.orders import all_orders as all_orders
 from delaydesk.store.orders import clear_outbox as clear_outbox
 from delaydesk.store.orders import commit_evaluation as commit_evaluation
 from delaydesk.store.orders import due_orders as due_orders
+from delaydesk.store.orders import due_page as due_page
 from delaydesk.store.orders import get_order as get_order
 from delaydesk.store.orders import order_id_for_parcel as order_id_for_parcel
 from delaydesk.store.orders import order_page as order_page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pynamodb.attributes import (
@@ -37,6 +38,27 @@ def get_merchant(merchant_id: str) -> Merchant | None:
     return Merchant.model_validate(record.doc.as_dict())
 
 
+MERCHANT_CACHE_SECONDS = 60.0
+"""How long a container trusts a merchant it read (a change takes effect within this)."""
+
+_cached: dict[str, tuple[float, Merchant | None]] = {}
+
+
+def cached_merchant(merchant_id: str) -> Merchant | None:
+    """The merchant, read at most once a minute per container (ingest, scan and dispatch share it)."""
+    now = time.monotonic()
+    hit = _cached.get(merchant_id)
+    if hit is None or now - hit[0] >= MERCHANT_CACHE_SECONDS:
+        hit = (now, get_merchant(merchant_id))
+        _cached[merchant_id] = hit
+    return hit[1]
+
+
+def forget_cached_merchants() -> None:
+    """A new container (the local runtime), or a test that changed a merchant."""
+    _cached.clear()
+
+
 def put_merchant(merchant: Merchant) -> None:
     try:
         record = MerchantRecord.get(merchant.merchant_id, consistent_read=True)
@@ -49,3 +71,4 @@ def put_merchant(merchant: Merchant) -> None:
         if conditional_failure(exc):
             raise ConcurrentUpdate(f"merchant {merchant.merchant_id} changed concurrently") from exc
         raise
+    _cached.pop(merchant.merchant_id, None)

@@ -54,15 +54,17 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     if isinstance(parsed, Tracking) and record is not None:
         parsed = parcels.in_local_time(parsed, record.order())
     order = apply_event(record.order() if record else None, parsed)
-    merchant = store.get_merchant(order.merchant_id)
+    merchant = store.cached_merchant(order.merchant_id)
     if merchant is None:
         logger.warning("unknown merchant: the deployment's default thresholds apply", merchant_id=order.merchant_id)
     due = next_due_at(order, DelayPolicy.for_merchant(merchant, settings))
     if record is not None and (record.outbox or record.pending_decisions) and record.next_due_at is not None:
         due = min(due, record.next_due_at) if due else record.next_due_at  # the scan must still flush them
     previous_status = record.status if record is not None else None
+    # The sample first, once per order: if the save then fails, the retry finds it in and the
+    # order not yet delivered, so it neither loses nor doubles it.
+    eta.record_delivery(previous_status, order, parsed.at)
     store.save_order(order, record, due, settings.due_shards)
-    eta.record_delivery(previous_status, order)
     return {"order_id": order.order_id, "status": order.status.value, "next_due_at": due.isoformat() if due else None}
 
 

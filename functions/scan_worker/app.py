@@ -1,0 +1,37 @@
+"""SQS → one page of one due-index shard per work item (the fanned-out scan), partial batch failures reported."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from delaydesk import store
+from delaydesk.core.config import get_settings
+from delaydesk.core.observability import RECORD_KEYS, logger, metrics, tracer
+from delaydesk.core.times import iso
+from delaydesk.delays import scan
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> dict[str, Any]:
+    logger.remove_keys(RECORD_KEYS)
+    work = scan.ScanWork.model_validate_json(record.body)
+    logger.set_correlation_id(f"{iso(work.until)}#{work.shard}#{work.page}")
+    report = scan.scan_page(work)
+    return asdict(report) | {"now": iso(report.now)}
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    store.bind(get_settings())
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)

@@ -1,0 +1,158 @@
+"""Fault isolation in the scan: a throttled or failing order is retried, then left due, and the run goes on."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from conftest import load_event, paid, scan, shipped
+from pynamodb.exceptions import PutError
+from scan_runs import run_scan
+
+from delaydesk import store
+from delaydesk.core.config import get_settings
+from delaydesk.delays import scan as scan_module
+from delaydesk_local.runtime import LocalAws
+from delaydesk_local.seeding import seed_orders
+
+NOW = datetime(2020, 1, 25, tzinfo=UTC)
+
+
+def _throttled() -> PutError:
+    cause = ClientError(
+        {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate of requests exceeds"}},
+        "PutItem",
+    )
+    return PutError("Failed to put item", cause=cause)
+
+
+def _failing_commit(monkeypatch: pytest.MonkeyPatch, order_id: str, times: int) -> Counter[str]:
+    """Make the commit of ``order_id`` throttle ``times`` times; counts the attempts per order."""
+    real: Callable[..., None] = store.commit_evaluation
+    attempts: Counter[str] = Counter()
+
+    def commit(record: store.OrderRecord, *args: Any, **kwargs: Any) -> None:
+        attempts[record.order_id] += 1
+        if record.order_id == order_id and attempts[order_id] <= times:
+            raise _throttled()
+        real(record, *args, **kwargs)
+
+    monkeypatch.setattr(store, "commit_evaluation", commit)
+    monkeypatch.setattr(scan_module, "sleep", lambda seconds: None)
+    return attempts
+
+
+def _scan(local: LocalAws, now: datetime = NOW) -> Counter[str]:
+    return run_scan(local, now)
+
+
+def test_a_throttled_order_is_retried_and_the_run_goes_on(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed_orders(load_event("contract/order_paid"), total=30, due=20, now=NOW)
+    attempts = _failing_commit(monkeypatch, "seed-000003", times=1)
+    report = _scan(local_aws)
+    assert (report["examined"], report["retries"], report["failed"]) == (20, 1, 0)
+    assert attempts["seed-000003"] == 2
+    # Retried once, decided once: two decisions and one notice per due order, none doubled.
+    assert report["decisions"] == 40
+    assert local_aws.queue_depth("NoticesQueue") == 20
+    decisions = Counter((d.order_id, d.action) for d in store.all_decisions())
+    assert set(decisions.values()) == {1}
+
+
+def test_an_order_that_keeps_failing_is_left_due_for_the_next_run(
+    local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_orders(load_event("contract/order_paid"), total=30, due=20, now=NOW)
+    _failing_commit(monkeypatch, "seed-000007", times=3)
+    report = _scan(local_aws)
+    assert (report["examined"], report["failed"], report["retries"]) == (20, 1, 2)
+    assert report["notices"] == 19 and local_aws.queue_depth("NoticesQueue") == 19
+    record = store.get_order("seed-000007")
+    assert record is not None and record.next_due_at is not None and record.next_due_at <= NOW
+    assert not [d for d in store.all_decisions() if d.order_id == "seed-000007"]
+    # The next run takes it, and only it.
+    again = _scan(local_aws)
+    assert (again["examined"], again["failed"], again["notices"]) == (1, 0, 1)
+    assert local_aws.queue_depth("NoticesQueue") == 20
+
+
+def test_a_failed_notice_batch_leaves_its_orders_due_with_their_outbox(
+    local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_orders(load_event("contract/order_paid"), total=5, due=3, now=NOW)
+    real = scan_module.queue_notices
+
+    def refuse(requests: list[Any], settings: Any) -> None:
+        raise RuntimeError("could not queue 3 notice(s): ServiceUnavailable")
+
+    monkeypatch.setattr(scan_module, "queue_notices", refuse)
+    report = _scan(local_aws)
+    assert (report["examined"], report["failed"], report["notices"]) == (3, 3, 0)
+    for n in range(3):
+        record = store.get_order(f"seed-{n:06d}")
+        assert record is not None and record.outbox and record.next_due_at == NOW
+    monkeypatch.setattr(scan_module, "queue_notices", real)
+    again = _scan(local_aws)
+    assert (again["examined"], again["failed"], again["notices"]) == (3, 0, 3)
+    assert local_aws.queue_depth("NoticesQueue") == 3
+    assert all(r.outbox is None for r in store.all_orders())
+
+
+def test_a_delivery_retried_after_a_failed_save_keeps_its_transit_sample_once(
+    local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def feed(*events: dict[str, Any]) -> None:
+        for event in events:
+            queue = "TrackingEventsQueue" if event["type"] == "tracking" else "OrderEventsQueue"
+            local_aws.send(queue, json.dumps(event, ensure_ascii=False))
+        local_aws.drain()
+
+    feed(
+        paid("TR-1", "2020-01-20T10:00:00+08:00"),
+        shipped("TR-1", "2020-01-20T18:00:00+08:00"),
+        scan("TR-1", "2020-01-21T08:00:00+08:00"),
+    )
+    real = store.save_order
+    failures = {"left": 1}
+
+    def save(order: Any, *args: Any, **kwargs: Any) -> Any:
+        if order.status == "delivered" and failures["left"]:
+            failures["left"] -= 1
+            raise _throttled()
+        return real(order, *args, **kwargs)
+
+    monkeypatch.setattr(store, "save_order", save)
+    delivered = scan("TR-1", "2020-01-23T15:00:00+08:00", status="delivered")
+    feed(delivered)
+    local_aws.release_failed()
+    local_aws.drain()
+    record = store.get_order("TR-1")
+    assert record is not None and record.status == "delivered"
+    # A redelivery of the same scan under a new id must not count it again either.
+    feed({**delivered, "event_id": "scan-TR-1-again"})
+    stats = [r for r in store.TransitStatsRecord.scan() if not r.key.startswith("sampled#")]
+    assert [int(r.samples) for r in stats] == [1]
+
+
+def test_each_shard_gets_its_budget_per_run_and_the_rest_waits(
+    local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_orders(load_event("contract/order_paid"), total=120, due=100, now=NOW)
+    monkeypatch.setenv("SCAN_SHARD_BUDGET", "5")
+    monkeypatch.setenv("SCAN_PAGE_SIZE", "2")
+    get_settings.cache_clear()  # the function in use keeps its settings otherwise (a warm container)
+    shards = Counter(store.shard_for(f"seed-{n:06d}", 8) for n in range(100))
+    first = _scan(local_aws)
+    # Pages of 2 within a budget of 5 a shard: 2 + 2 + 1, then the shard waits for the next run.
+    expected = sum(min(5, n) for n in shards.values())
+    assert first["examined"] == expected and first["items"] == 8
+    assert first["truncated"] == sum(1 for n in shards.values() if n > 5)
+    assert first["work_items"] == sum(min(3, -(-min(5, n) // 2)) for n in shards.values())
+    second = _scan(local_aws, NOW)
+    assert second["examined"] == sum(min(5, max(0, n - 5)) for n in shards.values())
+    assert first["failed"] == second["failed"] == 0
