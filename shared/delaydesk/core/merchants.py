@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 from delaydesk.core.config import Settings
 from delaydesk.core.events import Contract, Money
 from delaydesk.core.transit import TransitStats
+from delaydesk.core.windows import WindowRules
 
 SUPPORTED_LOCALES = ("zh-CN", "zh-TW", "en")
 
@@ -130,6 +131,9 @@ class MerchantSettings(Contract):
     """Order page URL with ``{order_id}``; default: the deployment's OrderPageBaseUrl."""
     notices: NoticePolicy = NoticePolicy()
     """Quiet hours, send rate, SMS sender id and compensation rules (notice_policy.py)."""
+    disruption_rules: WindowRules | None = None
+    """The rules of the disruption window an early-warning alert proposes (None: the default,
+    ``operations.early_warning.DEFAULT_DISRUPTION_RULES``)."""
 
     @field_validator("stall_thresholds")
     @classmethod

@@ -49,3 +49,8 @@ def put_merchant(merchant: Merchant) -> None:
         if conditional_failure(exc):
             raise ConcurrentUpdate(f"merchant {merchant.merchant_id} changed concurrently") from exc
         raise
+
+
+def all_merchants() -> list[Merchant]:
+    """Every merchant (scheduled jobs that run per merchant: a scan of a small table)."""
+    return [Merchant.model_validate(record.doc.as_dict()) for record in MerchantRecord.scan()]
