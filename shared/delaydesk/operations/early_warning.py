@@ -19,9 +19,11 @@ An open alert **resolves** when its delays over the span are back to normal: at 
 sqrt(baseline) + ``resolve_excess``. Hysteresis: between the two thresholds nothing changes, and a
 scope with an open alert never opens another.
 
-One disruption makes one alert, not three: the most specific scopes are judged first, a carrier or
-region is judged on what is left once its open cells are taken out, and a cell is not judged while
-its carrier or its region has an open alert.
+One disruption makes one alert, not three: the most specific scopes are judged first; a carrier or
+region is judged on what is left once the cells covered by an open alert (the cell's own, its
+carrier's or its region's) are taken out, and when it spikes because one cell holds most of the
+excess (``explain_share``), that cell is the alert; a cell is not judged while its carrier or its
+region has an open alert.
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ class Thresholds:
     sigmas: float = 3.0
     excess: float = 3.0
     resolve_excess: float = 1.0
+    explain_share: float = 0.6
+    """A carrier or region that spikes because one of its cells does (that cell holds at least this
+    share of the excess delays) is alerted as that cell: the narrowest scope that explains it."""
     window_days: int = 7
     """How long a proposed window lasts (an operator ends it early with ``windows end``)."""
     lead_hours: int = 48
@@ -260,7 +265,15 @@ def evaluate(
             if child in active or any(p in active for p in _parents(child)):
                 explained = explained.plus(figs[child])
         residual = figs[scope].minus(explained)
-        if residual.spikes(t):
+        if not residual.spikes(t):
+            continue
+        # The narrowest scope that explains it: one cell with most of the excess is the alert.
+        free = [c for c in _children(scope, cells) if c not in active and not any(p in active for p in _parents(c))]
+        top = max(free, key=lambda c: (figs[c].delays - figs[c].baseline, c), default=None)
+        excess = residual.delays - residual.baseline
+        if top is not None and figs[top].delays - figs[top].baseline >= t.explain_share * excess:
+            opened[top] = figs[top]
+        else:
             opened[scope] = residual
     for scope, fig in sorted(opened.items()):
         aid = alert_id(scope, now)

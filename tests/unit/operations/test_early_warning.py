@@ -132,3 +132,10 @@ def test_the_proposed_window_uses_the_merchants_rules_and_starts_before_the_stal
     assert window["window_id"] == "w-x"
     short = replace(T, window_days=2)
     assert proposed_window("spike-x", "m", ("SF", ""), NOW, None, short)["rules"]["refund_confirm_days"] == 15
+
+
+def test_a_carrier_spike_made_by_one_cell_is_that_cells_alert() -> None:
+    # The cell stays just under its threshold (5 < 6); with the carrier's other stalls the carrier spikes.
+    now = [*ORDINARY, row("SF", "CN-HB", stalls=5), row("SF", "CN-ZJ", stalls=2)]
+    (change,) = evaluate("m", "en", reading(now, ORDINARY), [], NOW)
+    assert (change.alert.carriers, change.alert.regions) == (("SF",), ("CN-HB",))
