@@ -39,7 +39,6 @@ def test_one_disruption_raises_one_alert_for_its_scope_and_resolves() -> None:
     assert len(hot) >= 20 and ordinary, "the scenario has its disruption and its ordinary stalls"
 
     alerts = result.alerts
-    print([(a["scope"], a["opened_at"], a["resolved_at"]) for a in alerts])
     assert 1 <= len(alerts) <= 2, alerts
     halted = [datetime.fromisoformat(d["at"]) for d in hot]
     first_stall = min(at for at in halted if HALT.starts <= at <= HALT.ends)
