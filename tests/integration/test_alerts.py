@@ -97,3 +97,42 @@ def test_a_message_that_is_no_alert_goes_to_the_dlq(local_aws: LocalAws) -> None
     local_aws.drain()
     assert local_aws.queue_depth("OpsAlertsDLQ") == 2
     assert local_aws.queue_depth("OpsAlertsQueue") == 0
+
+
+def _admin(local: LocalAws, method: str, path: str, route: str, body: object = None) -> tuple[int, dict[str, object]]:
+    """An IAM-authorised HTTP API v2 call (tests/events/apigw_http_v2_event.json) to the admin function."""
+    from conftest import load_event
+
+    event = load_event("apigw_http_v2_event")
+    event.update(
+        routeKey=f"{method} {route}",
+        rawPath=path,
+        rawQueryString="",
+        queryStringParameters=None,
+        pathParameters=None,
+        body=json.dumps(body) if body is not None else None,
+    )
+    event["requestContext"].update(routeKey=f"{method} {route}", timeEpoch=int(NOW.timestamp() * 1000))
+    event["requestContext"]["http"].update(method=method, path=path)
+    event["requestContext"]["authorizer"] = {"iam": {"accountId": "123456789012", "userArn": "arn:aws:iam::1:user/ops"}}
+    response = local.invoke("AdminApiFunction", event)
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_the_admin_api_lists_alerts_and_declares_the_proposed_window(local_aws: LocalAws) -> None:
+    _ordinary_days()
+    for hour in range(8):
+        store.add_counts(M, NOW - timedelta(hours=hour + 1), "ZTO", "CN-ZJ", {STALL: 2})
+    local_aws.tick(NOW)
+    status, body = _admin(local_aws, "GET", "/admin/alerts", "GET /admin/alerts")
+    assert status == 200
+    (alert,) = body["alerts"]  # type: ignore[misc]
+    assert alert["scope"] == {"carriers": ["ZTO"], "regions": ["CN-ZJ"]} and alert["window_id"] is None
+    path = f"/admin/alerts/{alert['alert_id']}/declare"
+    route = "POST /admin/alerts/{alert_id}/declare"
+    status, body = _admin(local_aws, "POST", path, route, {"merchant_id": M})
+    assert status == 201 and body["created"] is True
+    assert body["window"]["scope"]["regions"] == ["CN-ZJ"]  # type: ignore[index]
+    assert _admin(local_aws, "POST", path, route, {})[0] == 200  # declared before: unchanged
+    assert _admin(local_aws, "POST", "/admin/alerts/nope/declare", route, {})[0] == 404
+    assert store.alerts_of(M)[0].window_id == body["window"]["window_id"]  # type: ignore[index]
