@@ -10,8 +10,8 @@ from conftest import paid
 
 from delaydesk import store
 from delaydesk.cli import main
-from delaydesk.core.stats import totals
 from delaydesk.core.decisions import Action, Decision
+from delaydesk.core.stats import totals
 from delaydesk.delays.escalation import raise_escalation
 from delaydesk_local.runtime import LocalAws
 
