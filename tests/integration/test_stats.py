@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from delaydesk import store
 from delaydesk.core import stats
 from delaydesk_local.runtime import LocalAws
@@ -68,3 +70,11 @@ def test_notice_outcomes_and_ses_feedback_count_once(local_aws: LocalAws) -> Non
     }
     (paid_row,) = [r for r in store.all_counter_rows() if r.get(stats.ORDERS_PAID)]
     assert (paid_row.carrier, paid_row.region) == (stats.UNKNOWN, "CN-HB")
+
+
+def test_a_failed_count_is_lost_not_raised(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store.StatsRecord.Meta, "table_name", "no-such-table")
+    assert store.add_counts("m-1", H, "sf", "CN-HB", {stats.ORDERS_PAID: 1}) is False  # the caller's write stands
+    monkeypatch.undo()
+    assert store.add_counts("m-1", H, "sf", "CN-HB", {stats.ORDERS_PAID: 1}) is True
+    assert store.add_counts("m-1", H, "sf", "CN-HB", {}) is True

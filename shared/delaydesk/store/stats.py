@@ -6,9 +6,9 @@ number attribute named ``c:<counter name>``, incremented with an ``ADD`` update 
 counter when missing), so a count costs one write unit and never reads.
 
 Exactly once: callers increment only after the conditional write of the decision or event being counted
-succeeded (``count_for`` and friends are called on that write's True branch), so a redelivery or a repaired
-flush, whose conditional write fails, never counts again. The one gap: a process that dies between the two
-writes loses that count (undercounts by one; it never double counts).
+succeeded (on that write's success branch), so a redelivery or a repaired flush, whose conditional write
+fails, never counts again. The one gap: a process that dies between the two writes, or an ADD that fails,
+loses that count (undercounts by one, logged and metered as ``CountersLost``; it never double counts).
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.models import Model
 
+from delaydesk.core.observability import MetricUnit, logger, metrics
 from delaydesk.core.stats import UNKNOWN, CounterRow, hour_of
 from delaydesk.store.base import register
 
@@ -62,20 +64,31 @@ def row_key(hour: datetime, carrier: str | None, region: str | None) -> str:
 
 def add_counts(
     merchant_id: str, at: datetime, carrier: str | None, region: str | None, counts: Mapping[str, int]
-) -> None:
-    """Add ``counts`` to the row of ``at``'s hour (one ADD update; zero counts are left out)."""
+) -> bool:
+    """Add ``counts`` to the row of ``at``'s hour (one ADD update; zero counts are left out).
+
+    Never raises: it runs after the write it counts has succeeded, and a retry of that would find
+    the write done and count nothing (an ingest retry would even refuse its event as a duplicate).
+    A failed update is logged and metered (``CountersLost``) and the count is lost: False.
+    """
     deltas = {name: n for name, n in counts.items() if n}
     if not deltas:
-        return
+        return True
     names = {f"#c{i}": _PREFIX + name for i, name in enumerate(deltas)}
     values = {f":c{i}": {"N": str(n)} for i, n in enumerate(deltas.values())}
-    _client(StatsRecord.Meta.region).update_item(
-        TableName=StatsRecord.Meta.table_name,
-        Key={"merchant_id": {"S": merchant_id}, "row": {"S": row_key(at, carrier, region)}},
-        UpdateExpression="ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(deltas))),
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues=values,
-    )
+    try:
+        _client(StatsRecord.Meta.region).update_item(
+            TableName=StatsRecord.Meta.table_name,
+            Key={"merchant_id": {"S": merchant_id}, "row": {"S": row_key(at, carrier, region)}},
+            UpdateExpression="ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(deltas))),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except (BotoCoreError, ClientError) as exc:
+        logger.error("counters not updated; these counts are lost", counts=deltas, error=str(exc))
+        metrics.add_metric(name="CountersLost", unit=MetricUnit.Count, value=sum(deltas.values()))
+        return False
+    return True
 
 
 def _row(item: Mapping[str, Any]) -> CounterRow:
