@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from delaydesk_local.alerts_out import print_alerts
 from delaydesk_local.report import print_summary
 from delaydesk_local.runtime import LOCAL_ORDER_LINK_KEY, LocalAws
 from delaydesk_local.simulate import Progress, ScenarioError, load_scenario, run
@@ -123,6 +124,7 @@ def run_demo(outbox: Path, scenario_path: Path | None = None) -> int:
     with log_path.open("w", encoding="utf-8") as log:
         result = run(scenario, log_stream=log, progress=_progress, on_finish=finish)
     print_summary(result, sys.stdout)
+    print_alerts(result.alerts, sys.stdout)
     print(f"\n{written} notices written to {outbox}/ (open {outbox}/index.html)")
     print(f"Function logs and EMF metrics: {log_path}")
     return 0

@@ -11,6 +11,7 @@ from conftest import paid
 from delaydesk import store
 from delaydesk.cli import main
 from delaydesk.core.decisions import Action, Decision
+from delaydesk.core.stats import totals
 from delaydesk.delays.escalation import raise_escalation
 from delaydesk_local.runtime import LocalAws
 
@@ -52,6 +53,7 @@ def test_one_open_escalation_per_order_and_reason_published_once(
 
     assert main(["escalations", "close", "E-1", "long_delay", "--stack-name", "delaydesk-local", "--by", "amy"]) == 0
     assert main(["escalations", "close", "E-1", "long_delay", "--stack-name", "delaydesk-local"]) == 2
+    assert totals(store.all_counter_rows())["escalations_closed"] == 1  # closed once, counted once
     assert not raise_escalation(_decision(), order, topic)  # the closed one is not reopened by a retry
     assert raise_escalation(later, order, topic)  # a new delay may escalate again
     assert _published(local_aws) == 2

@@ -46,9 +46,14 @@ def test_tables_queues_and_functions_come_from_the_template(local_aws: LocalAws)
         "delaydesk-local-SesFeedbackQueue": "SesFeedbackFunction",
         "delaydesk-local-RecomputeDeadlinesQueue": "RecomputeDeadlinesFunction",
         "delaydesk-local-ScanWorkQueue": "ScanWorkerFunction",
+        "delaydesk-local-OpsAlertsQueue": "DeliverAlertsFunction",
     }
     assert all(b.reports_failures for b in local_aws.queue_bindings)
-    assert sorted(f.logical_id for f in local_aws.schedules.values()) == ["ReleaseNoticesFunction", "ScanDueFunction"]
+    assert sorted(f.logical_id for f in local_aws.schedules.values()) == [
+        "DetectSpikesFunction",
+        "ReleaseNoticesFunction",
+        "ScanDueFunction",
+    ]
 
 
 def test_what_moto_cannot_create_is_reported_once_and_created_through_the_api(local_aws: LocalAws) -> None:
@@ -63,6 +68,7 @@ def test_what_moto_cannot_create_is_reported_once_and_created_through_the_api(lo
         "SesFeedbackDLQAlarm",
         "RecomputeDeadlinesDLQAlarm",
         "ScanWorkDLQAlarm",
+        "OpsAlertsDLQAlarm",
     }
     dlq_alarm = next(a for a in alarms if a["AlarmName"].endswith("NoticesDLQAlarm"))
     assert dlq_alarm["Dimensions"][0]["Value"].startswith("delaydesk-local-NoticesDLQ-")

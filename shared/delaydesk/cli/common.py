@@ -20,6 +20,9 @@ STACK_ENV = {
     "WindowsTable": "WINDOWS_TABLE",
     "RecomputeDeadlinesQueue": "RECOMPUTE_QUEUE_URL",
     "NoticeStateTable": "NOTICE_STATE_TABLE",
+    "StatsTable": "STATS_TABLE",
+    "AlertsTable": "ALERTS_TABLE",
+    "OpsAlertsQueue": "OPS_ALERTS_QUEUE_URL",
 }
 
 

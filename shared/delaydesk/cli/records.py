@@ -74,10 +74,11 @@ def _cmd_merchants(args: argparse.Namespace) -> int:
 
 def _cmd_escalations(args: argparse.Namespace) -> int:
     from delaydesk import store
+    from delaydesk.delays import close_escalation
 
     use_stack(args.stack_name)
     if args.action == "close":
-        if not store.close_escalation(args.order_id, args.reason, datetime.now(UTC), args.by, args.note):
+        if not close_escalation(args.order_id, args.reason, datetime.now(UTC), args.by, args.note):
             raise CommandError(f"no open escalation for order {args.order_id} and reason {args.reason}")
         print(f"closed the {args.reason} escalation of order {args.order_id}")
         return 0

@@ -20,6 +20,7 @@ from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.core.config import Settings
 from delaydesk.core.events import Contract, Money
 from delaydesk.core.transit import TransitStats
+from delaydesk.core.windows import WindowRules
 
 SUPPORTED_LOCALES = ("zh-CN", "zh-TW", "en")
 ORIGIN = re.compile(
@@ -146,6 +147,10 @@ class MerchantSettings(Contract):
             if not ORIGIN.fullmatch(origin):
                 raise ValueError(f"{origin!r} is not an origin (https://host[:port], no path; http for localhost only)")
         return value
+
+    disruption_rules: WindowRules | None = None
+    """The rules of the disruption window an early-warning alert proposes (None: the default,
+    ``operations.early_warning.DEFAULT_DISRUPTION_RULES``)."""
 
     @field_validator("stall_thresholds")
     @classmethod

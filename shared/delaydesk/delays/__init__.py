@@ -9,5 +9,6 @@ from delaydesk.delays import eta as eta
 from delaydesk.delays import recompute as recompute
 from delaydesk.delays import scan as scan
 from delaydesk.delays.detect import next_due_at as next_due_at
+from delaydesk.delays.escalation import close_escalation as close_escalation
 
-__all__ = ["eta", "next_due_at", "recompute", "scan"]
+__all__ = ["close_escalation", "eta", "next_due_at", "recompute", "scan"]

@@ -157,3 +157,20 @@ def raise_escalation(decision: Decision, order: Order, topic_arn: str) -> bool:
         )
         store.mark_escalation_published(record, decision.at)
     return True
+
+
+def close_escalation(order_id: str, reason: str, at: datetime, by: str | None, note: str | None) -> bool:
+    """Close an open escalation and count it (once: only the conditional update that closed it counts).
+
+    False: there is none open for that order and reason.
+    """
+    from delaydesk import store
+    from delaydesk.core import stats
+
+    if not store.close_escalation(order_id, reason, at, by, note):
+        return False
+    record = store.get_order(order_id)
+    order = record.order() if record is not None else None
+    if order is not None:
+        store.add_counts(order.merchant_id, at, *stats.scope_of(order), {stats.ESCALATIONS_CLOSED: 1})
+    return True

@@ -4,6 +4,15 @@ This package is the only place that knows keys and indexes. Every state change i
 a lost race surfaces as ``ConcurrentUpdate``. It may call ``delaydesk.core`` only.
 """
 
+from delaydesk.store.alerts import ALERT_STATES as ALERT_STATES
+from delaydesk.store.alerts import AlertRecord as AlertRecord
+from delaydesk.store.alerts import alerts_of as alerts_of
+from delaydesk.store.alerts import all_alerts as all_alerts
+from delaydesk.store.alerts import get_alert as get_alert
+from delaydesk.store.alerts import mark_alert_delivered as mark_alert_delivered
+from delaydesk.store.alerts import open_alert as open_alert
+from delaydesk.store.alerts import resolve_alert as resolve_alert
+from delaydesk.store.alerts import set_alert_window as set_alert_window
 from delaydesk.store.base import ConcurrentUpdate as ConcurrentUpdate
 from delaydesk.store.base import bind as bind
 from delaydesk.store.counters import RequestCounterRecord as RequestCounterRecord
@@ -18,6 +27,7 @@ from delaydesk.store.escalations import list_escalations as list_escalations
 from delaydesk.store.escalations import mark_escalation_published as mark_escalation_published
 from delaydesk.store.escalations import open_escalation as open_escalation
 from delaydesk.store.merchants import MerchantRecord as MerchantRecord
+from delaydesk.store.merchants import all_merchants as all_merchants
 from delaydesk.store.merchants import cached_merchant as cached_merchant
 from delaydesk.store.merchants import forget_cached_merchants as forget_cached_merchants
 from delaydesk.store.merchants import get_merchant as get_merchant
@@ -67,6 +77,10 @@ from delaydesk.store.orders import pending as pending
 from delaydesk.store.orders import save_order as save_order
 from delaydesk.store.orders import shard_for as shard_for
 from delaydesk.store.rejected import RejectedRecord as RejectedRecord
+from delaydesk.store.stats import StatsRecord as StatsRecord
+from delaydesk.store.stats import add_counts as add_counts
+from delaydesk.store.stats import all_counter_rows as all_counter_rows
+from delaydesk.store.stats import counter_rows as counter_rows
 from delaydesk.store.transit import TransitStatsRecord as TransitStatsRecord
 from delaydesk.store.transit import add_transit_sample as add_transit_sample
 from delaydesk.store.transit import get_transit_stats as get_transit_stats

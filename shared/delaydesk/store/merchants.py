@@ -72,3 +72,8 @@ def put_merchant(merchant: Merchant) -> None:
             raise ConcurrentUpdate(f"merchant {merchant.merchant_id} changed concurrently") from exc
         raise
     _cached.pop(merchant.merchant_id, None)
+
+
+def all_merchants() -> list[Merchant]:
+    """Every merchant (scheduled jobs that run per merchant: a scan of a small table)."""
+    return [Merchant.model_validate(record.doc.as_dict()) for record in MerchantRecord.scan()]

@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from pydantic import ValidationError
 
 from delaydesk import store
+from delaydesk.core import stats
 from delaydesk.core.config import get_settings
 from delaydesk.core.events import Event, OrderPaid, Tracking, dated_ahead, parse_event
 from delaydesk.core.merchants import DelayPolicy
@@ -51,9 +52,10 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     order_id = _order_id(parsed)
     logger.append_keys(order_id=order_id)
     record = store.get_order(order_id)
-    if isinstance(parsed, Tracking) and record is not None:
-        parsed = parcels.in_local_time(parsed, record.order())
-    order = apply_event(record.order() if record else None, parsed)
+    before = record.order() if record else None
+    if isinstance(parsed, Tracking) and before is not None:
+        parsed = parcels.in_local_time(parsed, before)
+    order = apply_event(before, parsed)  # a copy: ``before`` stays as it was
     merchant = store.cached_merchant(order.merchant_id)
     if merchant is None:
         logger.warning("unknown merchant: the deployment's default thresholds apply", merchant_id=order.merchant_id)
@@ -65,6 +67,8 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     # order not yet delivered, so it neither loses nor doubles it.
     eta.record_delivery(previous_status, order, parsed.at)
     store.save_order(order, record, due, settings.due_shards)
+    # Counted after the versioned write succeeded, from the change it made: a redelivery changes nothing.
+    store.add_counts(order.merchant_id, parsed.at, *stats.scope_of(order), stats.event_counts(before, order))
     return {"order_id": order.order_id, "status": order.status.value, "next_due_at": due.isoformat() if due else None}
 
 
