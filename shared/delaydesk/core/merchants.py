@@ -83,6 +83,22 @@ class Support(Contract):
     url: str | None = None
 
 
+RobotKind = Literal["wecom", "dingtalk", "feishu", "slack"]
+
+
+class AlertRobot(Contract):
+    """A chat robot that receives the merchant's early-warning alerts (operations/robots.py).
+
+    The webhook URL (it carries the robot's key or token) and the signing secret are names of
+    SSM Parameter Store SecureString parameters, never the values themselves.
+    """
+
+    kind: RobotKind
+    url_parameter: str = Field(pattern=r"^/[A-Za-z0-9_.\-/]{1,1000}$")
+    secret_parameter: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9_.\-/]{1,1000}$")
+    """DingTalk's "加签" secret (SEC…) or Feishu's signature key; None: the robot is not signed."""
+
+
 StallRule = Literal["stalled_after_pickup", "stalled_in_transit", "stalled_at_delivery"]
 
 
@@ -130,6 +146,12 @@ class MerchantSettings(Contract):
     """Order page URL with ``{order_id}``; default: the deployment's OrderPageBaseUrl."""
     notices: NoticePolicy = NoticePolicy()
     """Quiet hours, send rate, SMS sender id and compensation rules (notice_policy.py)."""
+    alert_robots: list[AlertRobot] = Field(default_factory=list, max_length=20)
+    """Chat robots that receive the early-warning alerts (operations/robots.py)."""
+    ops_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    """The operations team's address: the daily digest goes there (None: no digest is mailed)."""
+    digest_hour: int = Field(default=8, ge=0, le=23)
+    """The local hour (the merchant's timezone) at which the previous day's digest is sent."""
 
     @field_validator("stall_thresholds")
     @classmethod
