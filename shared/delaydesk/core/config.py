@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     rejected_table: str = "delaydesk-rejected"
     escalations_table: str = "delaydesk-escalations"
     transit_stats_table: str = "delaydesk-transit-stats"
+    stats_table: str = "delaydesk-stats"
     windows_table: str = "delaydesk-windows"
     recompute_queue_url: str = ""
     notices_queue_url: str = ""

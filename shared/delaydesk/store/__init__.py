@@ -61,6 +61,10 @@ from delaydesk.store.orders import pending as pending
 from delaydesk.store.orders import save_order as save_order
 from delaydesk.store.orders import shard_for as shard_for
 from delaydesk.store.rejected import RejectedRecord as RejectedRecord
+from delaydesk.store.stats import StatsRecord as StatsRecord
+from delaydesk.store.stats import add_counts as add_counts
+from delaydesk.store.stats import all_counter_rows as all_counter_rows
+from delaydesk.store.stats import counter_rows as counter_rows
 from delaydesk.store.transit import TransitStatsRecord as TransitStatsRecord
 from delaydesk.store.transit import add_transit_sample as add_transit_sample
 from delaydesk.store.transit import get_transit_stats as get_transit_stats
