@@ -43,6 +43,7 @@ PURE = {
     "delaydesk.operations.doctor_mail",
     "delaydesk.operations.doctor_verdicts",
     "delaydesk.operations.explain",
+    "delaydesk.operations.digest",
     "delaydesk.operations.robot_formats",
 }
 """Decisions only: no AWS, no pynamodb, no store ("now" is passed in)."""
