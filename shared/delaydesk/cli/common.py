@@ -20,6 +20,7 @@ STACK_ENV = {
     "WindowsTable": "WINDOWS_TABLE",
     "RecomputeDeadlinesQueue": "RECOMPUTE_QUEUE_URL",
     "NoticeStateTable": "NOTICE_STATE_TABLE",
+    "StatsTable": "STATS_TABLE",
 }
 
 

@@ -10,12 +10,17 @@ from delaydesk.store.decisions import DecisionRecord as DecisionRecord
 from delaydesk.store.decisions import all_decisions as all_decisions
 from delaydesk.store.decisions import decisions_for as decisions_for
 from delaydesk.store.decisions import put_decision as put_decision
+from delaydesk.store.digests import claim_digest as claim_digest
+from delaydesk.store.digests import digest_status as digest_status
+from delaydesk.store.digests import mark_digest_sent as mark_digest_sent
+from delaydesk.store.digests import release_digest as release_digest
 from delaydesk.store.escalations import EscalationRecord as EscalationRecord
 from delaydesk.store.escalations import close_escalation as close_escalation
 from delaydesk.store.escalations import list_escalations as list_escalations
 from delaydesk.store.escalations import mark_escalation_published as mark_escalation_published
 from delaydesk.store.escalations import open_escalation as open_escalation
 from delaydesk.store.merchants import MerchantRecord as MerchantRecord
+from delaydesk.store.merchants import all_merchants as all_merchants
 from delaydesk.store.merchants import get_merchant as get_merchant
 from delaydesk.store.merchants import put_merchant as put_merchant
 from delaydesk.store.notice_log import InFlight as InFlight

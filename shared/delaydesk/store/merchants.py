@@ -49,3 +49,10 @@ def put_merchant(merchant: Merchant) -> None:
         if conditional_failure(exc):
             raise ConcurrentUpdate(f"merchant {merchant.merchant_id} changed concurrently") from exc
         raise
+
+
+def all_merchants() -> list[Merchant]:
+    """Every merchant (the daily digest's hourly run: a scan of a table of a handful of items)."""
+    return sorted(
+        (Merchant.model_validate(record.doc.as_dict()) for record in MerchantRecord.scan()), key=lambda m: m.merchant_id
+    )
