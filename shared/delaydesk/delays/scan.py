@@ -115,6 +115,10 @@ def scan_due(now: datetime, settings: Settings | None = None) -> ScanReport:
     report = ScanReport(now=now)
     merchants = _Merchants()
     windows = _Windows()
+    # Scan lag: how long the oldest due order has been waiting at the start of this run (0: none).
+    oldest = store.oldest_due(now, settings.due_shards)
+    lag = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+    metrics.add_metric(name="ScanLagSeconds", unit=MetricUnit.Seconds, value=lag)
     for record in store.due_orders(now, settings.due_shards):
         if report.examined >= settings.scan_max_orders:
             report.truncated = True

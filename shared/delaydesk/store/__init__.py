@@ -60,6 +60,7 @@ from delaydesk.store.orders import clear_outbox as clear_outbox
 from delaydesk.store.orders import commit_evaluation as commit_evaluation
 from delaydesk.store.orders import due_orders as due_orders
 from delaydesk.store.orders import get_order as get_order
+from delaydesk.store.orders import oldest_due as oldest_due
 from delaydesk.store.orders import order_id_for_parcel as order_id_for_parcel
 from delaydesk.store.orders import order_page as order_page
 from delaydesk.store.orders import pending as pending

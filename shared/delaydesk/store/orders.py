@@ -164,6 +164,16 @@ def due_orders(until: datetime, shards: int, page_size: int = 100) -> Iterator[O
         yield from OrderRecord.due_index.query(str(shard), OrderRecord.next_due_at <= until, page_size=page_size)
 
 
+def oldest_due(until: datetime, shards: int) -> datetime | None:
+    """The earliest ``next_due_at`` at or before ``until`` (one item per shard, from the sparse index)."""
+    firsts = (
+        record.next_due_at
+        for shard in range(shards)
+        for record in OrderRecord.due_index.query(str(shard), OrderRecord.next_due_at <= until, limit=1)
+    )
+    return min(firsts, default=None)
+
+
 def all_orders() -> Iterator[OrderRecord]:
     return OrderRecord.scan()
 
