@@ -23,6 +23,7 @@ from delaydesk.core.times import iso, parse_instant
 from delaydesk.core.windows import parse_window
 from delaydesk.tracking.webhooks import SOURCES as WEBHOOK_SOURCES
 from delaydesk.tracking.webhooks import sign
+from delaydesk_local.alerts_out import collect_alerts
 from delaydesk_local.runtime import LocalAws
 
 WINDOW_EVENT_TYPES = ("window.declared", "window.ended")
@@ -217,6 +218,7 @@ class SimulationResult:
     escalations: list[dict[str, Any]]
     summary: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
 
     def contract(self) -> dict[str, Any]:
         """The JSON object ``simulate --json`` prints (scenario.md)."""
@@ -224,6 +226,7 @@ class SimulationResult:
             "notices": self.notices,
             "decisions": self.decisions,
             "escalations": self.escalations,
+            "alerts": self.alerts,
             "summary": self.summary,
         }
 
@@ -371,4 +374,6 @@ def collect(
             queue: local.queue_depth(queue) for queue in ("OrderEventsDLQ", "TrackingEventsDLQ", "NoticesDLQ")
         },
     }
-    return SimulationResult(notices, decisions, escalations, summary, notes)
+    alerts = collect_alerts()
+    summary["alerts"] = len(alerts)
+    return SimulationResult(notices, decisions, escalations, summary, notes, alerts)

@@ -46,7 +46,7 @@ def _write(tmp_path: Path, data: dict[str, Any]) -> Path:
 def test_simulate_json_follows_the_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", str(_write(tmp_path, _scenario())), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"notices", "decisions", "escalations", "summary"}
+    assert set(out) == {"notices", "decisions", "escalations", "alerts", "summary"}
     for notice in out["notices"]:
         assert set(notice) == {"order_id", "kind", "stage", "channel", "locale", "to", "subject", "sent_at"}
     for decision in out["decisions"]:

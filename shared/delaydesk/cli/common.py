@@ -21,6 +21,8 @@ STACK_ENV = {
     "RecomputeDeadlinesQueue": "RECOMPUTE_QUEUE_URL",
     "NoticeStateTable": "NOTICE_STATE_TABLE",
     "StatsTable": "STATS_TABLE",
+    "AlertsTable": "ALERTS_TABLE",
+    "OpsAlertsQueue": "OPS_ALERTS_QUEUE_URL",
 }
 
 

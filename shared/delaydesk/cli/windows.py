@@ -53,10 +53,36 @@ def _windows_from(args: argparse.Namespace) -> list[Any]:
     return windows
 
 
+def _declare_from_alert(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from delaydesk.operations import declare_from_alert
+
+    if args.file or args.preset:
+        raise CommandError("--from-alert declares the alert's proposed window: give no FILE and no --preset")
+    use_stack(args.stack_name)
+    try:
+        window, created = declare_from_alert(args.from_alert, args.merchant, _when(args.at))
+    except (LookupError, ValidationError) as exc:
+        raise CommandError(str(exc).splitlines()[0]) from None
+    scope = window.scope
+    where = ", ".join([*scope.carriers, *scope.regions]) or "everything"
+    if not created:
+        print(f"{window.window_id} was declared before ({window.merchant_id}): unchanged")
+        return 0
+    print(
+        f"declared {window.window_id} ({window.merchant_id}, {window.reason.value}, {where}):"
+        f" {window.starts_at.isoformat()} .. {window.ends_at.isoformat()}; orders are being recomputed"
+    )
+    return 0
+
+
 def _cmd_windows(args: argparse.Namespace) -> int:
     from delaydesk import store
     from delaydesk.delays import recompute
 
+    if args.action == "declare" and args.from_alert:
+        return _declare_from_alert(args)
     windows = _windows_from(args) if args.action == "declare" else []  # the file before AWS
     use_stack(args.stack_name)
     if args.action == "declare":
@@ -89,6 +115,30 @@ def _cmd_windows(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_alerts(args: argparse.Namespace) -> int:
+    from delaydesk.operations import list_alerts
+
+    use_stack(args.stack_name)
+    rows = list_alerts(args.merchant)
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    for row in rows:
+        scope = " ".join([*row["scope"]["carriers"], *row["scope"]["regions"]]) or "everything"
+        state = f"resolved {row['resolved_at']}" if row["resolved_at"] else "OPEN"
+        window = row["proposed_window"] or {}
+        declared = f" declared as {row['window_id']}" if row["window_id"] else ""
+        print(
+            f"{row['alert_id']}  {row['merchant_id']}  {scope}: {row['delays']} delays (rate {row['rate']:.2f},"
+            f" usual {row['baseline']:.2f})  opened {row['opened_at']}  {state}"
+        )
+        if window:
+            print(f"    proposes {window['window_id']}: {window['starts_at']} .. {window['ends_at']}{declared}")
+    print(f"{len(rows)} alert(s)")
+    return 0
+
+
 def _cmd_explain(args: argparse.Namespace) -> int:
     from delaydesk import store
     from delaydesk.operations import Notice, timeline
@@ -117,7 +167,10 @@ def _windows_parsers(commands: Any, stack: argparse.ArgumentParser) -> None:
     declare = window_actions.add_parser("declare", parents=[stack], help="declare or change windows")
     declare.add_argument("file", nargs="?", help="a JSON window, or a list of them")
     declare.add_argument("--preset", help="a bundled preset instead of a file: spring_festival_2020")
-    declare.add_argument("--merchant", help="owner of the preset's windows (default: platform-wide)")
+    declare.add_argument("--from-alert", metavar="ALERT_ID", help="declare the window an early-warning alert proposes")
+    declare.add_argument(
+        "--merchant", help="owner of the preset's windows (default: platform-wide); with --from-alert, the alert's"
+    )
     declare.add_argument("--at", help="when the declaration takes effect (default: now)")
     listing_windows = window_actions.add_parser("list", parents=[stack], help="list the windows")
     listing_windows.add_argument("--json", action="store_true")
@@ -126,6 +179,13 @@ def _windows_parsers(commands: Any, stack: argparse.ArgumentParser) -> None:
     end.add_argument("--merchant", help="the window's merchant (default: a platform-wide window)")
     end.add_argument("--at", help="when it ends (default: now)")
     windows.set_defaults(func=_cmd_windows)
+
+    alerts = commands.add_parser("alerts", help="early-warning alerts on delay spikes")
+    alert_actions = alerts.add_subparsers(dest="action", required=True)
+    listing_alerts = alert_actions.add_parser("list", parents=[stack], help="list the alerts, oldest first")
+    listing_alerts.add_argument("--merchant", help="one merchant's alerts only")
+    listing_alerts.add_argument("--json", action="store_true")
+    alerts.set_defaults(func=_cmd_alerts)
 
     explain = commands.add_parser("explain", parents=[stack], help="an order's timeline in words")
     explain.add_argument("order_id")

@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 from delaydesk.core.config import Settings
 from delaydesk.core.events import Contract, Money
 from delaydesk.core.transit import TransitStats
+from delaydesk.core.windows import WindowRules
 
 SUPPORTED_LOCALES = ("zh-CN", "zh-TW", "en")
 
@@ -152,6 +153,9 @@ class MerchantSettings(Contract):
     """The operations team's address: the daily digest goes there (None: no digest is mailed)."""
     digest_hour: int = Field(default=8, ge=0, le=23)
     """The local hour (the merchant's timezone) at which the previous day's digest is sent."""
+    disruption_rules: WindowRules | None = None
+    """The rules of the disruption window an early-warning alert proposes (None: the default,
+    ``operations.early_warning.DEFAULT_DISRUPTION_RULES``)."""
 
     @field_validator("stall_thresholds")
     @classmethod

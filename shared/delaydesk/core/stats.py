@@ -3,7 +3,8 @@
 Counters are kept per merchant x hour (UTC) x carrier x destination region; each row holds
 named integer counters. A counter's name says what it counts and, after ``#``, its breakdown:
 
-    orders_paid, shipped_on_time, shipped_late_recorded, shipped_late_exempted,
+    orders_paid, shipped (an extension: every first shipment),
+    shipped_on_time, shipped_late_recorded, shipped_late_exempted,
     delays#<rule>, exceptions#<sub_status>, notices#<kind>#<channel>#<outcome>,
     escalations_opened, escalations_closed, cancellations, refunds, inquiries
 
@@ -19,10 +20,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from delaydesk.core.decisions import Action, Decision
+from delaydesk.core.events import Tag
+from delaydesk.core.orders import Order, OrderStatus
+
 UNKNOWN = "unknown"
 """The carrier or region of a counter when the order has none (not shipped, no address)."""
 
 ORDERS_PAID = "orders_paid"
+SHIPPED = "shipped"
+"""An extension: every first shipment, under its carrier and region (the early warning's volume;
+a late shipment's ``shipped_late_*`` is decided before it ships, under no carrier)."""
 SHIPPED_ON_TIME = "shipped_on_time"
 SHIPPED_LATE_RECORDED = "shipped_late_recorded"
 SHIPPED_LATE_EXEMPTED = "shipped_late_exempted"
@@ -76,6 +84,61 @@ def totals(rows: Iterable[CounterRow]) -> Counter[str]:
     for row in rows:
         out.update(row.counts)
     return out
+
+
+def scope_of(order: Order | None) -> tuple[str, str]:
+    """The carrier and destination region an order counts under (``UNKNOWN`` when it has none)."""
+    if order is None:
+        return UNKNOWN, UNKNOWN
+    carrier = order.shipment.carrier if order.shipment is not None else UNKNOWN
+    return carrier or UNKNOWN, order.destination.region or UNKNOWN
+
+
+_DECISION_COUNTERS: dict[Action, str] = {
+    Action.LATE_SHIPMENT_RECORDED: SHIPPED_LATE_RECORDED,
+    Action.LATE_SHIPMENT_EXEMPTED: SHIPPED_LATE_EXEMPTED,
+    Action.ESCALATED: ESCALATIONS_OPENED,
+    Action.REFUND_AUTO_APPROVED: REFUNDS,
+    Action.RETURN_REFUND_AUTO_APPROVED: REFUNDS,
+}
+
+
+def decision_counts(decision: Decision) -> dict[str, int]:
+    """What one recorded decision adds to the counters (counted once, when its record is written)."""
+    if decision.action == Action.DELAY_DETECTED:
+        return {delays(decision.rule): 1}
+    if decision.action == Action.ORDER_CANCELLED:
+        return {CANCELLATIONS: 1, REFUNDS: 1}  # cancelled while late, for a full refund
+    name = _DECISION_COUNTERS.get(decision.action)
+    return {name: 1} if name else {}
+
+
+def event_counts(before: Order | None, after: Order) -> dict[str, int]:
+    """What applying one event (``before`` -> ``after``) adds to the counters.
+
+    Read from the change of state, so an event that changes nothing (a re-application) counts
+    nothing: a new order is paid; a first shipment on or before the ship-by is on time (a late one is
+    counted by the scan's ``late_shipment_*`` decision); a new exception scan counts its sub-status; a
+    seller's refund approval counts a refund, and a refund before shipping also a cancellation.
+    """
+    counts: dict[str, int] = {}
+    if before is None:
+        counts[ORDERS_PAID] = 1
+    old_ship = before.shipment if before is not None else None
+    ship = after.shipment
+    if ship is not None and old_ship is None:
+        counts[SHIPPED] = 1
+        if ship.shipped_at <= after.ship_by_at:
+            counts[SHIPPED_ON_TIME] = 1
+    if ship is not None and ship.last_tag == Tag.EXCEPTION and ship.scans > (old_ship.scans if old_ship else 0):
+        counts[exceptions(ship.last_sub_status or UNKNOWN)] = 1
+    if before is not None:
+        refunded = after.status == OrderStatus.REFUNDED and before.status != OrderStatus.REFUNDED
+        if refunded or (after.refund_status == "approved" and before.refund_status != "approved"):
+            counts[REFUNDS] = 1
+        if after.status == OrderStatus.CANCELLED and before.status != OrderStatus.CANCELLED:
+            counts[CANCELLATIONS] = 1
+    return counts
 
 
 AlertKind = Literal["delay_spike"]

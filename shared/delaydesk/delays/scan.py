@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from delaydesk import store
-from delaydesk.core import aws
+from delaydesk.core import aws, stats
 from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.decisions import Action
 from delaydesk.core.kinds import NoticeRequest
@@ -94,6 +94,10 @@ def process(
         return
     for decision in decisions:
         if store.put_decision(decision):
+            # Counted once: only the write that recorded the decision counts it (a repaired flush does not).
+            store.add_counts(
+                order.merchant_id, decision.at, *stats.scope_of(result.order), stats.decision_counts(decision)
+            )
             report.decisions += 1
             report.rules[decision.rule] = report.rules.get(decision.rule, 0) + 1
             logger.info("decision", order_id=order.order_id, action=decision.action.value, rule=decision.rule)

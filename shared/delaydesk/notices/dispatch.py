@@ -29,15 +29,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from delaydesk import store
-from delaydesk.core import links
+from delaydesk.core import links, stats
 from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.decisions import Action, Decision
 from delaydesk.core.kinds import BULK_KINDS, DELAY_KINDS, NoticeChannel, NoticeRequest
 from delaydesk.core.merchants import Merchant, NoticePolicy
 from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
 from delaydesk.core.orders import Order
+from delaydesk.core.stats import NoticeOutcome
 from delaydesk.notices import compensation, inbox, ratelimit, rendering, senders, suppression
 from delaydesk.notices.notice_policy import quiet_until
 from delaydesk.notices.senders import PermanentSendError
@@ -143,12 +145,22 @@ def _pace_before_claim(request: NoticeRequest, wall_now: float, requeue: Requeue
     return request.model_copy(update=paced.fields)
 
 
+def _record(
+    claim: NoticeClaim, request: NoticeRequest, order: Order | None, now: datetime, status: NoticeOutcome, **fields: Any
+) -> None:
+    """Record the claimed notice's outcome, then count it (once: only the claim's owner records it)."""
+    store.record_outcome(claim, status, **fields)
+    merchant_id = order.merchant_id if order is not None else request.merchant_id
+    counter = stats.notices(request.kind.value, request.channel.value, status)
+    store.add_counts(merchant_id, now, *stats.scope_of(order), {counter: 1})
+
+
 def _dispatch_claimed(
     request: NoticeRequest, claim: NoticeClaim, now: datetime, settings: Settings, requeue: Requeue | None
 ) -> str:
     record = store.get_order(request.order_id)
     if record is None:
-        store.record_outcome(claim, "failed", error="order not found")
+        _record(claim, request, None, now, "failed", error="order not found")
         logger.error("notice for an unknown order dropped")
         return "failed"
     order = record.order()
@@ -158,12 +170,22 @@ def _dispatch_claimed(
     if channel == NoticeChannel.INBOX:
         rendered = _render(request, order, merchant, settings)
         inbox.deliver(request, rendered, now)
-        store.record_outcome(claim, "sent", to="inbox", locale=rendered.locale, subject=rendered.subject, sent_at=now)
+        _record(
+            claim,
+            request,
+            order,
+            now,
+            "sent",
+            to="inbox",
+            locale=rendered.locale,
+            subject=rendered.subject,
+            sent_at=now,
+        )
         count_by("NoticesSent", "channel", channel.value)
         return "sent"
     to = _address(order, channel)
     if not to:
-        store.record_outcome(claim, "failed", error=f"customer has no {channel} address")
+        _record(claim, request, order, now, "failed", error=f"customer has no {channel} address")
         logger.error("notice has no address for its channel")
         return "failed"
     reason = suppression.suppressed(to)
@@ -173,7 +195,7 @@ def _dispatch_claimed(
         # Someone who unsubscribed asked for less, not for the other channel: the inbox only.
         other_channel = reason != suppression.Reason.UNSUBSCRIBED
         _fall_back(request, order, merchant, now, settings, requeue, other_channel)
-        store.record_outcome(claim, "suppressed", to=to, error=f"suppressed: {reason}")
+        _record(claim, request, order, now, "suppressed", to=to, error=f"suppressed: {reason}")
         logger.info("address suppressed; not sent", reason=reason)
         count_by("NoticesSuppressed", "channel", channel.value)
         return "suppressed"
@@ -202,12 +224,21 @@ def _dispatch_claimed(
             reason_code = suppression.Reason.SMS_OPT_OUT if exc.code == "OptedOut" else suppression.Reason.REFUSED
             suppression.suppress(to, reason_code, f"sns:{exc.code}", now)
             _fall_back(request, order, merchant, now, settings, requeue)
-        store.record_outcome(claim, "failed", to=to, error=str(exc))
+        _record(claim, request, order, now, "failed", to=to, error=str(exc))
         logger.error("notice refused by the provider; not retried", error=str(exc))
         count_by("NoticesFailed", "channel", channel.value)
         return "failed"
-    store.record_outcome(
-        claim, "sent", to=to, locale=rendered.locale, subject=rendered.subject, message_id=message_id, sent_at=now
+    _record(
+        claim,
+        request,
+        order,
+        now,
+        "sent",
+        to=to,
+        locale=rendered.locale,
+        subject=rendered.subject,
+        message_id=message_id,
+        sent_at=now,
     )
     inbox.deliver(request, rendered, now)
     logger.info("notice sent", channel=channel.value, locale=rendered.locale, message_id=message_id)

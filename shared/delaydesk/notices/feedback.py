@@ -16,7 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from delaydesk import store
+from delaydesk.core import stats
 from delaydesk.core.observability import count_by, logger
+from delaydesk.core.stats import NoticeOutcome
 from delaydesk.core.times import parse_instant
 from delaydesk.notices import suppression
 
@@ -69,6 +71,18 @@ def _when(event: dict[str, Any], section: dict[str, Any]) -> datetime:
     return parse_instant(str(stamp))
 
 
+_COUNTED: dict[str, NoticeOutcome] = {"Bounce": "bounced", "Complaint": "complained"}
+
+
+def _count(order_id: str, merchant_tag: str | None, notice_kind: str, outcome: NoticeOutcome, at: datetime) -> None:
+    """Count a bounce or complaint against its notice's kind (once: after its record was first written)."""
+    record = store.get_order(order_id)
+    order = record.order() if record is not None else None
+    merchant_id = order.merchant_id if order is not None else merchant_tag
+    if merchant_id:
+        store.add_counts(merchant_id, at, *stats.scope_of(order), {stats.notices(notice_kind, "email", outcome): 1})
+
+
 def apply(event: dict[str, Any]) -> Applied:
     kind = str(event.get("eventType") or event.get("notificationType"))
     if kind not in EVENT_TYPES:
@@ -97,7 +111,8 @@ def apply(event: dict[str, Any]) -> Applied:
             {"message_id": mail.get("messageId"), **{k: v for k, v in section.items() if isinstance(v, str)}},
             ensure_ascii=False,
         )
-        store.record_feedback(order_id, result.notice, kind.lower(), detail, at)
+        if store.record_feedback(order_id, result.notice, kind.lower(), detail, at) and kind in _COUNTED:
+            _count(order_id, _tag(mail, "merchant"), notice_kind, _COUNTED[kind], at)
     count_by("SesFeedback", "event", kind)
     logger.info("SES feedback applied", event=kind, suppressed=len(result.suppressed), notice=result.notice)
     return result

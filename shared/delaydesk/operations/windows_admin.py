@@ -3,7 +3,9 @@
 Routes (functions/admin_api): ``GET /admin/windows``, ``POST /admin/windows`` (a window, or
 ``{"preset": NAME, "merchant_id": ...}``), ``PUT /admin/windows/{window_id}`` and
 ``POST /admin/windows/{window_id}/end`` (``{"merchant_id": ..., "at": ...}``, ``at`` defaulting to
-the request time). "Now" is the request's own time (``requestContext.timeEpoch``). Domain errors
+the request time); and the early-warning alerts: ``GET /admin/alerts`` (``?merchant_id=``) and
+``POST /admin/alerts/{alert_id}/declare`` (``{"merchant_id": ...}`` optional), which declares the
+window the alert proposes. "Now" is the request's own time (``requestContext.timeEpoch``). Domain errors
 become HTTP answers in one place (``app`` below): 400 invalid, 404 unknown, 409 conflict.
 """
 
@@ -20,6 +22,7 @@ from delaydesk import store
 from delaydesk.core.times import iso, parse_instant
 from delaydesk.core.windows import PLATFORM, Window, parse_window, preset
 from delaydesk.delays import recompute
+from delaydesk.operations import alerts
 from delaydesk.store import ConcurrentUpdate
 
 app = APIGatewayHttpResolver()
@@ -78,6 +81,21 @@ def end_window(window_id: str) -> dict[str, Any]:
     at = parse_instant(str(body["at"])) if body.get("at") else _now()
     ended = recompute.end(body.get("merchant_id"), window_id, at)
     return {"window": window_view(ended), "ended_at": iso(at)}
+
+
+@app.get("/admin/alerts")
+def list_alerts() -> dict[str, Any]:
+    return {"alerts": alerts.list_alerts(app.current_event.get_query_string_value("merchant_id"))}
+
+
+@app.post("/admin/alerts/<alert_id>/declare")
+def declare_from_alert(alert_id: str) -> Response[Any]:
+    merchant_id = _body().get("merchant_id")
+    try:
+        window, created = alerts.declare_from_alert(alert_id, str(merchant_id) if merchant_id else None, _now())
+    except LookupError as exc:
+        raise recompute.WindowNotFound(str(exc)) from None
+    return _json(201 if created else 200, {"window": window_view(window), "created": created})
 
 
 def _json(status: int, body: dict[str, Any]) -> Response[Any]:

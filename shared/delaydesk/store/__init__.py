@@ -4,6 +4,15 @@ This package is the only place that knows keys and indexes. Every state change i
 a lost race surfaces as ``ConcurrentUpdate``. It may call ``delaydesk.core`` only.
 """
 
+from delaydesk.store.alerts import ALERT_STATES as ALERT_STATES
+from delaydesk.store.alerts import AlertRecord as AlertRecord
+from delaydesk.store.alerts import alerts_of as alerts_of
+from delaydesk.store.alerts import all_alerts as all_alerts
+from delaydesk.store.alerts import get_alert as get_alert
+from delaydesk.store.alerts import mark_alert_delivered as mark_alert_delivered
+from delaydesk.store.alerts import open_alert as open_alert
+from delaydesk.store.alerts import resolve_alert as resolve_alert
+from delaydesk.store.alerts import set_alert_window as set_alert_window
 from delaydesk.store.base import ConcurrentUpdate as ConcurrentUpdate
 from delaydesk.store.base import bind as bind
 from delaydesk.store.decisions import DecisionRecord as DecisionRecord

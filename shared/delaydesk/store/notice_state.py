@@ -216,8 +216,10 @@ def record_grant(
 # ---- SES feedback
 
 
-def record_feedback(order_id: str, notice_id: str, event: str, detail: str, at: datetime) -> None:
-    NoticeStateRecord(f"feedback#{order_id}", f"{notice_id}#{event}", label=event, text=detail, at=at).save()
+def record_feedback(order_id: str, notice_id: str, event: str, detail: str, at: datetime) -> bool:
+    """Record an SES event against its notice once. False: it was recorded before (a redelivery)."""
+    record = NoticeStateRecord(f"feedback#{order_id}", f"{notice_id}#{event}", label=event, text=detail, at=at)
+    return save_if(record, NoticeStateRecord.sk.does_not_exist())
 
 
 def feedback_of(order_id: str) -> list[NoticeStateRecord]:

@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from pydantic import ValidationError
 
 from delaydesk import store
+from delaydesk.core import stats
 from delaydesk.core.config import get_settings
 from delaydesk.core.events import Event, OrderPaid, Tracking, dated_ahead, parse_event
 from delaydesk.core.merchants import DelayPolicy
@@ -49,7 +50,8 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     order_id = _order_id(parsed)
     logger.append_keys(order_id=order_id)
     record = store.get_order(order_id)
-    order = apply_event(record.order() if record else None, parsed)
+    before = record.order() if record else None
+    order = apply_event(before, parsed)  # a copy: ``before`` stays as it was
     merchant = store.get_merchant(order.merchant_id)
     if merchant is None:
         logger.warning("unknown merchant: the deployment's default thresholds apply", merchant_id=order.merchant_id)
@@ -58,6 +60,8 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
         due = min(due, record.next_due_at) if due else record.next_due_at  # the scan must still flush them
     previous_status = record.status if record is not None else None
     store.save_order(order, record, due, settings.due_shards)
+    # Counted after the versioned write succeeded, from the change it made: a redelivery changes nothing.
+    store.add_counts(order.merchant_id, parsed.at, *stats.scope_of(order), stats.event_counts(before, order))
     eta.record_delivery(previous_status, order)
     return {"order_id": order.order_id, "status": order.status.value, "next_due_at": due.isoformat() if due else None}
 
