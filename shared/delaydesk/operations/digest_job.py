@@ -43,8 +43,8 @@ def reports_dir(settings: Settings) -> Path:
 
 
 def alerts_for(merchant_id: str) -> list[Alert]:
-    """The merchant's early-warning alerts (none until the alerts table is wired in)."""
-    return []
+    """The merchant's early-warning alerts (the digest keeps those of its day)."""
+    return [record.alert() for record in store.alerts_of(merchant_id)]
 
 
 def digest_for(merchant: Merchant, day: date) -> Digest:
