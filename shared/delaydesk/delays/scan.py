@@ -119,11 +119,13 @@ def scan_due(now: datetime, settings: Settings | None = None) -> ScanReport:
     report = ScanReport(now=now)
     merchants = _Merchants()
     windows = _Windows()
-    # Scan lag: how long the oldest due order has been waiting at the start of this run (0: none).
-    oldest = store.oldest_due(now, settings.due_shards)
-    lag = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
-    metrics.add_metric(name="ScanLagSeconds", unit=MetricUnit.Seconds, value=lag)
+    # Scan lag: how long the oldest due order had been waiting when this run started. Each shard
+    # is read oldest first, so its first record is its oldest; shards a truncated run never
+    # reached are asked for one item each.
+    first_due: dict[str, datetime] = {}
     for record in store.due_orders(now, settings.due_shards):
+        if record.due_shard and record.next_due_at:
+            first_due.setdefault(record.due_shard, record.next_due_at)
         if report.examined >= settings.scan_max_orders:
             report.truncated = True
             logger.warning(
@@ -137,6 +139,12 @@ def scan_due(now: datetime, settings: Settings | None = None) -> ScanReport:
             # An event changed the order while we evaluated it; it is still due, next run takes it.
             report.conflicts += 1
             logger.info("order changed during evaluation; left for the next run", order_id=record.order_id)
+    oldest = min(first_due.values(), default=None)
+    if report.truncated:
+        unread = store.oldest_due(now, [s for s in range(settings.due_shards) if str(s) not in first_due])
+        oldest = min(filter(None, (oldest, unread)), default=None)
+    lag = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+    metrics.add_metric(name="ScanLagSeconds", unit=MetricUnit.Seconds, value=lag)
     metrics.add_metric(name="OrdersExamined", unit=MetricUnit.Count, value=report.examined)
     logger.info("scan finished", examined=report.examined, decisions=report.decisions, notices=report.notices_queued)
     return report

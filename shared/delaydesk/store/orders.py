@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -164,11 +164,11 @@ def due_orders(until: datetime, shards: int, page_size: int = 100) -> Iterator[O
         yield from OrderRecord.due_index.query(str(shard), OrderRecord.next_due_at <= until, page_size=page_size)
 
 
-def oldest_due(until: datetime, shards: int) -> datetime | None:
-    """The earliest ``next_due_at`` at or before ``until`` (one item per shard, from the sparse index)."""
+def oldest_due(until: datetime, shards: Iterable[int]) -> datetime | None:
+    """The earliest ``next_due_at`` at or before ``until`` in ``shards`` (one item read per shard)."""
     firsts = (
         record.next_due_at
-        for shard in range(shards)
+        for shard in shards
         for record in OrderRecord.due_index.query(str(shard), OrderRecord.next_due_at <= until, limit=1)
     )
     return min(firsts, default=None)
