@@ -35,3 +35,36 @@ def test_counts_add_up_per_hour_carrier_and_region(local_aws: LocalAws) -> None:
     )
     assert store.counter_rows("m-1", H - timedelta(hours=2), H) == []
     assert len(store.all_counter_rows()) == 4
+
+
+def test_notice_outcomes_and_ses_feedback_count_once(local_aws: LocalAws) -> None:
+    import json
+
+    from conftest import instant, notice_request, paid
+
+    from delaydesk.core.kinds import Kind
+    from delaydesk.notices import feedback
+
+    address = "bounce@simulator.amazonses.com"
+    order = paid("SB-1", "2020-01-20T10:00:00+08:00", hours=72, customer={"email": address, "phone": "+8613800138010"})
+    local_aws.send("OrderEventsQueue", json.dumps(order))
+    local_aws.send("OrderEventsQueue", json.dumps(order))  # a redelivered order.paid
+    local_aws.drain()
+    local_aws.clock = instant("2020-01-24T12:00:00+08:00")
+    for stage, kind in ((0, Kind.SHIPMENT_DELAYED), (0, Kind.SHIPMENT_DELAYED), (1, Kind.DELAY_UPDATE)):
+        request = notice_request(order_id="SB-1", kind=kind, stage=stage, requested_at=local_aws.clock)
+        local_aws.send("NoticesQueue", request.model_dump_json())
+        local_aws.drain()
+    (bounce,) = local_aws.ses_events
+    feedback.apply(bounce)  # the SES event delivered again
+    total = stats.totals(store.all_counter_rows())
+    assert total == {
+        stats.ORDERS_PAID: 1,
+        stats.notices("shipment_delayed", "email", "sent"): 1,
+        stats.notices("shipment_delayed", "email", "bounced"): 1,
+        stats.notices("delay_update", "email", "suppressed"): 1,
+        stats.notices("delay_update", "sms", "sent"): 1,
+        stats.notices("delay_update", "inbox", "sent"): 1,
+    }
+    (paid_row,) = [r for r in store.all_counter_rows() if r.get(stats.ORDERS_PAID)]
+    assert (paid_row.carrier, paid_row.region) == (stats.UNKNOWN, "CN-HB")

@@ -254,9 +254,11 @@ def evaluate(
     for scope in wider:
         if scope in still_open or scope in opened:
             continue
+        active = set(still_open) | set(opened)
         explained = Figures()
-        for child in _children(scope, set(still_open) | set(opened)):
-            explained = explained.plus(figs.get(child, Figures()))
+        for child in _children(scope, cells):
+            if child in active or any(p in active for p in _parents(child)):
+                explained = explained.plus(figs[child])
         residual = figs[scope].minus(explained)
         if residual.spikes(t):
             opened[scope] = residual
