@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import shutil
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -35,6 +35,28 @@ def _progress(update: Progress) -> None:
     if interactive and update.done >= 1:
         sys.stderr.write("\n")
     sys.stderr.flush()
+
+
+def write_digests(outbox: Path, now: datetime) -> list[Path]:
+    """Each merchant's daily digest (HTML e-mail and CSV) of the last whole local day before ``now``,
+    read from the statistics counters as ``delaydesk report daily`` reads them."""
+    from zoneinfo import ZoneInfo
+
+    from delaydesk import store
+    from delaydesk.core.config import get_settings
+    from delaydesk.operations import digest_csv, digest_for, render_digest_html, reports_dir
+
+    folder = outbox / "digests"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for merchant in store.all_merchants():
+        day = now.astimezone(ZoneInfo(merchant.timezone)).date() - timedelta(days=1)
+        digest = digest_for(merchant, day)
+        base = folder / f"{merchant.merchant_id}-{day.isoformat()}"
+        base.with_suffix(".html").write_text(render_digest_html(digest, reports_dir(get_settings())), encoding="utf-8")
+        base.with_suffix(".csv").write_text(digest_csv(digest), encoding="utf-8")
+        written.append(base.with_suffix(".html"))
+    return written
 
 
 def write_outbox(local: LocalAws, outbox: Path, now: datetime) -> int:
@@ -69,6 +91,7 @@ def write_outbox(local: LocalAws, outbox: Path, now: datetime) -> int:
         page = local.http_request("GET", f"/orders/{quote(order_id)}?t={token}", now=now)
         if page["statusCode"] == 200:
             (outbox / order_id / "page.html").write_text(page["body"], encoding="utf-8")
+    digests = write_digests(outbox, now)
     lines = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>DelayDesk outbox</title>",
         "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;text-align:left}"
@@ -76,6 +99,13 @@ def write_outbox(local: LocalAws, outbox: Path, now: datetime) -> int:
         f"<h1>DelayDesk outbox</h1><p>{len(rows)} notices, as the embedded SES and SNS accepted them.</p>",
         "<p>Each order's page (its status, its in-app inbox, and the wait-or-cancel choice while it"
         " is late and unshipped) is in the <em>page</em> column, as the customer sees it at the end.</p>",
+        "<p>Daily digests (HTML e-mail, CSV beside it): "
+        + ", ".join(
+            f"<a href='{html.escape(p.relative_to(outbox).as_posix())}'>{html.escape(p.stem)}</a>"
+            f" (<a href='{html.escape(p.with_suffix('.csv').relative_to(outbox).as_posix())}'>CSV</a>)"
+            for p in digests
+        )
+        + "</p>",
         "<table><tr><th>sent</th><th>order</th><th>kind</th><th>stage</th><th>channel</th>"
         "<th>locale</th><th>to</th><th>subject</th><th>page</th></tr>",
     ]

@@ -1,6 +1,6 @@
 """Filling moto's gaps: what its CloudFormation skips, created through the API as the template says.
 
-moto's CloudFormation cannot create an HTTP API (API Gateway v2) and its stage, CloudWatch alarms,
+moto's CloudFormation cannot create an HTTP API (API Gateway v2) and its stage, CloudWatch alarms and dashboards,
 SES configuration-set event destinations, SQS queue policies or Lambda event-invoke configs, does
 not enable DynamoDB TTL, keeps a KMS key policy as an object and leaves ``${Api}`` unresolved in
 ``Fn::Sub``. The local run needs them (and tests read them back), so they are made here from the
@@ -116,6 +116,10 @@ class DeploymentGaps:
                     TreatMissingData=props.get("TreatMissingData", "missing"),
                     AlarmActions=props.get("AlarmActions", []),
                 )
+        for logical_id, resource in resources.items():
+            if resource["Type"] == "AWS::CloudWatch::Dashboard" and logical_id not in self.stack.resources:
+                props = self.values.resolve(resource["Properties"])
+                cloudwatch.put_dashboard(DashboardName=props["DashboardName"], DashboardBody=props["DashboardBody"])
         lam = self.client("lambda")
         for logical_id, resource in resources.items():
             if resource["Type"] == "AWS::Lambda::EventInvokeConfig" and logical_id not in self.stack.resources:

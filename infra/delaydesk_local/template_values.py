@@ -7,6 +7,7 @@ have resolved. This resolves the few the embedded AWS needs, as the stack was de
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from delaydesk_local.stack import ACCOUNT_ID, REGION, DeployedStack, TemplateError
@@ -48,6 +49,25 @@ class TemplateValues:
             return str(left) == str(right)
         raise TemplateError(f"condition function {function} is not supported by the embedded AWS")
 
+    def substitute(self, text: str) -> str:
+        """``Fn::Sub``'s string form: ``${Param}``, ``${Resource}``, ``${Resource.Attr}``, ``${AWS::Region}``."""
+
+        def one(match: re.Match[str]) -> str:
+            name = match.group(1)
+            pseudo = {
+                "AWS::Region": REGION,
+                "AWS::AccountId": ACCOUNT_ID,
+                "AWS::Partition": "aws",
+                "AWS::URLSuffix": "amazonaws.com",
+            }
+            if name in pseudo:
+                return pseudo[name]
+            if "." in name:
+                return str(self.resolve({"Fn::GetAtt": name.split(".", 1)}))
+            return str(self.resolve({"Ref": name}))
+
+        return re.sub(r"\$\{([A-Za-z0-9:.]+)\}", one, text)
+
     def resolve(self, value: Any) -> Any:
         """Resolve the intrinsics the filled gaps use (Ref of a resource or a parameter, Fn::GetAtt
         of queue names) against the stack."""
@@ -59,6 +79,8 @@ class TemplateValues:
             if value["Ref"] in self.stack.template.get("Parameters", {}):
                 return self.parameter(value["Ref"])
             return self.stack.resources.get(value["Ref"], value["Ref"])
+        if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+            return self.substitute(value["Fn::Sub"])
         if set(value) == {"Fn::GetAtt"}:
             logical_id, attribute = value["Fn::GetAtt"]
             physical = self.stack.physical(logical_id)

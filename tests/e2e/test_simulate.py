@@ -111,3 +111,8 @@ def test_the_demo_prints_a_summary_and_fills_the_outbox(tmp_path: Path, capsys: 
     assert all(f.relative_to(tmp_path / "outbox").as_posix() in index for f in files)
     html = next(f for f in files if f.suffix == ".html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
+    # each merchant's daily digest of the last whole day, as HTML e-mail and CSV
+    digests = sorted(p.name for p in (tmp_path / "outbox" / "digests").iterdir())
+    assert len(digests) == 2 * len(small["merchants"]) and all(
+        n.endswith("2020-01-31.csv") or n.endswith("2020-01-31.html") for n in digests
+    )

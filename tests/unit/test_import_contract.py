@@ -54,6 +54,8 @@ PURE = {
     "delaydesk.operations.doctor_mail",
     "delaydesk.operations.doctor_verdicts",
     "delaydesk.operations.explain",
+    "delaydesk.operations.digest",
+    "delaydesk.operations.robot_formats",
 }
 """Decisions only: no AWS, no pynamodb, no store ("now" is passed in)."""
 WING_PACKAGES = {f"delaydesk.{wing}" for wing in WINGS}

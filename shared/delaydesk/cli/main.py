@@ -13,6 +13,7 @@ from delaydesk.cli.doctor import _doctor_parser
 from delaydesk.cli.local import _cmd_demo, _cmd_simulate
 from delaydesk.cli.notices import _notices_parsers
 from delaydesk.cli.records import _cmd_merchants, _cmd_rejected, _escalations_parser
+from delaydesk.cli.report import _report_parser
 
 
 def parser() -> argparse.ArgumentParser:
@@ -51,6 +52,7 @@ def parser() -> argparse.ArgumentParser:
     _notices_parsers(commands, stack)
 
     windows_cmds._windows_parsers(commands, stack)
+    _report_parser(commands, stack)
     _doctor_parser(commands)
     return root
 

@@ -89,6 +89,22 @@ class Support(Contract):
     url: str | None = None
 
 
+RobotKind = Literal["wecom", "dingtalk", "feishu", "slack"]
+
+
+class AlertRobot(Contract):
+    """A chat robot that receives the merchant's early-warning alerts (operations/robots.py).
+
+    The webhook URL (it carries the robot's key or token) and the signing secret are names of
+    SSM Parameter Store SecureString parameters, never the values themselves.
+    """
+
+    kind: RobotKind
+    url_parameter: str = Field(pattern=r"^/[A-Za-z0-9_.\-/]{1,1000}$")
+    secret_parameter: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9_.\-/]{1,1000}$")
+    """DingTalk's "加签" secret (SEC…) or Feishu's signature key; None: the robot is not signed."""
+
+
 StallRule = Literal["stalled_after_pickup", "stalled_in_transit", "stalled_at_delivery"]
 
 
@@ -148,6 +164,12 @@ class MerchantSettings(Contract):
                 raise ValueError(f"{origin!r} is not an origin (https://host[:port], no path; http for localhost only)")
         return value
 
+    alert_robots: list[AlertRobot] = Field(default_factory=list, max_length=20)
+    """Chat robots that receive the early-warning alerts (operations/robots.py)."""
+    ops_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    """The operations team's address: the daily digest goes there (None: no digest is mailed)."""
+    digest_hour: int = Field(default=8, ge=0, le=23)
+    """The local hour (the merchant's timezone) at which the previous day's digest is sent."""
     disruption_rules: WindowRules | None = None
     """The rules of the disruption window an early-warning alert proposes (None: the default,
     ``operations.early_warning.DEFAULT_DISRUPTION_RULES``)."""

@@ -260,8 +260,17 @@ def plan(now: datetime, settings: Settings) -> int:
         for shard in rotation(now, settings.due_shards)
     ]
     aws.send_batches(settings.scan_work_queue_url, items, "scan work item(s)")
+    # Scan lag, measured where the run starts: one item read per shard (the workers read pages).
+    _report_lag(now, store.oldest_due(now, range(settings.due_shards)))
     logger.info("scan planned", items=len(items), until=now.isoformat())
     return len(items)
+
+
+def _report_lag(now: datetime, oldest: datetime | None) -> None:
+    """ScanLagSeconds: how long the oldest due order had been waiting when this run started
+    (0 when nothing is due); the dashboard shows it and ScanLagAlarm watches it."""
+    lag = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+    metrics.add_metric(name="ScanLagSeconds", unit=MetricUnit.Seconds, value=lag)
 
 
 def scan_page(work: ScanWork, settings: Settings | None = None) -> ScanReport:
@@ -318,7 +327,13 @@ def scan_due(now: datetime, settings: Settings | None = None) -> ScanReport:
     merchants = _Merchants()
     windows = _Windows()
     outbox = _Outbox(settings, report)
+    # Scan lag: how long the oldest due order had been waiting when this run started. Each shard
+    # is read oldest first, so its first record is its oldest; shards a truncated run never
+    # reached are asked for one item each.
+    first_due: dict[str, datetime] = {}
     for record in store.due_orders(now, settings.due_shards):
+        if record.due_shard and record.next_due_at:
+            first_due.setdefault(record.due_shard, record.next_due_at)
         if report.examined >= settings.scan_max_orders:
             report.truncated = True
             logger.warning(
@@ -328,5 +343,10 @@ def scan_due(now: datetime, settings: Settings | None = None) -> ScanReport:
         report.examined += 1
         _evaluate_isolated(record, now, merchants, settings, report, windows, outbox)
     outbox.flush()
+    oldest = min(first_due.values(), default=None)
+    if report.truncated:
+        unread = store.oldest_due(now, [s for s in range(settings.due_shards) if str(s) not in first_due])
+        oldest = min(filter(None, (oldest, unread)), default=None)
+    _report_lag(now, oldest)
     _finish(report)
     return report

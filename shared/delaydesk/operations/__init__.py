@@ -1,6 +1,6 @@
 """What operators see and do: the deployment doctor, an order's explained timeline,
 the windows admin API, the early warning on delay spikes (``early_warning`` pure, ``alerts`` I/O)
-and its delivery. Reports to come.
+and its delivery (the ops topic, chat robots: ``robots``), the daily digest (``digest`` pure, ``digest_job``).
 
 Decides verdicts about a deployment and answers operator questions.
 May call: delays (recompute after a window change), notices (send rates), store, core.
@@ -13,21 +13,35 @@ from delaydesk.operations.alerts import deliver_alert as deliver_alert
 from delaydesk.operations.alerts import detect as detect_spikes
 from delaydesk.operations.alerts import handle_message as handle_alert_message
 from delaydesk.operations.alerts import list_alerts as list_alerts
+from delaydesk.operations.digest import digest_csv as digest_csv
+from delaydesk.operations.digest import render_digest_html as render_digest_html
+from delaydesk.operations.digest_job import digest_for as digest_for
+from delaydesk.operations.digest_job import reports_dir as reports_dir
+from delaydesk.operations.digest_job import run_digests as run_digests
 from delaydesk.operations.doctor import WEBHOOK_SOURCES as WEBHOOK_SOURCES
 from delaydesk.operations.explain import Notice as Notice
 from delaydesk.operations.explain import timeline as timeline
+from delaydesk.operations.robots import RobotResult as RobotResult
+from delaydesk.operations.robots import deliver_to_robots as deliver_to_robots
 from delaydesk.operations.windows_admin import app as windows_admin_api
 
 __all__ = [
     "WEBHOOK_SOURCES",
     "Notice",
     "PoisonAlert",
+    "RobotResult",
     "declare_from_alert",
     "deliver_alert",
+    "deliver_to_robots",
     "detect_spikes",
+    "digest_csv",
+    "digest_for",
     "doctor",
     "handle_alert_message",
     "list_alerts",
+    "render_digest_html",
+    "reports_dir",
+    "run_digests",
     "timeline",
     "windows_admin_api",
 ]

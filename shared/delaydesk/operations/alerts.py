@@ -12,8 +12,8 @@ recorded and stops.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from delaydesk import store
@@ -27,6 +27,7 @@ from delaydesk.core.windows import Window, parse_window
 from delaydesk.delays import recompute
 from delaydesk.operations import alert_text
 from delaydesk.operations.early_warning import Reading, Thresholds, evaluate, spans
+from delaydesk.operations.robots import deliver_to_robots
 
 THRESHOLDS = Thresholds()
 
@@ -110,8 +111,8 @@ def parse_message(body: str) -> tuple[str, str, str]:
 def deliver_alert(alert: Alert, state: str, merchant: Merchant | None, at: datetime, settings: Settings) -> list[str]:
     """Deliver one alert state to every channel it goes to; returns the channels it reached.
 
-    The operators' SNS topic (e-mail, SMS subscribers) first; the chat robots (operations.robots)
-    are added here, each failing on its own without blocking the others.
+    The operators' SNS topic (e-mail, SMS subscribers) first, then the merchant's chat robots
+    (``alert_robots``, operations.robots), each failing on its own without blocking the others.
     """
     zone = merchant.timezone if merchant else "UTC"
     text = alert_text.message(alert, state, zone, THRESHOLDS.span_hours, at)
@@ -125,7 +126,15 @@ def deliver_alert(alert: Alert, state: str, merchant: Merchant | None, at: datet
             "merchant_id": {"DataType": "String", "StringValue": alert.merchant_id},
         },
     )
-    return ["sns"]
+    channels = ["sns"]
+    robots = merchant.settings.alert_robots if merchant else []
+    if robots:
+        # The state being delivered: an opened alert reads as opened even if it has resolved since.
+        shown = alert if state == "resolved" else replace(alert, resolved_at=None)
+        # Signed with the wall clock: DingTalk and Feishu refuse a signature an hour away from theirs.
+        results = deliver_to_robots(shown, robots, now=datetime.now(UTC), timezone=zone)
+        channels += [f"robot:{r.kind}" for r in results if r.ok]
+    return channels
 
 
 def handle_message(body: str, now: datetime, settings: Settings | None = None) -> str:

@@ -21,6 +21,10 @@ from delaydesk.store.decisions import DecisionRecord as DecisionRecord
 from delaydesk.store.decisions import all_decisions as all_decisions
 from delaydesk.store.decisions import decisions_for as decisions_for
 from delaydesk.store.decisions import put_decision as put_decision
+from delaydesk.store.digests import claim_digest as claim_digest
+from delaydesk.store.digests import digest_status as digest_status
+from delaydesk.store.digests import mark_digest_sent as mark_digest_sent
+from delaydesk.store.digests import release_digest as release_digest
 from delaydesk.store.escalations import EscalationRecord as EscalationRecord
 from delaydesk.store.escalations import close_escalation as close_escalation
 from delaydesk.store.escalations import list_escalations as list_escalations
@@ -70,6 +74,7 @@ from delaydesk.store.orders import commit_evaluation as commit_evaluation
 from delaydesk.store.orders import due_orders as due_orders
 from delaydesk.store.orders import due_page as due_page
 from delaydesk.store.orders import get_order as get_order
+from delaydesk.store.orders import oldest_due as oldest_due
 from delaydesk.store.orders import order_id_for_parcel as order_id_for_parcel
 from delaydesk.store.orders import order_page as order_page
 from delaydesk.store.orders import orders_with_number as orders_with_number

@@ -75,5 +75,7 @@ def put_merchant(merchant: Merchant) -> None:
 
 
 def all_merchants() -> list[Merchant]:
-    """Every merchant (scheduled jobs that run per merchant: a scan of a small table)."""
-    return [Merchant.model_validate(record.doc.as_dict()) for record in MerchantRecord.scan()]
+    """Every merchant (the daily digest's hourly run: a scan of a table of a handful of items)."""
+    return sorted(
+        (Merchant.model_validate(record.doc.as_dict()) for record in MerchantRecord.scan()), key=lambda m: m.merchant_id
+    )

@@ -9,6 +9,7 @@ One table (NoticeStateTable, pk/sk) holds what notices need besides the notice l
   grant#<order>           -                                the order's compensation grant
   budget#<merchant>       <window>                         compensation spent in a window
   feedback#<order>        <notice>#<event>                 SES delivery/bounce/complaint/open/click
+  digest#<merchant>       <local day>                      the daily digest's claim and send (store/digests.py)
 """
 
 from __future__ import annotations

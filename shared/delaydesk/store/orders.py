@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -245,6 +245,16 @@ def due_page(
         for r in _still_due(order_ids[start : start + BATCH_GET], until)
     ]
     return records, result.last_evaluated_key
+
+
+def oldest_due(until: datetime, shards: Iterable[int]) -> datetime | None:
+    """The earliest ``next_due_at`` at or before ``until`` in ``shards`` (one item read per shard)."""
+    firsts = (
+        record.next_due_at
+        for shard in shards
+        for record in OrderRecord.due_index.query(str(shard), OrderRecord.next_due_at <= until, limit=1)
+    )
+    return min(firsts, default=None)
 
 
 def all_orders() -> Iterator[OrderRecord]:
