@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 LOCAL_WEBHOOK_SECRETS = {
     "aftership": "local-aftership-webhook-secret",
     "easypost": "local-easypost-webhook-secret",
-    "generic": "local-generic-webhook-secret",
+    "generic/m-teahouse": "local-generic-webhook-secret-m-teahouse",
 }
-"""The webhook secrets the embedded AWS stores in SSM (in a real account the operator puts them)."""
+"""The webhook secrets the embedded AWS stores in SSM under ``{WebhookSecretsPrefix}/<name>`` (in a
+real account the operator puts them); a per-merchant source's name is ``<source>/<merchant_id>``."""
 
 LOCAL_ORDER_LINK_KEY = "local-order-link-key"
 """The key that signs customers' links in the embedded AWS (``OrderLinkKeyParameter`` in SSM)."""

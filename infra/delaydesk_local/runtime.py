@@ -158,10 +158,16 @@ class LocalAws:
         """Invoke a function of the template in-process, in its own environment."""
         return self._runner.invoke(logical_id, event)
 
+    def set_webhook_secret(self, name: str, secret: str) -> None:
+        """Store one webhook secret (``aftership``, or ``generic/<merchant_id>``) where the stack reads it."""
+        self.webhook_secrets[name] = secret
+        put_webhook_secrets(self.client, self.functions, {name: secret}, [])
+
     # ------------------------------------------------------------ queues
 
-    def send(self, queue_logical_id: str, body: str) -> str:
-        return self._queues.send(queue_logical_id, body)
+    def send(self, queue_logical_id: str, body: str, attributes: dict[str, str] | None = None) -> str:
+        """Send as a producer would (string message ``attributes``, e.g. ``delaydesk-origin``)."""
+        return self._queues.send(queue_logical_id, body, attributes)
 
     def _receive(self, binding: QueueBinding) -> list[dict[str, Any]]:
         return self._queues.receive(binding)

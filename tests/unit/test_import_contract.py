@@ -22,6 +22,9 @@ TOP_LEVEL = "delaydesk", "delaydesk.cli"
 PURE = {
     "delaydesk.core.decisions",
     "delaydesk.core.events",
+    "delaydesk.core.fields",
+    "delaydesk.core.origins",
+    "delaydesk.core.privacy",
     "delaydesk.core.kinds",
     "delaydesk.core.merchants",
     "delaydesk.core.orders",

@@ -32,6 +32,7 @@ from delaydesk.core.config import get_settings
 from delaydesk.core.links import Purpose
 from delaydesk.core.observability import count_by, logger
 from delaydesk.core.orders import Order
+from delaydesk.core.origins import ORDER_PAGE, ORIGIN_ATTRIBUTE
 from delaydesk.customer import order_page
 from delaydesk.notices import inbox, suppression
 
@@ -145,7 +146,10 @@ def cancel(order_id: str) -> Response[Any]:
         return _refused(order, token, now)
     event = order_page.cancel_event(order, now)
     aws.sqs().send_message(
-        QueueUrl=get_settings().order_events_queue_url, MessageBody=json.dumps(event, ensure_ascii=False)
+        QueueUrl=get_settings().order_events_queue_url,
+        MessageBody=json.dumps(event, ensure_ascii=False),
+        # The order page's own id namespace: no other sender can take its cancel's event id.
+        MessageAttributes={ORIGIN_ATTRIBUTE: {"DataType": "String", "StringValue": ORDER_PAGE}},
     )
     logger.info("customer asked to cancel; queued", event_id=event["event_id"])
     count_by("CustomerChoices", "choice", "cancel")

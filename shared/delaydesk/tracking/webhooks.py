@@ -9,6 +9,10 @@ Each source signs its body with HMAC-SHA256 and its own secret (SSM Parameter St
 | ``easypost`` | ``x-hmac-signature``: ``hmac-sha256-hex=<hex>`` (NFKD secret) | the body | body ``updated_at`` |
 | ``generic`` | ``x-delaydesk-signature``: ``sha256=<hex>`` | ``<timestamp>.<body>`` | ``x-delaydesk-timestamp`` |
 
+The generic source is per merchant: the sender names its merchant in ``x-delaydesk-merchant``,
+signs with that merchant's own secret (``{WebhookSecretsPrefix}/generic/{merchant_id}``) and
+speaks only for that merchant's orders (``authority``: ingest refuses any other order).
+
 The timestamp is always inside what the signature covers, so it cannot be moved forward by a
 replayer. A bad or missing signature, or a timestamp outside ``tolerance``, is ``Unauthorized``
 (401); a signed body that is not JSON or not a usable payload is ``Malformed`` (400). Nothing is
@@ -31,10 +35,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from delaydesk.core.events import parse_event
+from delaydesk.core.fields import body_problem
+from delaydesk.core.origins import MERCHANT_ID
 from delaydesk.core.taxonomy import Normalised, from_aftership, from_easypost, from_generic
 from delaydesk.core.times import iso, parse_instant
 
 SOURCES = ("aftership", "easypost", "generic")
+PER_MERCHANT = frozenset({"generic"})
+"""Sources whose secret, and authority, are per merchant (``x-delaydesk-merchant``)."""
+MERCHANT_HEADER = "x-delaydesk-merchant"
 AFTERSHIP_EVENTS = ("tracking_update", "edd_revise")
 EASYPOST_EVENTS = ("tracker.updated", "tracker.created")
 
@@ -53,6 +62,29 @@ class Malformed(WebhookError):
 
 class UnknownSource(WebhookError):
     status = 404
+
+
+class TooLarge(WebhookError):
+    status = 413
+
+
+def merchant_of(source: str, headers: Mapping[str, str]) -> str | None:
+    """The merchant a per-merchant source speaks for (its header); None for a vendor source."""
+    if source not in PER_MERCHANT:
+        return None
+    value = _header(headers, MERCHANT_HEADER)
+    if not value:
+        raise Unauthorized(f"the {source} source is per merchant: {MERCHANT_HEADER} header is missing")
+    if not MERCHANT_ID.match(value):
+        raise Malformed(f"{MERCHANT_HEADER}: not a merchant id (letters, digits, . _ -; at most 64)")
+    return value
+
+
+def check_size(body: bytes) -> None:
+    """Refuse a body too large (413) or too deeply nested (400) before anything reads it."""
+    problem = body_problem(body)
+    if problem is not None:
+        raise (TooLarge if "bytes" in problem else Malformed)(problem)
 
 
 @dataclass(frozen=True)
@@ -197,7 +229,10 @@ def _generic(
     _check_fresh(datetime.fromtimestamp(int(timestamp), tz=UTC), now, tolerance)
     if payload.get("type") != "tracking":
         raise Malformed("the generic webhook takes one contract event of type 'tracking'")
-    return dict(payload)
+    merchant = _header(headers, MERCHANT_HEADER)
+    if payload.get("merchant_id") not in (None, merchant):
+        raise Malformed(f"merchant_id: this sender speaks for {merchant} only")
+    return {**payload, "merchant_id": merchant}
 
 
 def adapt(source: str, payload: Any, headers: Mapping[str, str], now: datetime, tolerance: timedelta) -> Received:
@@ -236,7 +271,8 @@ def receive(
 ) -> Received:
     """Verify, decode and adapt one webhook delivery. Raises a ``WebhookError`` with its HTTP status."""
     if source not in SOURCES:
-        raise UnknownSource(f"unknown webhook source {source!r}")
+        raise UnknownSource(f"unknown webhook source {source[:40]!r}")
+    check_size(body)
     if not secret:
         raise Unauthorized(f"no secret is configured for {source}")
     verify_signature(source, secret, body, headers)
