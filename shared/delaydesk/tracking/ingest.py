@@ -163,7 +163,7 @@ def handle_message(
     try:
         sender = authority.parse_origin(origin)
     except ValueError as exc:
-        return _reject(message, Category.INVALID, [f"origin: {exc}"], None, None)
+        return _reject(message, Category.INVALID, [f"origin: {exc}"], _peek_event_id(body), None)
     problem = body_problem(body)
     if problem is not None:
         event_id = _peek_event_id(body)
