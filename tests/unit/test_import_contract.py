@@ -37,6 +37,7 @@ PURE = {
     "delaydesk.policy.engine",
     "delaydesk.policy.timeouts",
     "delaydesk.policy.timers",
+    "delaydesk.notices.budget",
     "delaydesk.notices.compensation",
     "delaydesk.notices.notice_policy",
     "delaydesk.notices.rendering",
