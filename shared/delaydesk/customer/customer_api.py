@@ -19,6 +19,7 @@ application/json``) gets the JSON answer (409 for a choice that is not open). "N
 
 from __future__ import annotations
 
+import binascii
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -49,6 +50,10 @@ PAGE_HEADERS = {
 }
 
 
+MAX_FORM_CHARS = 4096
+"""A form post carries a token and a choice; anything longer is not read further."""
+
+
 class Forbidden(Exception):
     """No valid token for this order (or no such order: the same answer)."""
 
@@ -61,9 +66,14 @@ def _param(name: str) -> str | None:
     """A query parameter, else a field of a form-encoded body."""
     event = app.current_event
     value = event.get_query_string_value(name)
-    if value is None and event.decoded_body and "json" not in (event.headers.get("content-type") or ""):
-        values = parse_qs(event.decoded_body).get(name)
-        value = values[0] if values else None
+    if value is None and "json" not in (event.headers.get("content-type") or ""):
+        try:
+            form = event.decoded_body
+        except (UnicodeDecodeError, binascii.Error):  # not a form a browser sends: no such field
+            form = None
+        if form:
+            values = parse_qs(form[:MAX_FORM_CHARS]).get(name)
+            value = values[0] if values else None
     return value
 
 

@@ -124,7 +124,7 @@ def verify_signature(source: str, secret: str, body: bytes, headers: Mapping[str
     """Raise ``Unauthorized`` unless ``headers`` carry a valid signature of ``body`` by ``secret``."""
     if source == "generic":
         timestamp = _header(headers, "x-delaydesk-timestamp")
-        if timestamp is None or not timestamp.isdigit():
+        if timestamp is None or not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
             raise Unauthorized("missing or malformed x-delaydesk-timestamp header")
         expected = sign(source, secret, body, int(timestamp))
     else:
@@ -135,6 +135,23 @@ def verify_signature(source: str, secret: str, body: bytes, headers: Mapping[str
             raise Unauthorized(f"missing {name} header")
         if not hmac.compare_digest(given.strip().encode(), value.encode()):
             raise Unauthorized("signature does not match")
+
+
+def _from_epoch(seconds: int) -> datetime:
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise Unauthorized(f"timestamp {str(seconds)[:20]} is not a time") from None
+
+
+def decode_body(raw: str, is_base64: bool) -> bytes:
+    """The bytes API Gateway received (a binary body arrives base64-encoded)."""
+    if not is_base64:
+        return raw.encode("utf-8", "surrogatepass")
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (ValueError, TypeError):
+        raise Malformed("the body is not valid base64") from None
 
 
 def _check_fresh(moment: datetime, now: datetime, tolerance: timedelta) -> None:
@@ -158,7 +175,7 @@ def _aftership(payload: dict[str, Any], now: datetime, tolerance: timedelta) -> 
     ts = payload.get("ts")
     if not isinstance(ts, int):
         raise Unauthorized("aftership payload has no ts: its freshness cannot be checked")
-    sent_at = datetime.fromtimestamp(ts, tz=UTC)
+    sent_at = _from_epoch(ts)
     _check_fresh(sent_at, now, tolerance)
     if payload.get("event") not in AFTERSHIP_EVENTS:
         raise Malformed(f"aftership event {payload.get('event')!r} is not one of {', '.join(AFTERSHIP_EVENTS)}")
@@ -226,7 +243,7 @@ def _generic(
 ) -> dict[str, Any]:
     timestamp = _header(headers, "x-delaydesk-timestamp")
     assert timestamp is not None  # verify_signature required it
-    _check_fresh(datetime.fromtimestamp(int(timestamp), tz=UTC), now, tolerance)
+    _check_fresh(_from_epoch(int(timestamp)), now, tolerance)
     if payload.get("type") != "tracking":
         raise Malformed("the generic webhook takes one contract event of type 'tracking'")
     merchant = _header(headers, MERCHANT_HEADER)
