@@ -2,7 +2,8 @@
 
 ``POST /webhooks/{source}`` (aftership, easypost, generic: per merchant, ``x-delaydesk-merchant``).
 202 when queued; 401 on a bad or missing signature or a stale timestamp; 400 on a body that is
-not a usable payload; 404 on an unknown source; 413 on a body over the edge limit. Nothing is queued unless the answer is 202. "Now" is the request's own time.
+not a usable payload; 404 on an unknown source; 413 on a body over the edge limit. Nothing is
+queued unless the answer is 202. "Now" is the request's own time.
 """
 
 from __future__ import annotations

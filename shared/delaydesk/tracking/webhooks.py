@@ -290,6 +290,7 @@ def receive(
     if source not in SOURCES:
         raise UnknownSource(f"unknown webhook source {source[:40]!r}")
     check_size(body)
+    merchant_of(source, headers)  # a per-merchant source must name its merchant
     if not secret:
         raise Unauthorized(f"no secret is configured for {source}")
     verify_signature(source, secret, body, headers)

@@ -10,7 +10,7 @@ import pytest
 from conftest import contract_event, load_event
 
 from delaydesk.core.events import parse_event
-from delaydesk.tracking.webhooks import Malformed, Unauthorized, UnknownSource, receive, sign
+from delaydesk.tracking.webhooks import MERCHANT_HEADER, Malformed, Unauthorized, UnknownSource, receive, sign
 
 SECRET = "s3cret-for-tests"
 TOLERANCE = timedelta(minutes=5)
@@ -29,6 +29,8 @@ def _call(source: str, payload: Any, now: datetime, *, secret: str = SECRET, **k
     body = payload if isinstance(payload, bytes) else _body(payload)
     ts = kw.pop("ts", int(now.timestamp()))
     headers = kw.pop("headers", None) or sign(source, secret, body, ts if source == "generic" else None)
+    if source == "generic":
+        headers = {MERCHANT_HEADER: "m-teahouse", **headers}
     return receive(source, SECRET, body, headers, now, TOLERANCE)
 
 
@@ -89,6 +91,7 @@ def test_tampered_body_is_refused(source: str) -> None:
     }[source]
     body = _body(payload)
     headers = sign(source, SECRET, body, int(now.timestamp()) if source == "generic" else None)
+    headers[MERCHANT_HEADER] = "m-teahouse"
     tampered = body.replace(b"in_transit", b"delivered").replace(b"InTransit", b"Delivered")
     assert tampered != body
     with pytest.raises(Unauthorized, match="does not match"):
@@ -156,4 +159,8 @@ def test_unknown_source_and_missing_secret() -> None:
     with pytest.raises(UnknownSource):
         receive("fedex", SECRET, b"{}", {}, GENERIC_NOW, TOLERANCE)
     with pytest.raises(Unauthorized, match="no secret"):
-        receive("generic", None, b"{}", {}, GENERIC_NOW, TOLERANCE)
+        receive("generic", None, b"{}", {MERCHANT_HEADER: "m1"}, GENERIC_NOW, TOLERANCE)
+    with pytest.raises(Unauthorized, match="per merchant"):
+        receive("generic", SECRET, b"{}", {}, GENERIC_NOW, TOLERANCE)
+    with pytest.raises(Malformed, match="not a merchant id"):
+        receive("generic", SECRET, b"{}", {MERCHANT_HEADER: "../aftership"}, GENERIC_NOW, TOLERANCE)
