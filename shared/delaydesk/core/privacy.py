@@ -48,7 +48,9 @@ PERSONAL_KEYS = frozenset(
 """Keys whose value is personal wherever they appear (an item's ``name`` is masked too: a product
 name rarely matters to an operator and sometimes names a person)."""
 
-_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]"
+_EMAIL = re.compile(rf"({_ATOM}){_ATOM}*@([A-Za-z0-9.-]+\.[A-Za-z]{{2,}})")
+"""An address: the RFC 5322 dot-atom local part (masked but its first character), the domain kept."""
 _PHONE = re.compile(r"\+\d[\d \-().]{5,}\d|(?<!\d)1[3-9]\d{9}(?!\d)")
 """An international number (``+`` first) or a mainland mobile number (11 digits, ``1[3-9]``); other
 digit runs (tracking numbers, timestamps) are kept."""
