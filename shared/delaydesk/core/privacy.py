@@ -75,7 +75,7 @@ def mask_value(value: Any, key: str | None = None, level: int = 0) -> Any:
     if level > MAX_DEPTH:
         return MASK
     if isinstance(value, dict):
-        return {str(k): mask_value(v, str(k), level + 1) for k, v in value.items()}
+        return {mask_text(str(k)): mask_value(v, str(k), level + 1) for k, v in value.items()}
     if isinstance(value, list):
         return [mask_value(v, key, level + 1) for v in value]
     if isinstance(value, str):

@@ -30,7 +30,7 @@ class Category(StrEnum):
 
 def rejection_id(source: str, event_id: str | None, body: str) -> str:
     """Stable per event: a redelivered or replayed copy updates the same record."""
-    key = event_id or hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
+    key = event_id or hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return f"{source}#{key}"
 
 
