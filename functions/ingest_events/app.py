@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from delaydesk import store
 from delaydesk.core.config import get_settings
 from delaydesk.core.observability import RECORD_KEYS, logger, metrics, tracer
+from delaydesk.core.origins import ORIGIN_ATTRIBUTE
 from delaydesk.tracking import ingest
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -20,17 +21,19 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def record_handler(record: SQSRecord) -> str:
     logger.remove_keys(RECORD_KEYS)
     logger.set_correlation_id(None)
+    origin = (record.raw_event.get("messageAttributes") or {}).get(ORIGIN_ATTRIBUTE) or {}
     return ingest.handle_message(
         record.body,
         source=record.event_source_arn.rsplit(":", 1)[-1],
         message_id=record.message_id,
         receive_count=int(record.attributes.approximate_receive_count),
         received_at=datetime.fromtimestamp(int(record.attributes.sent_timestamp) / 1000, tz=UTC),
+        origin=origin.get("stringValue"),
     )
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     store.bind(get_settings())

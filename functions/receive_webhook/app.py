@@ -1,13 +1,13 @@
 """HTTP API → carrier webhook: verify the signature, normalise, queue one ``tracking`` event.
 
-``POST /webhooks/{source}`` (aftership, easypost, 17track, shopify, easyship, generic). 202 when
-queued; 401 on a bad or missing signature or a stale timestamp; 400 on a body that is not a usable
-payload; 404 on an unknown source. Nothing is queued unless the answer is 202. "Now" is the request's own time.
+``POST /webhooks/{source}`` (aftership, easypost, 17track, shopify, easyship; generic: per
+merchant, ``x-delaydesk-merchant``). 202 when queued; 401 on a bad or missing signature or a stale
+timestamp; 400 on a body that is not a usable payload; 404 on an unknown source; 413 on a body over
+the edge limit. Nothing is queued unless the answer is 202. "Now" is the request's own time.
 """
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from delaydesk.core.observability import logger, metrics, tracer
-from delaydesk.tracking import WebhookError, accept_webhook, refuse_webhook
+from delaydesk.tracking import WebhookError, accept_webhook, refuse_webhook, webhooks
 
 app = APIGatewayHttpResolver()
 
@@ -23,8 +23,7 @@ app = APIGatewayHttpResolver()
 @app.post("/webhooks/<source>")
 def receive(source: str) -> Response[dict[str, Any]]:
     event = app.current_event
-    raw = event.body or ""
-    body = base64.b64decode(raw) if event.is_base64_encoded else raw.encode("utf-8")
+    body = webhooks.decode_body(event.body or "", bool(event.is_base64_encoded))
     now = datetime.fromtimestamp(event.request_context.time_epoch / 1000, tz=UTC)
     event_id = accept_webhook(source, body, event.headers, now)
     return Response(status_code=202, content_type="application/json", body={"queued": event_id})
@@ -37,7 +36,7 @@ def refused(exc: WebhookError) -> Response[dict[str, Any]]:
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

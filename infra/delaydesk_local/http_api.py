@@ -8,6 +8,7 @@ routes are exercised end to end without a network.
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from collections.abc import Callable
@@ -80,7 +81,11 @@ class HttpApi:
             if match is None or route.method not in (method, "ANY"):
                 continue
             moment = now or datetime.now(UTC)
-            text = body.decode("utf-8") if isinstance(body, bytes) else body
+            raw = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
+            try:
+                text, encoded = raw.decode("utf-8"), False
+            except UnicodeDecodeError:  # API Gateway passes a body that is not UTF-8 text base64-encoded
+                text, encoded = base64.b64encode(raw).decode("ascii"), True
             route_key = f"{route.method} {route.path}"
             stage = self._parameters.get("Stage", "dev")
             event = {
@@ -88,7 +93,7 @@ class HttpApi:
                 "routeKey": route_key,
                 "rawPath": f"/{stage}{path}",
                 "rawQueryString": query,
-                "headers": {k.lower(): v for k, v in (headers or {}).items()} | {"content-length": str(len(text))},
+                "headers": {k.lower(): v for k, v in (headers or {}).items()} | {"content-length": str(len(raw))},
                 "requestContext": {
                     "accountId": ACCOUNT_ID,
                     "apiId": self.apis.get(route.api, "local"),
@@ -110,7 +115,7 @@ class HttpApi:
                 "body": text,
                 "pathParameters": match.groupdict(),
                 **({"queryStringParameters": query_parameters(query)} if query else {}),
-                "isBase64Encoded": False,
+                "isBase64Encoded": encoded,
             }
             result: dict[str, Any] = self._invoke(route.function.logical_id, event)
             return result

@@ -20,9 +20,10 @@ LOCAL_WEBHOOK_SECRETS = {
     "17track": "local-17track-security-key",
     "shopify": "local-shopify-client-secret",
     "easyship": "webh_local-easyship-secret-key",
-    "generic": "local-generic-webhook-secret",
+    "generic/m-teahouse": "local-generic-webhook-secret-m-teahouse",
 }
-"""The webhook secrets the embedded AWS stores in SSM (in a real account the operator puts them)."""
+"""The webhook secrets the embedded AWS stores in SSM under ``{WebhookSecretsPrefix}/<name>`` (in a
+real account the operator puts them); a per-merchant source's name is ``<source>/<merchant_id>``."""
 
 LOCAL_ORDER_LINK_KEY = "local-order-link-key"
 """The key that signs customers' links in the embedded AWS (``OrderLinkKeyParameter`` in SSM)."""

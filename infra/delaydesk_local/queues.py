@@ -32,7 +32,8 @@ class QueueBinding:
 
 
 def sqs_event(binding: QueueBinding, messages: list[dict[str, Any]]) -> dict[str, Any]:
-    """The Lambda SQS event for a batch, in the documented shape (tests/events/sqs_event.json)."""
+    """The Lambda SQS event for a batch, in the documented shape (tests/events/sqs_event.json;
+    message attributes as tests/events/sqs_event_message_attributes.json)."""
     return {
         "Records": [
             {
@@ -45,7 +46,15 @@ def sqs_event(binding: QueueBinding, messages: list[dict[str, Any]]) -> dict[str
                     "SenderId": m["Attributes"].get("SenderId", ACCOUNT_ID),
                     "ApproximateFirstReceiveTimestamp": m["Attributes"]["ApproximateFirstReceiveTimestamp"],
                 },
-                "messageAttributes": m.get("MessageAttributes", {}),
+                "messageAttributes": {
+                    name: {
+                        "stringValue": value.get("StringValue"),
+                        "stringListValues": [],
+                        "binaryListValues": [],
+                        "dataType": value["DataType"],
+                    }
+                    for name, value in m.get("MessageAttributes", {}).items()
+                },
                 "md5OfBody": m["MD5OfBody"],
                 "eventSource": "aws:sqs",
                 "eventSourceARN": binding.queue_arn,
@@ -78,8 +87,13 @@ class Queues:
         self._when_empty = when_empty
         self._inflight: dict[str, list[str]] = {}  # queue url -> receipt handles of failed messages
 
-    def send(self, queue_logical_id: str, body: str) -> str:
-        response = self._client("sqs").send_message(QueueUrl=self._queue_url(queue_logical_id), MessageBody=body)
+    def send(self, queue_logical_id: str, body: str, attributes: dict[str, str] | None = None) -> str:
+        extra: dict[str, Any] = {}
+        if attributes:
+            extra["MessageAttributes"] = {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()}
+        response = self._client("sqs").send_message(
+            QueueUrl=self._queue_url(queue_logical_id), MessageBody=body, **extra
+        )
         message_id: str = response["MessageId"]
         return message_id
 

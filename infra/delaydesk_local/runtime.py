@@ -165,10 +165,16 @@ class LocalAws:
         """The AWS calls each function made during its invocations (``aws_calls.py``)."""
         return self._runner.aws_calls
 
+    def set_webhook_secret(self, name: str, secret: str) -> None:
+        """Store one webhook secret (``aftership``, or ``generic/<merchant_id>``) where the stack reads it."""
+        self.webhook_secrets[name] = secret
+        put_webhook_secrets(self.client, self.functions, {name: secret}, [])
+
     # ------------------------------------------------------------ queues
 
-    def send(self, queue_logical_id: str, body: str) -> str:
-        return self._queues.send(queue_logical_id, body)
+    def send(self, queue_logical_id: str, body: str, attributes: dict[str, str] | None = None) -> str:
+        """Send as a producer would (string message ``attributes``, e.g. ``delaydesk-origin``)."""
+        return self._queues.send(queue_logical_id, body, attributes)
 
     def _receive(self, binding: QueueBinding) -> list[dict[str, Any]]:
         return self._queues.receive(binding)

@@ -8,23 +8,34 @@ the event's ``time``; every queue is drained after each step.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from delaydesk.core.events import EVENT_TYPES, Instant, parse_event
+from delaydesk.core.events import Instant
+from delaydesk.core.fields import depth
 from delaydesk.core.merchants import Merchant
+from delaydesk.core.origins import MERCHANT_ID
 from delaydesk.core.times import iso, parse_instant
 from delaydesk.core.windows import parse_window
-from delaydesk.tracking.webhooks import SOURCES as WEBHOOK_SOURCES
-from delaydesk.tracking.webhooks import sign
+from delaydesk.tracking.webhooks import MERCHANT_HEADER, PER_MERCHANT, sign
 from delaydesk_local.alerts_out import collect_alerts
 from delaydesk_local.runtime import LocalAws
+
+MAX_FILE_DEPTH = 64
+"""A scenario nested deeper than this is malformed ("nested beyond reason"); an event nested
+deeper than ``core.fields.MAX_DEPTH`` is fed and refused by ingest."""
+MAX_STEPS = 500_000
+"""More ticks than this (e.g. a one-minute tick over centuries) is not a run but a mistake."""
+_SECRET_KEY = re.compile(r"^[a-z0-9_-]{1,32}(:[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$")
 
 WINDOW_EVENT_TYPES = ("window.declared", "window.ended")
 TRACKING_TYPES = ("tracking",)
@@ -34,27 +45,41 @@ signed with the embedded AWS's secret for ``source`` and posted to the template'
 
 
 class WebhookEvent(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     type: str
     at: Instant
-    source: str
+    source: str = Field(min_length=1, max_length=200)
     payload: Any
     event_id: str | None = None
+    merchant_id: str | None = None
+    """The merchant a per-merchant source (``generic``) speaks for; default: the only merchant."""
+    headers: dict[str, str] | None = None
+    """Posted exactly as given (nothing signed for this entry)."""
 
 
-def _webhook_body(raw: dict[str, Any]) -> tuple[WebhookEvent, bytes]:
+def _webhook_body(hook: WebhookEvent) -> bytes:
     """The body to post. A missing vendor timestamp (AfterShip ``ts``, EasyPost ``updated_at``) is
-    filled in with the event's ``at``, so that hand-written scenarios pass the replay window."""
-    hook = WebhookEvent.model_validate(raw)
+    filled in with the event's ``at``, so that hand-written scenarios pass the replay window (not
+    when the entry brings its own ``headers``: then the payload is posted as given)."""
     payload = hook.payload
-    if isinstance(payload, dict):
+    if isinstance(payload, dict) and hook.headers is None:
         if hook.source == "aftership" and "ts" not in payload:
             payload = {**payload, "ts": int(hook.at.timestamp())}
         if hook.source == "easypost" and "updated_at" not in payload:
             payload = {**payload, "updated_at": iso(hook.at)}
-    body = payload.encode() if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False).encode()
-    return hook, body
+    if isinstance(payload, str):
+        return payload.encode("utf-8", "surrogatepass")
+    return _json_bytes(payload)
+
+
+def _json_bytes(value: Any) -> bytes:
+    """JSON as a producer's library writes it: UTF-8, or \\u-escaped when that cannot be encoded."""
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: only its escaped form can be sent
+        return json.dumps(value).encode("ascii")
 
 
 class ScenarioError(Exception):
@@ -62,6 +87,9 @@ class ScenarioError(Exception):
 
 
 class Scenario(BaseModel):
+    """The frame of a scenario (contract: "A scenario is malformed only when its frame cannot be
+    read"). Each event needs only to be an object with a valid ``at``; the rest is fed as it is."""
+
     model_config = ConfigDict(extra="forbid")
 
     start: Instant
@@ -70,41 +98,35 @@ class Scenario(BaseModel):
     merchants: list[Merchant] = Field(default_factory=list)
     windows: list[dict[str, Any]] = Field(default_factory=list)
     events: list[dict[str, Any]] = Field(default_factory=list)
+    webhook_secrets: dict[str, str] = Field(default_factory=dict)
+    """``{"aftership": "…", "generic:m1": "…"}``: the secrets the embedded stack then uses."""
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
         if self.end <= self.start:
             raise ValueError("end must be after start")
+        if (self.end - self.start) / timedelta(minutes=self.tick_minutes) > MAX_STEPS:
+            raise ValueError(f"more than {MAX_STEPS} ticks from start to end: raise tick_minutes")
         for index, window in enumerate(self.windows):
             _check_window(f"windows[{index}]", window)
-        ids: set[str] = set()
         for index, raw in enumerate(self.events):
-            kind = raw.get("type")
-            if kind in WINDOW_EVENT_TYPES:
-                _check_window_event(index, raw)
-                continue
-            if kind in WEBHOOK_EVENT_TYPES:
-                try:
-                    hook = WebhookEvent.model_validate(raw)
-                except ValidationError as exc:
-                    first = exc.errors()[0]
-                    where = ".".join(str(p) for p in first["loc"])
-                    raise ValueError(f"events[{index}] (webhook): {where}: {first['msg']}") from None
-                if hook.source not in WEBHOOK_SOURCES:
-                    raise ValueError(f"events[{index}] (webhook): unknown source {hook.source!r}")
-                continue
-            if kind not in EVENT_TYPES:
-                raise ValueError(f"events[{index}]: unknown type {kind!r}")
-            try:
-                event = parse_event(raw)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                raise ValueError(f"events[{index}] ({raw.get('event_id', '?')}): {where}: {first['msg']}") from None
-            if event.event_id in ids:
-                raise ValueError(f"events[{index}]: duplicate event_id {event.event_id!r}")
-            ids.add(event.event_id)
+            _frame_time(index, raw)
+        for key in self.webhook_secrets:
+            if not _SECRET_KEY.match(key):
+                raise ValueError(f"webhook_secrets: {key[:40]!r} is not 'source' or 'source:merchant_id'")
         return self
+
+
+def _frame_time(index: int, raw: dict[str, Any]) -> datetime:
+    """An event's ``at``: the only field of an event that the frame needs (else exit 2)."""
+    value = raw.get("at")
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        moment = parse_instant(value)
+    except (ValueError, OverflowError):
+        raise ValueError(f"events[{index}]: 'at' must be an RFC 3339 instant with an offset") from None
+    return moment  # a representable instant; whether the stack takes it is the event's problem
 
 
 def _check_window(where: str, data: Any) -> None:
@@ -117,17 +139,6 @@ def _check_window(where: str, data: Any) -> None:
         field_path = ".".join(str(p) for p in first["loc"])
         message = first["msg"].removeprefix("Value error, ")
         raise ValueError(f"{where} ({data.get('window_id', '?')}): {field_path or 'window'}: {message}") from None
-
-
-def _check_window_event(index: int, raw: dict[str, Any]) -> None:
-    try:
-        parse_instant(str(raw.get("at")))
-    except ValueError:
-        raise ValueError(f"events[{index}] ({raw.get('type')}): 'at' must be an RFC 3339 instant") from None
-    if raw["type"] == "window.declared":
-        _check_window(f"events[{index}].window", raw.get("window"))
-    elif not isinstance(raw.get("window_id"), str):
-        raise ValueError(f"events[{index}] (window.ended): window_id is required")
 
 
 def _admin_event(method: str, path: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -176,13 +187,26 @@ def _window_event(local: LocalAws, raw: dict[str, Any], now: datetime, declared:
         window = raw["window"]
         key = (window.get("merchant_id"), window["window_id"])
         if key in declared:
-            _admin(local, "PUT", f"/admin/windows/{window['window_id']}", window, now)
+            _admin(local, "PUT", f"/admin/windows/{quote(window['window_id'], safe='')}", window, now)
         else:
             _admin(local, "POST", "/admin/windows", window, now)
             declared.add(key)
     else:
         body = {"merchant_id": raw.get("merchant_id"), "at": raw.get("ended_at", raw["at"])}
-        _admin(local, "POST", f"/admin/windows/{raw['window_id']}/end", body, now)
+        _admin(local, "POST", f"/admin/windows/{quote(str(raw['window_id']), safe='')}/end", body, now)
+
+
+def _window_problem(raw: dict[str, Any]) -> str | None:
+    """Why a window event cannot be sent to the admin API at all (it is listed, not sent)."""
+    if raw["type"] == "window.declared":
+        try:
+            _check_window("window", raw.get("window"))
+        except ValueError as exc:
+            return str(exc)
+        return None
+    if not isinstance(raw.get("window_id"), str) or not raw["window_id"]:
+        return "window.ended: window_id is required"
+    return None
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -194,6 +218,12 @@ def load_scenario(path: Path) -> Scenario:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ScenarioError(f"{path}: not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: nested beyond reason (more than {MAX_FILE_DEPTH} levels)") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: a scenario is a JSON object")
+    if depth(data, MAX_FILE_DEPTH) > MAX_FILE_DEPTH:
+        raise ScenarioError(f"{path}: nested beyond reason (more than {MAX_FILE_DEPTH} levels)")
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -219,6 +249,8 @@ class SimulationResult:
     summary: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    orders: list[dict[str, Any]] = field(default_factory=list)
 
     def contract(self) -> dict[str, Any]:
         """The JSON object ``simulate --json`` prints (scenario.md)."""
@@ -227,17 +259,95 @@ class SimulationResult:
             "decisions": self.decisions,
             "escalations": self.escalations,
             "alerts": self.alerts,
+            "rejected": self.rejected,
+            "orders": self.orders,
             "summary": self.summary,
         }
 
 
-def _event_time(raw: dict[str, Any]) -> datetime:
-    if raw.get("type") in WEBHOOK_EVENT_TYPES:
-        return WebhookEvent.model_validate(raw).at
-    if raw.get("type") in WINDOW_EVENT_TYPES:
-        return parse_instant(str(raw["at"]))
-    moment: datetime = parse_event(raw).at
-    return moment
+@dataclass
+class Feed:
+    """What the simulator could not hand to the stack at all, as a producer would have been told
+    (an HTTP answer other than 202, SQS refusing a message, the admin API refusing a window)."""
+
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    webhooks: Counter[str] = field(default_factory=Counter)
+
+    def refuse(self, event_id: Any, category: str, reason: str) -> None:
+        self.refused.append(
+            {"event_id": event_id if isinstance(event_id, str) else None, "category": category, "reason": reason}
+        )
+
+
+_WEBHOOK_CATEGORY = {401: "refused", 403: "refused"}
+"""An HTTP refusal by status: authority and signature problems are ``refused``, the rest ``invalid``."""
+
+
+def _post_webhook(local: LocalAws, raw: dict[str, Any], scenario: Scenario, feed: Feed) -> None:
+    """Post one webhook entry as its sender would: signed with the stack's secret, or with exactly
+    the entry's ``headers``."""
+    try:
+        hook = WebhookEvent.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        feed.refuse(raw.get("event_id"), "invalid", f"webhook entry: {where}: {first['msg']}")
+        return
+    body = _webhook_body(hook)
+    if hook.headers is not None:
+        headers = dict(hook.headers)
+    else:
+        merchant = hook.merchant_id
+        if merchant is None and hook.source in PER_MERCHANT and len(scenario.merchants) == 1:
+            merchant = scenario.merchants[0].merchant_id
+        name = f"{hook.source}/{merchant}" if hook.source in PER_MERCHANT and merchant else hook.source
+        secret = local.webhook_secrets.get(name)
+        stamp = int(hook.at.timestamp()) if hook.source == "generic" else None
+        headers = sign(hook.source, secret, body, stamp) if secret else {}
+        if hook.source in PER_MERCHANT and merchant:
+            headers[MERCHANT_HEADER] = merchant
+    answer = local.http_request("POST", f"/webhooks/{quote(hook.source, safe='')}", headers, body, now=hook.at)
+    status = int(answer.get("statusCode", 500))
+    feed.webhooks[str(status)] += 1
+    if status != 202:
+        try:
+            error = json.loads(answer.get("body") or "{}").get("error") or answer.get("body")
+        except (ValueError, AttributeError):
+            error = answer.get("body")
+        category = _WEBHOOK_CATEGORY.get(status, "invalid")
+        feed.refuse(hook.event_id, category, f"webhook {hook.source[:40]}: HTTP {status}: {str(error)[:300]}")
+
+
+def _send_event(local: LocalAws, raw: dict[str, Any], feed: Feed) -> None:
+    """Send one contract event on its queue as the order system or a carrier feed would."""
+    queue = "TrackingEventsQueue" if raw.get("type") in TRACKING_TYPES else "OrderEventsQueue"
+    body = _json_bytes(raw).decode("utf-8")
+    try:
+        local.send(queue, body)
+    except ClientError as exc:  # SQS refuses the message (too large, characters it does not take)
+        error = exc.response.get("Error", {})
+        feed.refuse(raw.get("event_id"), "invalid", f"SQS refused the message: {error.get('Code')}")
+
+
+def _feed_window(local: LocalAws, raw: dict[str, Any], at: datetime, declared: set[Any], feed: Feed) -> None:
+    problem = _window_problem(raw)
+    if problem is not None:
+        feed.refuse(raw.get("event_id"), "invalid", problem)
+        return
+    try:
+        _window_event(local, raw, at, declared)
+    except ScenarioError as exc:  # the admin API refused it (4xx): listed, the run goes on
+        feed.refuse(raw.get("event_id"), "refused", str(exc))
+
+
+def _put_secrets(local: LocalAws, scenario: Scenario) -> None:
+    """Per-merchant secrets for every merchant, then the scenario's own ``webhook_secrets``."""
+    for merchant in scenario.merchants:
+        if MERCHANT_ID.match(merchant.merchant_id):
+            for source in PER_MERCHANT:
+                local.set_webhook_secret(f"{source}/{merchant.merchant_id}", f"local-{source}-{merchant.merchant_id}")
+    for key, secret in scenario.webhook_secrets.items():
+        local.set_webhook_secret(key.replace(":", "/", 1), secret)
 
 
 def run(
@@ -259,53 +369,92 @@ def run(
         from delaydesk.core.config import get_settings
 
         local.verify_sender(get_settings().sender_email)
+        _put_secrets(local, scenario)
         declared: set[tuple[str | None, str]] = set()
         local.clock = scenario.start  # SES events carry the simulated time of their send
         for window in scenario.windows:
             _window_event(local, {"type": "window.declared", "window": window}, scenario.start, declared)
         timed = sorted(
-            ((_event_time(e), i, e) for i, e in enumerate(scenario.events)),
+            ((_frame_time(i, e), i, e) for i, e in enumerate(scenario.events)),
             key=lambda item: (item[0], item[1]),
         )
         step = timedelta(minutes=scenario.tick_minutes)
         total = (scenario.end - scenario.start) / step
         cursor = 0
-        webhooks: Counter[str] = Counter()  # answers of the HTTP API, by status code
+        feed = Feed()
         now = scenario.start
         steps = 0
-        while now <= scenario.end:
+        while True:
             local.clock = now
-            while cursor < len(timed) and timed[cursor][0] <= now:
-                raw = timed[cursor][2]
-                if raw["type"] in WEBHOOK_EVENT_TYPES:
-                    hook, body = _webhook_body(raw)
-                    secret = local.webhook_secrets[hook.source]
-                    stamp = int(hook.at.timestamp()) if hook.source == "generic" else None
-                    answer = local.http_request(
-                        "POST", f"/webhooks/{hook.source}", sign(hook.source, secret, body, stamp), body, now=hook.at
-                    )
-                    webhooks[str(answer["statusCode"])] += 1
-                    cursor += 1
-                    continue
+            last = now >= scenario.end
+            # The last step, at ``end`` itself, also feeds what is dated after it (as it arrives then).
+            while cursor < len(timed) and (last or timed[cursor][0] <= now):
                 at, _, raw = timed[cursor]
                 cursor += 1
-                if raw["type"] in WINDOW_EVENT_TYPES:
+                kind = raw.get("type")
+                if kind in WEBHOOK_EVENT_TYPES:
+                    _post_webhook(local, raw, scenario, feed)
+                elif kind in WINDOW_EVENT_TYPES:
                     local.drain()  # what happened before the declaration applies first
-                    _window_event(local, raw, at, declared)
-                    continue
-                queue = "TrackingEventsQueue" if raw["type"] in TRACKING_TYPES else "OrderEventsQueue"
-                local.send(queue, json.dumps(raw, ensure_ascii=False))
+                    _feed_window(local, raw, at, declared, feed)
+                else:
+                    _send_event(local, raw, feed)
             # Order events first: a scan for a parcel must find the order that ships it.
             local.drain()
             local.tick(now)
             steps += 1
             if progress is not None:
                 progress(Progress(now, min(1.0, steps / max(total, 1)), cursor, len(local.invocations)))
-            now += step
-        result = collect(scenario, local, notes, webhooks)
+            if last:
+                break
+            now = min(now + step, scenario.end)
+        result = collect(scenario, local, notes, feed.webhooks)
+        result.rejected = collect_rejected(feed.refused)
+        result.orders = collect_orders()
         if on_finish is not None:
             on_finish(local)
         return result
+
+
+def collect_rejected(refused: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rejected``: every event not applied, from the stack's rejected table (invalid, refused,
+    conflict, failing) and what the simulator could not hand over (``Feed.refused``)."""
+    from delaydesk.tracking import rejections
+
+    listed = [
+        {"event_id": r.event_id, "category": r.category, "reason": "; ".join(r.errors)}
+        for r in rejections.list_rejected()
+    ]
+    listed.extend(refused)
+    return sorted(listed, key=lambda r: (r["event_id"] or "", r["category"], r["reason"]))
+
+
+def collect_orders() -> list[dict[str, Any]]:
+    """``orders``: each order's final state, and its shipment's carrier, last tags and scans."""
+    from delaydesk import store
+
+    orders = []
+    for record in store.all_orders():
+        order = record.order()
+        shipment = order.shipment
+        orders.append(
+            {
+                "order_id": order.order_id,
+                "merchant_id": order.merchant_id,
+                "state": order.status.value,
+                "shipment": {
+                    "carrier": shipment.carrier,
+                    "tracking_number": shipment.tracking_number,
+                    "last_tag": shipment.last_tag.value,
+                    "last_sub_status": shipment.last_sub_status,
+                    "last_scan_at": iso(shipment.last_scan_at),
+                    "scans": shipment.scans,
+                }
+                if shipment
+                else None,
+            }
+        )
+    return sorted(orders, key=lambda o: o["order_id"])
 
 
 def collect(

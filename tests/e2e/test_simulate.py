@@ -37,6 +37,13 @@ def _scenario(**overrides: Any) -> dict[str, Any]:
     }
 
 
+def _nest(levels: int) -> Any:
+    value: Any = "deep"
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
 def _write(tmp_path: Path, data: dict[str, Any]) -> Path:
     path = tmp_path / "scenario.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -46,7 +53,12 @@ def _write(tmp_path: Path, data: dict[str, Any]) -> Path:
 def test_simulate_json_follows_the_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", str(_write(tmp_path, _scenario())), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"notices", "decisions", "escalations", "alerts", "summary"}
+    assert {"notices", "decisions", "escalations", "alerts", "rejected", "orders", "summary"} <= set(out)
+    assert out["rejected"] == []
+    assert [(o["order_id"], o["state"], o["shipment"] and o["shipment"]["scans"]) for o in out["orders"]] == [
+        ("S-1", "paid", None),
+        ("S-2", "shipped", 1),
+    ]
     for notice in out["notices"]:
         assert set(notice) == {"order_id", "kind", "stage", "channel", "locale", "to", "subject", "sent_at"}
     for decision in out["decisions"]:
@@ -70,8 +82,10 @@ def test_simulate_json_follows_the_contract(tmp_path: Path, capsys: pytest.Captu
     ("mutate", "message"),
     [
         (lambda s: s | {"end": s["start"]}, "end must be after start"),
-        (lambda s: s | {"events": [*s["events"], {"type": "order.vanished", "event_id": "x"}]}, "unknown type"),
-        (lambda s: s | {"events": [*s["events"], s["events"][0]]}, "duplicate event_id"),
+        (lambda s: s | {"events": [*s["events"], {"type": "order.vanished", "event_id": "x"}]}, "'at' must be"),
+        (lambda s: s | {"events": [*s["events"], {"type": "x", "at": "0001-01-01T00:00:00+14:00"}]}, "'at' must be"),
+        (lambda s: s | {"events": [*s["events"], "not an object"]}, "events.4"),
+        (lambda s: s | {"windows": _nest(100)}, "nested beyond reason"),
         (lambda s: s | {"tick_minutes": 0}, "tick_minutes"),
     ],
 )

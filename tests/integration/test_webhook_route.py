@@ -16,13 +16,18 @@ AFTERSHIP = load_event("aftership_webhook_tracking_update")
 AFTERSHIP_NOW = datetime.fromtimestamp(AFTERSHIP["ts"], tz=UTC) + timedelta(seconds=2)
 EASYPOST = load_event("easypost_webhook_tracker_updated")
 EASYPOST_NOW = datetime(2024, 8, 2, 19, 27, tzinfo=UTC)
+MERCHANT = "m-teahouse"  # the contract examples' merchant; the embedded AWS holds its generic secret
 
 
 def _post(
     local: LocalAws, source: str, payload: Any, now: datetime, *, secret: str | None = None, **headers: str
 ) -> dict[str, Any]:
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    key = secret or local.webhook_secrets[source]
+    if source == "generic":  # per merchant: its own secret, named in x-delaydesk-merchant
+        headers = {"x-delaydesk-merchant": MERCHANT, **headers}
+    key = (
+        secret or local.webhook_secrets[f"generic/{headers['x-delaydesk-merchant']}" if source == "generic" else source]
+    )
     signed = sign(source, key, body, int(now.timestamp()) if source == "generic" else None)
     return local.http_request("POST", f"/webhooks/{source}", {**signed, **headers}, body, now=now)
 
@@ -87,7 +92,13 @@ def test_nothing_invalid_reaches_the_queue(local_aws: LocalAws) -> None:
         "replayed old timestamp": _post(local_aws, "aftership", AFTERSHIP, AFTERSHIP_NOW + timedelta(days=5)),
         "malformed JSON": _post(local_aws, "aftership", b'{"event": "tracking_update",', AFTERSHIP_NOW),
         "replayed generic": local_aws.http_request(
-            "POST", "/webhooks/generic", sign("generic", local_aws.webhook_secrets["generic"], generic, old), generic
+            "POST",
+            "/webhooks/generic",
+            {
+                "x-delaydesk-merchant": MERCHANT,
+                **sign("generic", local_aws.webhook_secrets[f"generic/{MERCHANT}"], generic, old),
+            },
+            generic,
         ),
         "unknown source": local_aws.http_request("POST", "/webhooks/dhl", {}, body, now=AFTERSHIP_NOW),
     }

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     notice_log_table: str = "delaydesk-notice-log"
     idempotency_table: str = "delaydesk-idempotency"
     rejected_table: str = "delaydesk-rejected"
+    rejected_retention_days: int = Field(default=30, ge=1, le=365)
+    """How long a rejected event's (masked) record is kept (the table's TTL; RejectedRetentionDays)."""
     escalations_table: str = "delaydesk-escalations"
     transit_stats_table: str = "delaydesk-transit-stats"
     stats_table: str = "delaydesk-stats"

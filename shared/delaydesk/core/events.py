@@ -13,10 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from delaydesk.core.fields import MAX_ITEMS, Email, Id, Locale, Name, Phone, Text, Zone, in_range
 from delaydesk.core.times import utc
 
-Instant = Annotated[datetime, AfterValidator(utc)]
-"""An RFC 3339 instant with an offset, normalised to UTC (naive times are refused)."""
+Instant = Annotated[datetime, AfterValidator(utc), AfterValidator(in_range)]
+"""An RFC 3339 instant with an offset, normalised to UTC (naive times are refused), 1970–2200."""
 
 
 def _naive_local(text: str) -> str:
@@ -55,16 +56,16 @@ class Channel(StrEnum):
 
 
 class Money(Contract):
-    amount: Decimal = Field(ge=0)
+    amount: Decimal = Field(ge=0, lt=10**12, decimal_places=4)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
 
 
 class Customer(Contract):
-    name: str = Field(min_length=1)
-    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$")
-    locale: str = "en"
-    timezone: str | None = None
+    name: Name
+    email: Email | None = None
+    phone: Phone | None = None
+    locale: Locale = "en"
+    timezone: Zone | None = None
 
 
 class Destination(Contract):
@@ -73,27 +74,27 @@ class Destination(Contract):
 
 
 class Item(Contract):
-    sku: str
-    name: str
+    sku: Id
+    name: Name
     quantity: int = Field(ge=1)
 
 
 class OrderData(Contract):
-    order_id: str = Field(min_length=1, max_length=128)
-    merchant_id: str = Field(min_length=1)
+    order_id: Id
+    merchant_id: Id
     paid_at: Instant
     ship_within_hours: int = Field(gt=0, le=24 * 60)
     channel: Channel = Channel.DOMESTIC
     value: Money
     customer: Customer
     destination: Destination
-    items: list[Item] = Field(default_factory=list)
+    items: list[Item] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
 class BaseEvent(Contract):
-    event_id: str = Field(min_length=1, max_length=256)
+    event_id: Id
     at: Instant
-    merchant_id: str | None = None
+    merchant_id: Id | None = None
 
 
 class OrderPaid(BaseEvent):
@@ -103,20 +104,20 @@ class OrderPaid(BaseEvent):
 
 class OrderShipped(BaseEvent):
     type: Literal["order.shipped"]
-    order_id: str
-    carrier: str = Field(min_length=1)
-    tracking_number: str = Field(min_length=1)
+    order_id: Id
+    carrier: Name
+    tracking_number: Id
 
 
 class Tracking(BaseEvent):
     type: Literal["tracking"]
-    order_id: str | None = None
-    carrier: str | None = None
-    tracking_number: str | None = None
+    order_id: Id | None = None
+    carrier: Name | None = None
+    tracking_number: Id | None = None
     status: Tag
-    sub_status: str | None = None
-    location: str | None = None
-    message: str | None = None
+    sub_status: Name | None = None
+    location: Text | None = None
+    message: Text | None = None
     estimated_delivery: Instant | None = None
     """Optional extension: the carrier's own delivery estimate, when its payload has one."""
     local_time: NaiveLocal | None = None
@@ -133,29 +134,29 @@ class Tracking(BaseEvent):
 
 class RefundRequested(BaseEvent):
     type: Literal["refund.requested"]
-    order_id: str
-    reason: str
+    order_id: Id
+    reason: Text
 
 
 class RefundSellerResponded(BaseEvent):
     type: Literal["refund.seller_responded"]
-    order_id: str
+    order_id: Id
     decision: Literal["approved", "rejected"]
 
 
 class ReturnShipped(BaseEvent):
     type: Literal["return.shipped"]
-    order_id: str
+    order_id: Id
 
 
 class CancelRequested(BaseEvent):
     type: Literal["cancel.requested"]
-    order_id: str
+    order_id: Id
 
 
 class DeliveryConfirmed(BaseEvent):
     type: Literal["order.delivered_confirmed"]
-    order_id: str
+    order_id: Id
 
 
 class DelayAccepted(BaseEvent):

@@ -9,7 +9,10 @@ def utc(moment: datetime) -> datetime:
     """The same instant in UTC; naive datetimes are refused (they hide a time-zone bug)."""
     if moment.tzinfo is None:
         raise ValueError(f"naive datetime {moment.isoformat()} has no offset")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 with a positive offset, year 9999 with a negative one
+        raise ValueError(f"{moment.isoformat()} is outside the representable range") from None
 
 
 def parse_instant(text: str) -> datetime:

@@ -22,6 +22,7 @@ application/json``) gets the JSON answer (409 for a choice that is not open). "N
 
 from __future__ import annotations
 
+import binascii
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from delaydesk.core.config import get_settings
 from delaydesk.core.links import Purpose
 from delaydesk.core.observability import count_by, logger
 from delaydesk.core.orders import Order
+from delaydesk.core.origins import ORDER_PAGE, ORIGIN_ATTRIBUTE
 from delaydesk.customer import order_page
 from delaydesk.notices import inbox, suppression
 from delaydesk.policy import consumer_rules
@@ -53,6 +55,10 @@ PAGE_HEADERS = {
 }
 
 
+MAX_FORM_CHARS = 4096
+"""A form post carries a token and a choice; anything longer is not read further."""
+
+
 class Forbidden(Exception):
     """No valid token for this order (or no such order: the same answer)."""
 
@@ -65,9 +71,14 @@ def _param(name: str) -> str | None:
     """A query parameter, else a field of a form-encoded body."""
     event = app.current_event
     value = event.get_query_string_value(name)
-    if value is None and event.decoded_body and "json" not in (event.headers.get("content-type") or ""):
-        values = parse_qs(event.decoded_body).get(name)
-        value = values[0] if values else None
+    if value is None and "json" not in (event.headers.get("content-type") or ""):
+        try:
+            form = event.decoded_body
+        except (UnicodeDecodeError, binascii.Error):  # not a form a browser sends: no such field
+            form = None
+        if form:
+            values = parse_qs(form[:MAX_FORM_CHARS]).get(name)
+            value = values[0] if values else None
     return value
 
 
@@ -203,7 +214,10 @@ def _until(value: str | None, order: Order) -> datetime | None:
 def _queue(event: dict[str, Any]) -> None:
     """Put an event of the order page on OrderEvents, applied by ingest like any other."""
     aws.sqs().send_message(
-        QueueUrl=get_settings().order_events_queue_url, MessageBody=json.dumps(event, ensure_ascii=False)
+        QueueUrl=get_settings().order_events_queue_url,
+        MessageBody=json.dumps(event, ensure_ascii=False),
+        # The order page's own id namespace: no other sender can take its events' ids.
+        MessageAttributes={ORIGIN_ATTRIBUTE: {"DataType": "String", "StringValue": ORDER_PAGE}},
     )
 
 

@@ -263,7 +263,11 @@ def _render(request: NoticeRequest, order: Order, merchant: Merchant | None, set
         prefix = f"{request.kind}#{locale}#"
         stored = _overrides(merchant.merchant_id)
         overrides = {key.removeprefix(prefix): src for key, src in stored.items() if key.startswith(prefix)} or None
-    return rendering.render(request, order, merchant, settings, links.signing_key(settings), overrides)
+    rendered = rendering.render(request, order, merchant, settings, links.signing_key(settings), overrides)
+    for refusal in rendered.refused:  # over budget or failing at send time: the bundled template was used
+        logger.warning("merchant template refused; the bundled one was used", reason=refusal)
+        count_by("TemplateOverridesRefused", "kind", request.kind.value)
+    return rendered
 
 
 _overrides_cache: dict[str, tuple[float, dict[str, str]]] = {}

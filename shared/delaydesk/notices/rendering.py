@@ -5,7 +5,10 @@ e-mail is the same paragraphs in the shared, autoescaped ``layout.html.j2``; the
 stores the subject and the plain-text body.
 
 A merchant may override one channel of a kind and locale (``templates_admin.py``): its source is
-compiled in a sandboxed environment with autoescape and replaces that channel's output only.
+compiled in a sandboxed environment with autoescape and a budget (``budget.py``: render time,
+output size, loop iterations, call depth) and replaces that channel's output only. An override
+that fails or goes over its budget when it renders is dropped and the bundled template's output
+stands (``Rendered.refused`` says which and why).
 """
 
 from __future__ import annotations
@@ -23,8 +26,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_interval
 from babel.numbers import format_currency
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError, select_autoescape
 
 from delaydesk.core import links
 from delaydesk.core.config import Settings
@@ -32,6 +34,7 @@ from delaydesk.core.kinds import NoticeChannel, NoticeRequest
 from delaydesk.core.merchants import SUPPORTED_LOCALES, Merchant
 from delaydesk.core.orders import Order
 from delaydesk.core.times import parse_instant
+from delaydesk.notices.budget import BudgetedSandbox, render_module
 from delaydesk.notices.sms import SmsLength, gsm_friendly, measure
 
 TRACKING_URLS = {
@@ -58,6 +61,8 @@ class Rendered:
     inbox: str = ""
     unsubscribe_url: str = ""
     """The signed one-click unsubscribe link for the e-mail's List-Unsubscribe header."""
+    refused: tuple[str, ...] = ()
+    """Merchant overrides not used (failed or over budget), each ``channel: reason``."""
 
     @property
     def sms_length(self) -> SmsLength:
@@ -109,17 +114,11 @@ def environment(templates_dir: Path) -> Environment:
 
 
 @lru_cache(maxsize=4)
-def sandbox(templates_dir: Path) -> ImmutableSandboxedEnvironment:
+def sandbox(templates_dir: Path) -> BudgetedSandbox:
     """Where merchant templates run: no attribute access to Python internals, no mutation of
-    what they are given, autoescape on (their output may reach HTML). They may import the
-    bundled macros (``{% import "en/_common.j2" as c with context %}``)."""
-    return ImmutableSandboxedEnvironment(
-        loader=FileSystemLoader(str(templates_dir)),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    what they are given, autoescape on (their output may reach HTML), a budget per render. They
+    may import the bundled macros (``{% import "en/_common.j2" as c with context %}``)."""
+    return BudgetedSandbox(templates_dir)
 
 
 def _babel_locale(locale: str) -> str:
@@ -268,8 +267,13 @@ def render_context(
     subject = _clean(exported["subject"])
     sms = _clean(exported["sms"])
     inbox = text
+    refused: list[str] = []
     for channel, source in (overrides or {}).items():
-        own = compile_override(source, templates_dir).make_module(context)
+        try:
+            own = render_module(compile_override(source, templates_dir), context)
+        except TemplateError as exc:  # SecurityError and BudgetExceeded included: the bundled one stands
+            refused.append(f"{channel}: {type(exc).__name__}: {exc}")
+            continue
         body = html.unescape(str(own)).strip()  # escaped in the sandbox; plain text from here
         own_subject = own.__dict__.get("subject")
         if channel == NoticeChannel.SMS:
@@ -293,6 +297,7 @@ def render_context(
         sms=sms,
         inbox=inbox,
         unsubscribe_url=str(context.get("unsubscribe_url", "")),
+        refused=tuple(refused),
     )
 
 

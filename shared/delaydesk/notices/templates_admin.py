@@ -8,11 +8,12 @@ A merchant may replace one channel of one kind and locale with its own jinja2 so
 - ``inbox``: renders the in-app inbox body.
 
 Every upload is compiled and rendered with sample data in the sandbox (``rendering.sandbox``:
-jinja2's ImmutableSandboxedEnvironment, autoescape on), then checked: the required elements are
-present (order number; support contact on e-mail and inbox; estimate and order link on delay
-kinds), no blame phrase of the locale appears, and an SMS fits its segments (``sms.py``). An
-invalid upload is refused with every problem listed. ``delaydesk templates lint`` runs the same
-checks on the bundled templates and on every stored override.
+jinja2's ImmutableSandboxedEnvironment, autoescape on, and a budget: ``budget.py``, render time,
+output size, loop iterations and nesting, call depth; checked again at every render), then
+checked: the required elements are present (order number; support contact on e-mail and inbox;
+estimate and order link on delay kinds), no blame phrase of the locale appears, and an SMS fits
+its segments (``sms.py``). An invalid upload is refused with every problem listed. ``delaydesk
+templates lint`` runs the same checks on the bundled templates and on every stored override.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import TemplateError
-from jinja2.exceptions import SecurityError
 
 from delaydesk import store
 from delaydesk.core.config import Settings
@@ -32,7 +32,7 @@ from delaydesk.core.events import parse_event
 from delaydesk.core.kinds import DELAY_KINDS, Kind, NoticeChannel, NoticeRequest
 from delaydesk.core.merchants import SUPPORTED_LOCALES, Merchant, Support
 from delaydesk.core.orders import Order, apply_event
-from delaydesk.notices import rendering
+from delaydesk.notices import budget, rendering
 from delaydesk.notices.sms import MAX_SEGMENTS, measure
 
 BLAME_PHRASES: dict[str, tuple[str, ...]] = {
@@ -267,17 +267,18 @@ def lint_source(source: str, kind: Kind, locale: str, channel: NoticeChannel, se
     templates_dir = settings.resolved_templates_dir
     try:
         rendering.compile_override(source, templates_dir)
+        problems += [f"{where}: {p}" for p in budget.static_problems(rendering.sandbox(templates_dir), source)]
     except TemplateError as exc:
         return [*problems, f"{where}: does not compile: {exc}"]
     s = sample(kind, locale, settings)
-    try:
-        overrides = {channel.value: source}
-        rendered = rendering.render_context(kind.value, locale, s.context, templates_dir, overrides)
-        marked = render_marked(kind, locale, s, templates_dir, overrides)
-    except SecurityError as exc:
-        return [*problems, f"{where}: refused by the sandbox: {exc}"]
-    except TemplateError as exc:
-        return [*problems, f"{where}: does not render: {exc}"]
+    overrides = {channel.value: source}
+    rendered = rendering.render_context(kind.value, locale, s.context, templates_dir, overrides)
+    marked = render_marked(kind, locale, s, templates_dir, overrides)
+    for refusal in rendered.refused + marked.refused:
+        reason = refusal.split(": ", 1)[1]
+        if reason.startswith(("SecurityError", "BudgetExceeded")):
+            return [*problems, f"{where}: refused by the sandbox: {reason.split(': ', 1)[1]}"]
+        return [*problems, f"{where}: does not render: {reason.split(': ', 1)[1]}"]
     if channel == NoticeChannel.EMAIL and "subject" not in source:
         problems.append(f"{where}: must set the subject ({{% set subject %}}…{{% endset %}})")
     problems += [p for p in check_output(kind, locale, channel, rendered, marked, s) if p not in problems]

@@ -11,6 +11,7 @@ become HTTP answers in one place (``app`` below): 400 invalid, 404 unknown, 409 
 
 from __future__ import annotations
 
+import binascii
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from pydantic import ValidationError
 
 from delaydesk import store
+from delaydesk.core import fields
 from delaydesk.core.times import iso, parse_instant
 from delaydesk.core.windows import PLATFORM, Window, parse_window, preset
 from delaydesk.delays import recompute
@@ -34,7 +36,13 @@ def _now() -> datetime:
 
 
 def _body() -> dict[str, Any]:
-    body = app.current_event.json_body if app.current_event.body else {}
+    """The JSON object of the request, within the edge limits (``core.fields``), else ValueError (400)."""
+    if not app.current_event.body:
+        return {}
+    try:
+        body = fields.loads(app.current_event.decoded_body or "")
+    except (UnicodeDecodeError, binascii.Error):
+        raise ValueError("the body must be UTF-8 JSON") from None
     if not isinstance(body, dict):
         raise ValueError("the body must be a JSON object")
     return body

@@ -21,7 +21,7 @@ class RejectedRecord(Model):
         region = "us-east-1"
 
     rejection_id = UnicodeAttribute(hash_key=True)
-    category = UnicodeAttribute()  # invalid | refused | failing
+    category = UnicodeAttribute()  # invalid | refused | conflict | failing
     source = UnicodeAttribute()
     body = UnicodeAttribute()
     errors = ListAttribute[str]()  # of strings
@@ -31,6 +31,8 @@ class RejectedRecord(Model):
     first_seen_at = UTCDateTimeAttribute()
     last_seen_at = UTCDateTimeAttribute()
     replayed_at = UTCDateTimeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+    """Epoch seconds; the table's TTL attribute (DynamoDB deletes the record after it)."""
 
 
 register("rejected_table", RejectedRecord)

@@ -1,8 +1,17 @@
-"""Applying input events to orders: validate, apply once per event_id, re-index the due time."""
+"""Applying input events to orders: validate, check the sender's authority, apply once per
+(origin, event_id), re-index the due time.
+
+Outcomes of one message: ``applied``; ``invalid`` (fails the contract or the limits in
+``core.fields``); ``refused`` (the sender may not say it, or the order cannot take it);
+``conflict`` (an id this origin already used, with other content: the first stays applied);
+all three are recorded in the rejected table. Only transient errors raise (SQS retries them).
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
@@ -12,15 +21,19 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
 from pydantic import ValidationError
 
 from delaydesk import store
+from delaydesk.core import origins as authority
 from delaydesk.core import stats
 from delaydesk.core.config import get_settings
 from delaydesk.core.events import Event, OrderPaid, Tracking, dated_ahead, parse_event
+from delaydesk.core.fields import body_problem
 from delaydesk.core.merchants import DelayPolicy
 from delaydesk.core.observability import MetricUnit, logger, metrics
 from delaydesk.core.orders import EventRejected, apply_event
+from delaydesk.core.origins import Origin
 from delaydesk.delays import eta, next_due_at
 from delaydesk.tracking import parcels, rejections
 from delaydesk.tracking.rejections import Category
@@ -46,12 +59,16 @@ def _order_id(event: Event) -> str:
 
 
 def apply(event: dict[str, Any]) -> dict[str, Any]:
-    """Apply one validated event to its order with a conditional (versioned) write."""
+    """Apply one validated event (``{"key", "origin", "event"}``) to its order with a conditional
+    (versioned) write, if its origin speaks for that order's merchant."""
     settings = get_settings()
-    parsed = parse_event(event)
+    parsed = parse_event(event["event"])
+    origin = authority.parse_origin(event["origin"])
     order_id = _order_id(parsed)
     logger.append_keys(order_id=order_id)
     record = store.get_order(order_id)
+    if record is not None and (refusal := authority.order_refusal(origin, record.merchant_id)):
+        raise EventRejected(refusal)
     before = record.order() if record else None
     if isinstance(parsed, Tracking) and before is not None:
         parsed = parcels.in_local_time(parsed, before)
@@ -76,8 +93,13 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
 def _idempotency() -> tuple[IdempotencyConfig, Any]:
     """The idempotency config and ``apply`` wrapped by it (built at first use, once)."""
     persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
+    # Keyed by origin and id; the content is hashed with the record, so a reused id with other
+    # content is told apart from a redelivery (IdempotencyValidationError: a conflict).
     config = IdempotencyConfig(
-        event_key_jmespath="event_id", raise_on_no_idempotency_key=True, expires_after_seconds=14 * 24 * 3600
+        event_key_jmespath="key",
+        payload_validation_jmespath="event",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=14 * 24 * 3600,
     )
     wrapped = idempotent_function(data_keyword_argument="event", persistence_store=persistence, config=config)(apply)
     return config, wrapped
@@ -89,10 +111,17 @@ def register_context(context: LambdaContextLike) -> None:
     config.register_lambda_context(context)  # type: ignore[arg-type]
 
 
+_EVENT_ID = re.compile(r'"event_id"\s*:\s*"([^"\\]{1,128})"')
+
+
 def _peek_event_id(body: str) -> str | None:
+    """The event id of a body that failed validation, to name its record (None if there is none)."""
+    if body_problem(body) is not None:  # too large or deep to parse: look for it in the text
+        found = _EVENT_ID.search(body[:8192])
+        return found.group(1) if found else None
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     value = data.get("event_id") if isinstance(data, dict) else None
     return value if isinstance(value, str) and value else None
@@ -102,66 +131,83 @@ def _describe(exc: ValidationError) -> list[str]:
     return [f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}" for err in exc.errors()]
 
 
-def handle_message(body: str, *, source: str, message_id: str, receive_count: int, received_at: datetime) -> str:
+@dataclass(frozen=True)
+class Message:
+    """One queue message, as it arrived."""
+
+    body: str
+    source: str
+    message_id: str
+    receive_count: int
+    received_at: datetime
+
+
+def _reject(message: Message, category: Category, errors: list[str], event_id: str | None, key: str | None) -> str:
+    rid = rejections.record(
+        category,
+        source=message.source,
+        body=message.body,
+        errors=errors,
+        event_id=event_id,
+        key=key,
+        message_id=message.message_id,
+        receive_count=message.receive_count,
+        now=message.received_at,
+    )
+    logger.warning(f"event {category.value}", rejection_id=rid, errors=errors, message_id=message.message_id)
+    metrics.add_metric(name=f"Events{category.value.capitalize()}", unit=MetricUnit.Count, value=1)
+    return category.value
+
+
+def handle_message(
+    body: str,
+    *,
+    source: str,
+    message_id: str,
+    receive_count: int,
+    received_at: datetime,
+    origin: str | None = None,
+) -> str:
     """One queue message. Returns the outcome; raises (to be retried) only on transient errors."""
+    message = Message(body, source, message_id, receive_count, received_at)
+    try:
+        sender = authority.parse_origin(origin)
+    except ValueError as exc:
+        return _reject(message, Category.INVALID, [f"origin: {exc}"], _peek_event_id(body), None)
+    problem = body_problem(body)
+    if problem is not None:
+        event_id = _peek_event_id(body)
+        return _reject(message, Category.INVALID, [problem], event_id, sender.key(event_id) if event_id else None)
     try:
         event = parse_event(body)
     except ValidationError as exc:
-        errors = _describe(exc)
-        rid = rejections.record(
-            Category.INVALID,
-            source=source,
-            body=body,
-            errors=errors,
-            event_id=_peek_event_id(body),
-            message_id=message_id,
-            receive_count=receive_count,
-            now=received_at,
-        )
-        logger.warning(
-            "event rejected: it does not match the contract", rejection_id=rid, errors=errors, message_id=message_id
-        )
-        metrics.add_metric(name="EventsInvalid", unit=MetricUnit.Count, value=1)
-        return "invalid"
+        event_id = _peek_event_id(body)
+        return _reject(message, Category.INVALID, _describe(exc), event_id, sender.key(event_id) if event_id else None)
+    return _apply_once(message, event, sender)
 
+
+def _apply_once(message: Message, event: Event, sender: Origin) -> str:
+    key = sender.key(event.event_id)
     logger.set_correlation_id(event.event_id)
-    logger.append_keys(event_id=event.event_id, event_type=event.type)
+    logger.append_keys(event_id=event.event_id, event_type=event.type, origin=sender.name)
+    refusal = authority.refusal(sender, event.type, event.merchant_id) or dated_ahead(event, message.received_at)
+    if refusal is not None:
+        return _reject(message, Category.REFUSED, [refusal], event.event_id, key)
     try:
-        ahead = dated_ahead(event, received_at)
-        if ahead is not None:
-            raise EventRejected(ahead)
-        _idempotency()[1](event=event.model_dump(mode="json"))
+        _idempotency()[1](event={"key": key, "origin": sender.name, "event": event.model_dump(mode="json")})
     except EventRejected as exc:
-        rid = rejections.record(
-            Category.REFUSED,
-            source=source,
-            body=body,
-            errors=[str(exc)],
-            event_id=event.event_id,
-            message_id=message_id,
-            receive_count=receive_count,
-            now=received_at,
-        )
-        logger.warning("event refused", rejection_id=rid, reason=str(exc))
-        metrics.add_metric(name="EventsRefused", unit=MetricUnit.Count, value=1)
-        return "refused"
+        return _reject(message, Category.REFUSED, [str(exc)], event.event_id, key)
+    except IdempotencyValidationError:
+        reason = f"event_id {event.event_id!r} was already used by {sender.name} with other content; the first stays"
+        return _reject(message, Category.CONFLICT, [reason], event.event_id, key)
     except Exception as exc:
         # Transient (an order not seen yet, a lost race, a throttled table): SQS retries it and
         # after maxReceiveCount moves it to the DLQ. The record says why, for the operator.
-        rid = rejections.record(
-            Category.FAILING,
-            source=source,
-            body=body,
-            errors=[f"{type(exc).__name__}: {exc}"],
-            event_id=event.event_id,
-            message_id=message_id,
-            receive_count=receive_count,
-            now=received_at,
-        )
-        logger.warning("event failed, will be retried", rejection_id=rid, receive_count=receive_count, error=str(exc))
+        _reject(message, Category.FAILING, [f"{type(exc).__name__}: {exc}"], event.event_id, key)
+        logger.warning("event failed, will be retried", receive_count=message.receive_count, error=str(exc))
         raise
-    if receive_count > 1:
-        rejections.resolve(source, event.event_id)
+    if message.receive_count > 1:
+        rejections.resolve(message.source, key)
     metrics.add_metric(name="EventsIngested", unit=MetricUnit.Count, value=1)
     logger.info("event applied")
     return "applied"

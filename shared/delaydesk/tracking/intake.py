@@ -12,16 +12,19 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools.utilities import parameters
 
 from delaydesk.core import aws
+from delaydesk.core import origins as authority
 from delaydesk.core.config import get_settings
 from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
 from delaydesk.tracking import webhooks
 
 
-def secret_for(source: str) -> str | None:
+def secret_for(source: str, merchant_id: str | None = None) -> str | None:
+    """The source's secret; a per-merchant source's is ``{prefix}/{source}/{merchant_id}``."""
+    name = f"{get_settings().webhook_secrets_prefix}/{source}" + (f"/{merchant_id}" if merchant_id else "")
     try:
-        value = parameters.get_parameter(f"{get_settings().webhook_secrets_prefix}/{source}", decrypt=True, max_age=300)
+        value = parameters.get_parameter(name, decrypt=True, max_age=300)
     except parameters.exceptions.GetParameterError:
-        logger.warning("no webhook secret for this source", source=source)
+        logger.warning("no webhook secret for this source", source=source, merchant_id=merchant_id)
         return None
     return str(value) if value else None
 
@@ -29,14 +32,20 @@ def secret_for(source: str) -> str | None:
 def accept_webhook(source: str, body: bytes, headers: Mapping[str, str], now: datetime) -> str:
     """Verify, normalise and queue one webhook; its event id. Raises ``webhooks.WebhookError``."""
     settings = get_settings()
-    secret = secret_for(source) if source in webhooks.SOURCES else None
+    merchant_id = webhooks.merchant_of(source, headers) if source in webhooks.SOURCES else None
+    secret = secret_for(source, merchant_id) if source in webhooks.SOURCES else None
     received = webhooks.receive(
         source, secret, body, headers, now, timedelta(seconds=settings.webhook_tolerance_seconds)
     )
     if not received.normalised.mapped:
         logger.warning("unmapped vendor status: queued with the safe default", vendor_status=received.vendor_status)
         count_by("TrackingStatusUnmapped", "source", source)
-    aws.sqs().send_message(QueueUrl=settings.tracking_events_queue_url, MessageBody=webhooks.dumps(received.event))
+    origin = authority.webhook(source, merchant_id).name  # what this sender may say, and its id namespace
+    aws.sqs().send_message(
+        QueueUrl=settings.tracking_events_queue_url,
+        MessageBody=webhooks.dumps(received.event),
+        MessageAttributes={authority.ORIGIN_ATTRIBUTE: {"DataType": "String", "StringValue": origin}},
+    )
     event_id = str(received.event["event_id"])
     logger.info("webhook queued", source=source, event_id=event_id)
     metrics.add_metric(name="WebhooksAccepted", unit=MetricUnit.Count, value=1)

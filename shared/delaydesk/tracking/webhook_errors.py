@@ -27,6 +27,10 @@ class UnknownSource(WebhookError):
     status = 404
 
 
+class TooLarge(WebhookError):
+    status = 413
+
+
 FUTURE_SKEW = timedelta(minutes=15)
 """How far ahead of the request a signed send time may be (the sender's clock)."""
 

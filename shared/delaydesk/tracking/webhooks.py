@@ -12,6 +12,10 @@ Each source signs as its vendor documents, with its own secret (SSM Parameter St
 | ``easyship`` | ``x-easyship-signature``: HS256 JWT | the token only, not the body | the token's ``exp`` if any |
 | ``generic`` | ``x-delaydesk-signature``: ``sha256=<hex>`` | ``<timestamp>.<body>`` | ``x-delaydesk-timestamp`` |
 
+The generic source is per merchant: the sender names its merchant in ``x-delaydesk-merchant``,
+signs with that merchant's own secret (``{WebhookSecretsPrefix}/generic/{merchant_id}``) and
+speaks only for that merchant's orders (``authority``: ingest refuses any other order).
+
 Where there is a timestamp, it is inside what the signature covers, so it cannot be moved forward
 by a replayer; the window (4 days by default) is wider than the vendors' retries. A bad or
 missing signature, or a timestamp outside ``tolerance``, is ``Unauthorized`` (401); a signed
@@ -36,19 +40,44 @@ from pydantic import ValidationError
 
 from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.core.events import parse_event
+from delaydesk.core.fields import body_problem
+from delaydesk.core.origins import MERCHANT_ID
 from delaydesk.core.taxonomy import Normalised, from_aftership, from_easypost, from_generic
 from delaydesk.core.times import iso, parse_instant
 from delaydesk.core.zones import naive_local, read_local, zone_for
 from delaydesk.tracking import easyship, seventeen_track, shopify
 from delaydesk.tracking.webhook_errors import Malformed as Malformed
+from delaydesk.tracking.webhook_errors import TooLarge as TooLarge
 from delaydesk.tracking.webhook_errors import Unauthorized as Unauthorized
 from delaydesk.tracking.webhook_errors import UnknownSource as UnknownSource
 from delaydesk.tracking.webhook_errors import WebhookError as WebhookError
 from delaydesk.tracking.webhook_errors import check_fresh as _check_fresh
 
 SOURCES = ("aftership", "easypost", "17track", "shopify", "easyship", "generic")
+PER_MERCHANT = frozenset({"generic"})
+"""Sources whose secret, and authority, are per merchant (``x-delaydesk-merchant``)."""
+MERCHANT_HEADER = "x-delaydesk-merchant"
 AFTERSHIP_EVENTS = ("tracking_update", "edd_revise")
 EASYPOST_EVENTS = ("tracker.updated", "tracker.created")
+
+
+def merchant_of(source: str, headers: Mapping[str, str]) -> str | None:
+    """The merchant a per-merchant source speaks for (its header); None for a vendor source."""
+    if source not in PER_MERCHANT:
+        return None
+    value = _header(headers, MERCHANT_HEADER)
+    if not value:
+        raise Unauthorized(f"the {source} source is per merchant: {MERCHANT_HEADER} header is missing")
+    if not MERCHANT_ID.match(value):
+        raise Malformed(f"{MERCHANT_HEADER}: not a merchant id (letters, digits, . _ -; at most 64)")
+    return value
+
+
+def check_size(body: bytes) -> None:
+    """Refuse a body too large (413) or too deeply nested (400) before anything reads it."""
+    problem = body_problem(body)
+    if problem is not None:
+        raise (TooLarge if "bytes" in problem else Malformed)(problem)
 
 
 @dataclass(frozen=True)
@@ -94,7 +123,7 @@ def verify_signature(source: str, secret: str, body: bytes, headers: Mapping[str
     """Raise ``Unauthorized`` unless ``headers`` carry a valid signature of ``body`` by ``secret``."""
     if source == "generic":
         timestamp = _header(headers, "x-delaydesk-timestamp")
-        if timestamp is None or not timestamp.isdigit():
+        if timestamp is None or not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
             raise Unauthorized("missing or malformed x-delaydesk-timestamp header")
         expected = sign(source, secret, body, int(timestamp))
     else:
@@ -105,6 +134,23 @@ def verify_signature(source: str, secret: str, body: bytes, headers: Mapping[str
             raise Unauthorized(f"missing {name} header")
         if not hmac.compare_digest(given.strip().encode(), value.encode()):
             raise Unauthorized("signature does not match")
+
+
+def _from_epoch(seconds: int) -> datetime:
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise Unauthorized(f"timestamp {str(seconds)[:20]} is not a time") from None
+
+
+def decode_body(raw: str, is_base64: bool) -> bytes:
+    """The bytes API Gateway received (a binary body arrives base64-encoded)."""
+    if not is_base64:
+        return raw.encode("utf-8", "surrogatepass")
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (ValueError, TypeError):
+        raise Malformed("the body is not valid base64") from None
 
 
 def _instant(value: Any) -> datetime | None:
@@ -123,7 +169,7 @@ def _aftership(payload: dict[str, Any], now: datetime, tolerance: timedelta) -> 
     ts = payload.get("ts")
     if not isinstance(ts, int):
         raise Unauthorized("aftership payload has no ts: its freshness cannot be checked")
-    sent_at = datetime.fromtimestamp(ts, tz=UTC)
+    sent_at = _from_epoch(ts)
     _check_fresh(sent_at, now, tolerance)
     if payload.get("event") not in AFTERSHIP_EVENTS:
         raise Malformed(f"aftership event {payload.get('event')!r} is not one of {', '.join(AFTERSHIP_EVENTS)}")
@@ -207,10 +253,13 @@ def _generic(
 ) -> dict[str, Any]:
     timestamp = _header(headers, "x-delaydesk-timestamp")
     assert timestamp is not None  # verify_signature required it
-    _check_fresh(datetime.fromtimestamp(int(timestamp), tz=UTC), now, tolerance)
+    _check_fresh(_from_epoch(int(timestamp)), now, tolerance)
     if payload.get("type") != "tracking":
         raise Malformed("the generic webhook takes one contract event of type 'tracking'")
-    return dict(payload)
+    merchant = _header(headers, MERCHANT_HEADER)
+    if payload.get("merchant_id") not in (None, merchant):
+        raise Malformed(f"merchant_id: this sender speaks for {merchant} only")
+    return {**payload, "merchant_id": merchant}
 
 
 def adapt(source: str, payload: Any, headers: Mapping[str, str], now: datetime, tolerance: timedelta) -> Received:
@@ -255,7 +304,9 @@ def receive(
 ) -> Received:
     """Verify, decode and adapt one webhook delivery. Raises a ``WebhookError`` with its HTTP status."""
     if source not in SOURCES:
-        raise UnknownSource(f"unknown webhook source {source!r}")
+        raise UnknownSource(f"unknown webhook source {source[:40]!r}")
+    check_size(body)
+    merchant_of(source, headers)  # a per-merchant source must name its merchant
     if not secret:
         raise Unauthorized(f"no secret is configured for {source}")
     if source == "easyship":

@@ -11,7 +11,7 @@ from conftest import contract_event, load_event
 
 from delaydesk.core.config import Settings
 from delaydesk.core.events import parse_event
-from delaydesk.tracking.webhooks import Malformed, Unauthorized, UnknownSource, receive, sign
+from delaydesk.tracking.webhooks import MERCHANT_HEADER, Malformed, Unauthorized, UnknownSource, receive, sign
 
 SECRET = "s3cret-for-tests"
 TOLERANCE = timedelta(minutes=5)
@@ -30,6 +30,8 @@ def _call(source: str, payload: Any, now: datetime, *, secret: str = SECRET, **k
     body = payload if isinstance(payload, bytes) else _body(payload)
     ts = kw.pop("ts", int(now.timestamp()))
     headers = kw.pop("headers", None) or sign(source, secret, body, ts if source == "generic" else None)
+    if source == "generic":
+        headers = {MERCHANT_HEADER: "m-teahouse", **headers}
     return receive(source, SECRET, body, headers, now, TOLERANCE)
 
 
@@ -99,6 +101,7 @@ def test_tampered_body_is_refused(source: str) -> None:
     payload, now = SOURCES[source]
     body = _body(payload)
     headers = sign(source, SECRET, body, int(now.timestamp()) if source == "generic" else None)
+    headers[MERCHANT_HEADER] = "m-teahouse"
     tampered = (
         body.replace(b"in_transit", b"delivered").replace(b"InTransit", b"Delivered").replace(b"DELIVERED", b"LOST")
     )
@@ -164,7 +167,11 @@ def test_unknown_source_and_missing_secret() -> None:
     with pytest.raises(UnknownSource):
         receive("fedex", SECRET, b"{}", {}, GENERIC_NOW, TOLERANCE)
     with pytest.raises(Unauthorized, match="no secret"):
-        receive("generic", None, b"{}", {}, GENERIC_NOW, TOLERANCE)
+        receive("generic", None, b"{}", {MERCHANT_HEADER: "m1"}, GENERIC_NOW, TOLERANCE)
+    with pytest.raises(Unauthorized, match="per merchant"):
+        receive("generic", SECRET, b"{}", {}, GENERIC_NOW, TOLERANCE)
+    with pytest.raises(Malformed, match="not a merchant id"):
+        receive("generic", SECRET, b"{}", {MERCHANT_HEADER: "../aftership"}, GENERIC_NOW, TOLERANCE)
 
 
 def test_an_honest_retry_68_hours_later_is_accepted_with_the_default_window() -> None:
