@@ -79,7 +79,11 @@ def test_each_source_speaks_only_for_what_it_may(local_aws: LocalAws) -> None:
     assert listed == {
         "g-1": ("refused", "webhook:generic:m-teahouse speaks only for merchant m-teahouse's orders"),
         "p-2": ("refused", "webhook:aftership may send only tracking, not cancel.requested"),
-        "p-3": ("refused", "order-page may send only cancel.requested, not tracking"),
+        "p-3": (
+            "refused",
+            "order-page may send only additional_period.set, cancel.requested, delay.accepted, refund.requested,"
+            " not tracking",
+        ),
         "p-4": ("invalid", "origin: unknown origin 'nobody'"),
     }
 

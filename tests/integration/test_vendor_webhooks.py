@@ -22,7 +22,10 @@ AFTERSHIP = load_event("aftership_webhook_tracking_update")
 
 def _post(local: LocalAws, source: str, payload: Any, now: datetime, **headers: str) -> dict[str, Any]:
     body = json.dumps(payload).encode()
-    signed = sign(source, local.webhook_secrets[source], body, int(now.timestamp()) if source == "generic" else None)
+    if source == "generic":  # per merchant: its own secret, named in x-delaydesk-merchant
+        headers = {"x-delaydesk-merchant": "m-teahouse", **headers}
+    key = local.webhook_secrets["generic/m-teahouse" if source == "generic" else source]
+    signed = sign(source, key, body, int(now.timestamp()) if source == "generic" else None)
     return local.http_request("POST", f"/webhooks/{source}", {**signed, **headers}, body, now=now)
 
 
