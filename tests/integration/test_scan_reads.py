@@ -22,8 +22,9 @@ def test_scan_over_ten_thousand_orders_reads_only_the_hundred_due(local_aws: Loc
     # Each due order: the delay is detected, and the broken ship-by is recorded (policy timers).
     assert report["decisions"] == 200
     assert report["failed"] == 0 and report["notices"] == 100
-    # 100 keys from the keys-only index, then the 100 orders by key (a hundred per BatchGetItem).
-    assert meter.items_read <= 205, meter.calls
+    # 100 keys from the keys-only index, then the 100 orders by key (a hundred per BatchGetItem),
+    # plus the planner's one key per shard (8) to measure the scan lag.
+    assert meter.items_read <= 213, meter.calls
     assert meter.calls.get("BatchGetItem", 0) <= 8, meter.calls  # one per shard page
     assert "Scan" not in meter.calls
     # And each due order got its notice queued exactly once.

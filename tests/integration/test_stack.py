@@ -53,6 +53,7 @@ def test_tables_queues_and_functions_come_from_the_template(local_aws: LocalAws)
         "DetectSpikesFunction",
         "ReleaseNoticesFunction",
         "ScanDueFunction",
+        "SendDigestsFunction",
     ]
 
 

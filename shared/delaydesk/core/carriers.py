@@ -90,8 +90,8 @@ Sources: tests/events/SOURCES.md (17TRACK). A key not listed maps to ``17track-<
 
 
 def _key(name: str) -> str:
-    text = unicodedata.normalize("NFKC", name).strip().lower()
-    return re.sub(r"[\s_]+", " ", text)
+    text = unicodedata.normalize("NFKC", name).lower()
+    return re.sub(r"[\s_]+", " ", text).strip()  # stripped last: "_" alone is no name, not " "
 
 
 _ALIASES: dict[str, str] = {}
