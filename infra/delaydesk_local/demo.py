@@ -125,4 +125,6 @@ def run_demo(outbox: Path, scenario_path: Path | None = None) -> int:
     print_summary(result, sys.stdout)
     print(f"\n{written} notices written to {outbox}/ (open {outbox}/index.html)")
     print(f"Function logs and EMF metrics: {log_path}")
+    live = "make serve" if scenario_path is None else f"delaydesk serve {path}"
+    print(f"To open it live (order pages, their choices, every route): `{live}`, then http://127.0.0.1:8765/")
     return 0
