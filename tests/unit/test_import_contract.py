@@ -34,6 +34,7 @@ PURE = {
     "delaydesk.policy.engine",
     "delaydesk.policy.timeouts",
     "delaydesk.policy.timers",
+    "delaydesk.policy.choices",
     "delaydesk.notices.compensation",
     "delaydesk.notices.notice_policy",
     "delaydesk.notices.rendering",

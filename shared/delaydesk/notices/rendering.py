@@ -32,6 +32,7 @@ from delaydesk.core.kinds import NoticeChannel, NoticeRequest
 from delaydesk.core.merchants import SUPPORTED_LOCALES, Merchant
 from delaydesk.core.orders import Order
 from delaydesk.core.times import parse_instant
+from delaydesk.policy import choice_names
 from delaydesk.notices.sms import SmsLength, gsm_friendly, measure
 
 TRACKING_URLS = {
@@ -211,6 +212,9 @@ def notice_context(
         "window_ends": instant(details.get("window_ends")),
         "changes": [c.strip() for c in details.get("changes", "").split(",") if c.strip()],
         "compensation": compensation,
+        # What the order page offers for this order when the notice is decided (policy.choices):
+        # a notice mentions only these.
+        "choices": choice_names(order, merchant, request.requested_at),
         **_policy_context(request, when),
     }
 
