@@ -64,7 +64,11 @@ class ServedStack:
         with self.lock:
             now = self.now()
             if path == "/" and method in ("GET", "HEAD"):
-                return {"statusCode": 200, "headers": {"Content-Type": "text/html; charset=utf-8"}, "body": self.index()}
+                return {
+                    "statusCode": 200,
+                    "headers": {"Content-Type": "text/html; charset=utf-8"},
+                    "body": self.index(),
+                }
             found = self.local.http_api.route(method, path)
             answer = self.local.http_request(method, f"{path}?{query}" if query else path, headers, body, now=now)
             if found is not None and found[0].auth == "AWS_IAM":
@@ -144,7 +148,7 @@ def _handler_class(stack: ServedStack) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: Any) -> None:
             # No query string in the log: the order links carry their signed token in ?t=.
             sys.stderr.write(f"{self.command} {self.path.partition('?')[0]} {args[1] if len(args) > 1 else ''}\n")
 

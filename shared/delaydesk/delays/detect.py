@@ -109,6 +109,7 @@ def _eta(order: Order, kind: Kind, policy: DelayPolicy, now: datetime) -> tuple[
 def _notices(order: Order, kind: Kind, delay: Delay, policy: DelayPolicy, now: datetime) -> list[NoticeRequest]:
     delay_kind = Kind(delay.kind)
     eta_from, eta_to = _eta(order, delay_kind, policy, now)
+    delay.eta_from, delay.eta_to = eta_from, eta_to  # what the customer was told: the page shows it
     return [
         NoticeRequest(
             order_id=order.order_id,

@@ -32,8 +32,8 @@ from delaydesk.core.kinds import NoticeChannel, NoticeRequest
 from delaydesk.core.merchants import SUPPORTED_LOCALES, Merchant
 from delaydesk.core.orders import Order
 from delaydesk.core.times import parse_instant
-from delaydesk.policy import choice_names
 from delaydesk.notices.sms import SmsLength, gsm_friendly, measure
+from delaydesk.policy import choice_names
 
 TRACKING_URLS = {
     "sf": "https://www.sf-express.com/chn/en/waybill/waybill-detail/{number}",
