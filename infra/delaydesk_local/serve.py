@@ -51,7 +51,9 @@ class ServedStack:
         self._started = time.monotonic()
 
     def now(self) -> datetime:
-        return self._end + timedelta(seconds=time.monotonic() - self._started)
+        """The scenario's end plus the seconds served, in whole seconds: a schedule's event carries
+        its time to the second, and must not run before a request made in the same second."""
+        return self._end + timedelta(seconds=int(time.monotonic() - self._started))
 
     def strip_stage(self, path: str) -> str:
         prefix = f"/{self.local.http_api.stage}"
