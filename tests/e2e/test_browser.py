@@ -148,6 +148,25 @@ def test_the_index_lists_every_order_with_its_signed_link(tab: Any, served: str)
     assert "served without SigV4" in tab.content()
 
 
+def test_serve_routes_every_template_route_and_marks_the_admin_ones(served: str) -> None:
+    import json
+    import urllib.error
+    import urllib.request
+
+    with urllib.request.urlopen(served + "/dev/admin/windows") as answer:  # an AWS_IAM route, unsigned
+        assert answer.status == 200 and json.load(answer) == {"windows": []}
+        assert answer.headers["X-DelayDesk-Local-Auth"] == "AWS_IAM route served without SigV4 (local only)"
+    with urllib.request.urlopen(served + "/admin/windows") as answer:  # the stage prefix is optional
+        assert answer.status == 200
+    with pytest.raises(urllib.error.HTTPError) as unrouted:
+        urllib.request.urlopen(served + "/dev/no/such/route")
+    assert unrouted.value.code == 404
+    webhook = urllib.request.Request(served + "/dev/webhooks/generic", data=b"{}", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as unsigned:  # routed to receive_webhook, which refuses it
+        urllib.request.urlopen(webhook)
+    assert unsigned.value.code in (400, 401, 403)
+
+
 @pytest.mark.parametrize("order_id", ORDERS)
 def test_every_order_page_fits_a_phone_and_a_desktop(browser: Any, tab: Any, served: str, order_id: str) -> None:
     href = _links(tab, served)[order_id]
