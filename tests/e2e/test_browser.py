@@ -193,6 +193,7 @@ def test_a_late_order_is_cancelled_from_the_page_without_javascript(browser: Any
     tab.go_back()
     tab.go_back()  # the confirm page again: the choice is gone, so the order page says so
     assert tab.locator("#choices").count() == 0 and tab.locator("form").count() == 0
+    assert tab.locator("#not-open").is_visible()
 
 
 def test_a_late_order_can_wait_and_still_cancel(tab: Any, served: str) -> None:

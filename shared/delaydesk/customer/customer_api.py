@@ -234,7 +234,7 @@ def _shops() -> list[Merchant]:
 def forbidden(exc: Forbidden) -> Response[Any]:
     logger.warning("customer link refused: bad or missing token", order_id=str(exc))
     count_by("OrderPageRefused", "status", "403")
-    if _wants_json() or app.current_event.http_method != "GET":
+    if _wants_json():
         return Response(
             403, content_types.APPLICATION_JSON, {"error": "this link is not valid; open the one in your notice"}
         )

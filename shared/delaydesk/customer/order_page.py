@@ -274,7 +274,8 @@ def render(
         return env.get_template("confirm.html.j2").render(context | {"choice": asked})
     if done and f"result_title_{done}" in base["t"]:
         return env.get_template("result.html.j2").render(context)
-    return env.get_template("order.html.j2").render(context | {"done": None})
+    # A confirm link of a choice that has closed meanwhile (shipped, cancelled…): say so.
+    return env.get_template("order.html.j2").render(context | {"done": None, "not_open": not_open or bool(confirm)})
 
 
 def render_unsubscribe(order: Order, merchant: Merchant | None, templates_dir: Path, done: bool) -> str:

@@ -143,6 +143,7 @@ def test_a_choice_has_a_confirm_step_that_posts_and_a_result_page(kind: str) -> 
     early = datetime.fromisoformat("2020-01-20T12:00:00+08:00")
     page = order_page.render(order, merchant(), [], [], early, TEMPLATES, "tok", confirm=kind)
     assert "<form" not in page and 'id="choices"' not in page and strings["status_paid"] in page
+    assert strings["not_open"] in page
 
 
 def test_a_delivered_order_offers_a_return_until_its_window_closes() -> None:
