@@ -42,6 +42,7 @@ PURE = {
     "delaydesk.policy.timeouts",
     "delaydesk.policy.timers",
     "delaydesk.policy.consumer_rules",
+    "delaydesk.policy.choices",
     "delaydesk.notices.compensation",
     "delaydesk.notices.notice_policy",
     "delaydesk.notices.rendering",

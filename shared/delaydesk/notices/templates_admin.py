@@ -142,6 +142,8 @@ def sample(kind: Kind, locale: str, settings: Settings, merchant: Merchant | Non
             "location": "Wuhan",
         },
     ]
+    if kind == Kind.SHIPMENT_DELAYED:
+        events = events[:1]  # not shipped yet: the notice offers what the page does (wait or cancel)
     order: Order | None = None
     for raw in events:
         order = apply_event(order, parse_event(raw))

@@ -20,6 +20,7 @@ from delaydesk.store.escalations import open_escalation as open_escalation
 from delaydesk.store.merchants import MerchantRecord as MerchantRecord
 from delaydesk.store.merchants import get_merchant as get_merchant
 from delaydesk.store.merchants import put_merchant as put_merchant
+from delaydesk.store.merchants import some_merchants as some_merchants
 from delaydesk.store.notice_log import InFlight as InFlight
 from delaydesk.store.notice_log import NoticeClaim as NoticeClaim
 from delaydesk.store.notice_log import NoticeRecord as NoticeRecord

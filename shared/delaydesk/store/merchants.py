@@ -37,6 +37,11 @@ def get_merchant(merchant_id: str) -> Merchant | None:
     return Merchant.model_validate(record.doc.as_dict())
 
 
+def some_merchants(limit: int) -> list[Merchant]:
+    """Up to ``limit`` merchants, in no order (one Scan page): a deployment usually holds one."""
+    return [Merchant.model_validate(r.doc.as_dict()) for r in MerchantRecord.scan(limit=limit)]
+
+
 def put_merchant(merchant: Merchant) -> None:
     try:
         record = MerchantRecord.get(merchant.merchant_id, consistent_read=True)
