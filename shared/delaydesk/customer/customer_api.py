@@ -32,7 +32,6 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote
-from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
@@ -168,7 +167,7 @@ def cancel(order_id: str) -> Response[Any]:
     event = order_page.cancel_event(order, now)
     if terminate:  # its own id: a cancellation refused earlier (already shipped) is another event
         event["event_id"] = f"order-page-terminate-{order.order_id}"
-    return _queued(event, order_id, token, "cancel")
+    return _queued(event, order_id, token, "terminate" if terminate else "cancel")
 
 
 @app.post("/orders/<order_id>/return")
@@ -203,7 +202,7 @@ def additional_period(order_id: str) -> Response[Any]:
     if refusal is not None or until is None:
         logger.info("additional period refused", reason=refusal)
         if not _wants_json():
-            return _back_to_page(order_id, token, None)
+            return _back_to_page(order_id, token, None, not_open=True)
         return Response(409, content_types.APPLICATION_JSON, {"error": refusal, "order_id": order_id})
     return _queued(order_page.additional_period_event(order, until, now), order_id, token, "additional_period")
 
@@ -215,10 +214,10 @@ def _until(value: str | None, order: Order) -> datetime | None:
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
-            zone = ZoneInfo(order.customer.timezone or "UTC")
+            zone = order_page.period_zone(order)
             return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone).astimezone(UTC)
         moment = datetime.fromisoformat(value)
-    except (ValueError, KeyError):  # a malformed date, or an unknown time zone (ZoneInfoNotFoundError)
+    except ValueError:  # a malformed date
         return None
     return moment.astimezone(UTC) if moment.tzinfo else None
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_interval
 from babel.numbers import format_currency
@@ -47,6 +48,30 @@ def choice(order: Order, merchant: Merchant | None, kind: str, now: datetime) ->
 def choice_open(order: Order, now: datetime, kind: str = ChoiceKind.WAIT.value) -> bool:
     """Whether the rules give ``kind`` (wait, by default) to this order now."""
     return choice(order, None, kind, now) is not None
+
+
+def period_zone(order: Order) -> ZoneInfo:
+    """The clock an additional period's date is read on: the customer's (UTC when unknown)."""
+    try:
+        return ZoneInfo(order.customer.timezone or "UTC")
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return ZoneInfo("UTC")
+
+
+def additional_period_dates(order: Order, now: datetime) -> tuple[date, date]:
+    """The first and last day the additional-period form accepts, on the customer's calendar. A
+    date means the end of that day (``customer_api._until``); consumer_rules refuses a period that
+    ends within a day of now or more than ``MAX_ADDITIONAL_PERIOD`` away."""
+    zone = period_zone(order)
+    first = (now + timedelta(days=1)).astimezone(zone).date()
+    last = (now + consumer_rules.MAX_ADDITIONAL_PERIOD).astimezone(zone).date() - timedelta(days=1)
+    return first, last
+
+
+def last_day(order: Order, until: datetime) -> date:
+    """The day an additional period ends with, on the customer's calendar (``until`` is the
+    instant that day ends, as ``customer_api._until`` reads a date)."""
+    return (until - timedelta(microseconds=1)).astimezone(period_zone(order)).date()
 
 
 def wait_decision(order: Order, now: datetime) -> Decision:
@@ -303,6 +328,15 @@ def render(
             order.value.amount, order.value.currency, locale=base["locale"].replace("-", "_")
         ),
         "when": shown,
+        # the last day of an additional period, as the customer picked it (it ends when that day does)
+        "period_day": next(
+            (
+                format_date(last_day(order, c.until), "medium", locale=base["locale"].replace("-", "_"))
+                for c in offered
+                if c.kind == ChoiceKind.ADDITIONAL_PERIOD and c.until
+            ),
+            None,
+        ),
         "token": token,
         "done": done,
         "not_open": not_open,
@@ -313,7 +347,15 @@ def render(
     }
     asked = next((c for c in offered if c.kind == confirm), None) if confirm else None
     if asked is not None:
-        return env.get_template("confirm.html.j2").render(context | {"choice": asked})
+        first, last = additional_period_dates(order, now)
+        period = {
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+            "default": min(first + timedelta(days=13), last).isoformat(),
+            "first_shown": format_date(first, "medium", locale=base["locale"].replace("-", "_")),
+            "last_shown": format_date(last, "medium", locale=base["locale"].replace("-", "_")),
+        }
+        return env.get_template("confirm.html.j2").render(context | {"choice": asked, "period": period})
     if done and f"result_title_{done}" in base["t"]:
         return env.get_template("result.html.j2").render(context)
     # A confirm link of a choice that has closed meanwhile (shipped, cancelled…): say so.

@@ -17,12 +17,19 @@ Today's rules (the seeds and the FTC Mail Order Rule's "wait or cancel"):
   way, and its return window (``timers["return_window"]``, as windows moved it, else the
   default days after delivery) is still open. It queues ``refund.requested`` (reason ``return``).
 
-To add a choice (consumer-law options such as a revised date or an additional period, branch
-``law``): add its name to ``ChoiceKind`` and a rule below that appends a ``Choice`` (with
+- the buyer's consumer rules (``consumer_rules.buyer_options``, branch ``law``) decide the rest:
+  under ``us_ftc`` the delay option's **wait** (express consent, until the automatic cancellation
+  ``law.cancel_at``; gone once the buyer consented) and **cancel** (free, full refund), offered from
+  the delay-option notice on; under ``eu_crd`` / ``uk_cra`` **additional_period** (the buyer sets
+  a date for delivery; posts ``until``) while the order is late and not delivered, then, once that
+  date has passed undelivered, **terminate** (posts to the cancel route: the contract ends with a
+  refund); wait and cancel as above while it is unshipped.
+
+To add a choice: add its name to ``ChoiceKind`` and a rule below that appends a ``Choice`` (with
 ``until`` when it closes), add ``POST /orders/{order_id}/{route}`` to ``ServeOrderPageFunction``
-in template.yaml and its handler in ``customer/customer_api.py``, and its page strings
-(``choice_<name>``, ``confirm_<name>``, ``done_<name>``… in templates/pages/strings.json). The
-page and the notices pick it up from here without other changes.
+in template.yaml (and its route throttle) and its handler in ``customer/customer_api.py``, and its
+page strings (``choice_<name>``, ``confirm_<name>``, ``done_<name>``… in
+templates/pages/strings.json). The page and the notices pick it up from here without other changes.
 """
 
 from __future__ import annotations
@@ -33,12 +40,15 @@ from enum import StrEnum
 
 from delaydesk.core.merchants import DEFAULT_RETURN_WINDOW_DAYS, Merchant
 from delaydesk.core.orders import Order, OrderStatus
+from delaydesk.policy.consumer_rules import RuleSet, buyer_options, law_of
 
 
 class ChoiceKind(StrEnum):
     WAIT = "wait"
     CANCEL = "cancel"
     RETURN = "return"
+    ADDITIONAL_PERIOD = "additional_period"
+    TERMINATE = "terminate"
 
 
 @dataclass(frozen=True)
@@ -48,10 +58,14 @@ class Choice:
 
     kind: str
     until: datetime | None = None
+    posts_to: str | None = None
+    """The route's last segment when it is not the kind's own (terminate posts to cancel)."""
+    clause: str | None = None
+    """The consumer-law clause that gives the choice, if one does."""
 
     @property
     def route(self) -> str:
-        return self.kind.replace("_", "-")
+        return self.posts_to or self.kind.replace("_", "-")
 
 
 def late_and_unshipped(order: Order, now: datetime) -> bool:
@@ -77,12 +91,28 @@ def return_until(order: Order) -> datetime | None:
 def choices_for(order: Order, merchant: Merchant | None, now: datetime) -> list[Choice]:
     """The choices the rules give this order at ``now``, in the order the page shows them.
 
-    ``merchant`` is there for rules that depend on the merchant's settings or country (the
-    consumer-law rule sets); today's rules do not read it.
+    ``merchant`` is there for rules that depend on the merchant's settings; the consumer-law rule
+    set comes from the order (``order.law``, else the destination's country).
     """
     found: list[Choice] = []
-    if late_and_unshipped(order, now):
+    law = order.law
+    rules = RuleSet(law.rules) if law else law_of(order.destination.country)
+    options = {option.choice: option for option in buyer_options(order, now)}
+    if rules == RuleSet.US_FTC:
+        # The delay option's two answers, exactly as the rule gives them (consent closes at cancel_at).
+        found += [
+            Choice(kind.value, options[kind.value].until, clause=options[kind.value].clause)
+            for kind in (ChoiceKind.WAIT, ChoiceKind.CANCEL)
+            if kind.value in options
+        ]
+    elif late_and_unshipped(order, now) and ChoiceKind.TERMINATE.value not in options:
+        # (once the additional period has passed, terminating replaces the wait-or-cancel pair:
+        # both would post to the cancel route, which then ends the contract)
         found += [Choice(ChoiceKind.WAIT.value), Choice(ChoiceKind.CANCEL.value)]
+    if (period := options.get(ChoiceKind.ADDITIONAL_PERIOD.value)) is not None:
+        found.append(Choice(period.choice, period.until, clause=period.clause))
+    if (end := options.get(ChoiceKind.TERMINATE.value)) is not None:
+        found.append(Choice(end.choice, None, posts_to="cancel", clause=end.clause))
     if (
         order.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
         and order.refund_status is None
