@@ -41,7 +41,16 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-ORDERS = ("CP-LATE-CN", "CP-LATE-EN", "CP-TRANSIT-TW", "CP-DELIVERED-EN", "CP-EXCEPTION-CN", "CP-ONTIME-EN")
+ORDERS = (
+    "CP-LATE-CN",
+    "CP-LATE-EN",
+    "CP-TRANSIT-TW",
+    "CP-DELIVERED-EN",
+    "CP-EXCEPTION-CN",
+    "CP-ONTIME-EN",
+    "CP-LATE-DE",
+    "CP-PERIOD-FR",
+)
 
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 CONTRAST = """() => {
@@ -120,6 +129,13 @@ def tab(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+def _shown(locator: Any) -> None:
+    """Visible, waiting for the navigation a form post (303) or a link started."""
+    from playwright.sync_api import expect
+
+    expect(locator).to_be_visible()
+
+
 def _links(tab: Any, served: str) -> dict[str, str]:
     tab.goto(served + "/")
     return {a.inner_text(): a.get_attribute("href") for a in tab.locator("table a").all()}
@@ -180,10 +196,10 @@ def test_a_late_order_is_cancelled_from_the_page_without_javascript(browser: Any
     assert tab.locator("#estimate").inner_text().startswith("预计送达：")
     assert tab.locator("#notices details").get_attribute("open") is None  # the history is folded
     tab.get_by_role("link", name="取消订单").click()
-    assert tab.get_by_role("heading", name="确定取消订单吗？").is_visible()
+    _shown(tab.get_by_role("heading", name="确定取消订单吗？"))
     _check_fits(browser, tab.url, "confirm-cancel-CP-LATE-CN")
     tab.get_by_role("button", name="确定取消订单").click()  # a form POST, then 303 to the result
-    assert tab.get_by_role("heading", name="已提交取消申请").is_visible()
+    _shown(tab.get_by_role("heading", name="已提交取消申请"))
     assert "done=cancel" in tab.url
     _check_fits(browser, tab.url, "result-cancel-CP-LATE-CN")
     tab.get_by_role("link", name="返回订单").click()
@@ -196,15 +212,68 @@ def test_a_late_order_is_cancelled_from_the_page_without_javascript(browser: Any
     assert tab.locator("#not-open").is_visible()
 
 
-def test_a_late_order_can_wait_and_still_cancel(tab: Any, served: str) -> None:
+def test_a_us_buyer_accepts_the_delay_then_still_cancels(browser: Any, tab: Any, served: str) -> None:
+    """A US order (16 CFR 435): the delay option's two answers, wait (express consent, until the
+    automatic cancellation) and cancel, each with its confirm and result page."""
     tab.goto(served + _links(tab, served)["CP-LATE-EN"])
     assert tab.locator("#status").inner_text() == "Late: not shipped yet"
+    assert tab.locator("#wait-until").inner_text().startswith("Please answer by")
     tab.get_by_role("link", name="Wait for it").click()
+    _check_fits(browser, tab.url, "confirm-wait-CP-LATE-EN")
     tab.get_by_role("button", name="Yes, I will wait").click()
-    assert tab.get_by_role("heading", name="Thank you for waiting").is_visible()
+    _shown(tab.get_by_role("heading", name="Thank you for waiting"))
+    _check_fits(browser, tab.url, "result-wait-CP-LATE-EN")
     tab.get_by_role("link", name="Back to your order").click()
     assert tab.locator("#waiting").inner_text().startswith("You chose to wait on")
-    assert tab.get_by_role("link", name="Cancel my order").is_visible()
+    assert tab.locator("#choice-wait").count() == 0  # consent is given once (delay.accepted)
+    tab.get_by_role("link", name="Cancel my order").click()
+    tab.get_by_role("button", name="Yes, cancel my order").click()
+    _shown(tab.get_by_role("heading", name="Cancellation requested"))
+    tab.get_by_role("link", name="Back to your order").click()
+    assert tab.locator("#status").inner_text() == "Cancelled"
+    assert "$59.90" in tab.locator("#cancel-state").inner_text()
+    assert tab.locator("#choices").count() == 0
+
+
+def test_an_eu_buyer_sets_an_additional_period_with_a_bounded_date(browser: Any, tab: Any, served: str) -> None:
+    """An EU order (Directive 2011/83/EU art. 18(2)), late: wait, cancel, or a final date for delivery."""
+    tab.goto(served + _links(tab, served)["CP-LATE-DE"])
+    assert tab.locator("#status").inner_text() == "Late: not shipped yet"
+    kinds = [c.get_attribute("id") for c in tab.locator("#choices .choice").all()]
+    assert kinds == ["choice-wait", "choice-cancel", "choice-additional_period"]
+    tab.get_by_role("link", name="Set a final date").click()
+    _shown(tab.get_by_role("heading", name="Set a final date for delivery?"))
+    date = tab.get_by_label("Deliver by (the end of this day)")
+    first, last = date.get_attribute("min"), date.get_attribute("max")
+    assert first and last and first < (date.get_attribute("value") or "") <= last
+    assert date.get_attribute("required") is not None and date.get_attribute("type") == "date"
+    _check_fits(browser, tab.url, "confirm-additional_period-CP-LATE-DE")
+    date.fill("2020-02-14")
+    tab.get_by_role("button", name="Set this date").click()  # a form POST (until=…), then 303
+    _shown(tab.get_by_role("heading", name="Final date received"))
+    assert "done=additional_period" in tab.url
+    _check_fits(browser, tab.url, "result-additional_period-CP-LATE-DE")
+    tab.get_by_role("link", name="Back to your order").click()
+    assert "Feb 14, 2020" in tab.locator("#additional-period-until").inner_text()
+    assert tab.locator("#not-open").count() == 0
+
+
+def test_an_eu_buyer_terminates_once_the_additional_period_passed(browser: Any, tab: Any, served: str) -> None:
+    """The period the buyer set has passed undelivered: ending the purchase replaces wait-or-cancel."""
+    tab.goto(served + _links(tab, served)["CP-PERIOD-FR"])
+    kinds = [c.get_attribute("id") for c in tab.locator("#choices .choice").all()]
+    assert kinds == ["choice-terminate"]
+    tab.get_by_role("link", name="End the purchase").click()
+    _shown(tab.get_by_role("heading", name="End the purchase?"))
+    _check_fits(browser, tab.url, "confirm-terminate-CP-PERIOD-FR")
+    tab.get_by_role("button", name="Yes, end the purchase").click()
+    _shown(tab.get_by_role("heading", name="Purchase ended"))
+    assert "done=terminate" in tab.url
+    _check_fits(browser, tab.url, "result-terminate-CP-PERIOD-FR")
+    tab.get_by_role("link", name="Back to your order").click()
+    assert tab.locator("#status").inner_text() == "Cancelled"  # serve ran the scan: terminated, refunded
+    assert "€42.00" in tab.locator("#cancel-state").inner_text()
+    assert tab.locator("#choices").count() == 0
 
 
 def test_a_delivered_order_is_returned_and_a_shipped_one_offers_nothing(tab: Any, served: str) -> None:
@@ -213,7 +282,7 @@ def test_a_delivered_order_is_returned_and_a_shipped_one_offers_nothing(tab: Any
     assert tab.locator("#status").inner_text() == "Delivered"
     tab.get_by_role("link", name="Return my order").click()
     tab.get_by_role("button", name="Yes, return it").click()
-    assert tab.get_by_role("heading", name="Return requested").is_visible()
+    _shown(tab.get_by_role("heading", name="Return requested"))
     tab.get_by_role("link", name="Back to your order").click()
     assert tab.locator("#return-state").is_visible() and tab.locator("#choices").count() == 0
     tab.goto(served + links["CP-TRANSIT-TW"])
