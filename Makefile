@@ -1,5 +1,6 @@
 # DelayDesk: the two commands a newcomer needs (README.md).
 #   make demo   set up .venv from the lock file and replay the bundled disruption through the embedded AWS
+#   make serve  the same replay, then the order pages and every route live on http://127.0.0.1:8765
 #   make test   set up .venv from the lock file and run the linters, the template checks, sam build and the tests
 # Everything is installed from uv.lock (hashes checked, nothing resolved): a fresh machine gets
 # exactly what was tested. `make lock` refreshes the lock deliberately; commit it on its own.
@@ -13,7 +14,10 @@ export SAM_CLI_TELEMETRY := 0
 # Packages the Lambda python3.12 runtime already provides: left out of the SharedLayer.
 RUNTIME_PROVIDED := boto3 botocore s3transfer jmespath urllib3 python-dateutil six
 
-.PHONY: demo test lint template build build-size lock layer-requirements venv clean
+# Serve the bundled scenario live on http://127.0.0.1:8765 (PORT=… for another port).
+PORT ?= 8765
+
+.PHONY: demo serve test lint template build build-size lock layer-requirements venv clean
 
 venv: $(STAMP)
 
@@ -27,6 +31,9 @@ $(STAMP): uv.lock requirements/uv.txt pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/delaydesk demo --outbox outbox
+
+serve: $(STAMP)
+	$(BIN)/delaydesk serve scenarios/spring_festival_2020.json --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

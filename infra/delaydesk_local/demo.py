@@ -97,8 +97,9 @@ def write_outbox(local: LocalAws, outbox: Path, now: datetime) -> int:
         "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;text-align:left}"
         "tr:nth-child(even){background:#f4f5f7}</style></head><body>",
         f"<h1>DelayDesk outbox</h1><p>{len(rows)} notices, as the embedded SES and SNS accepted them.</p>",
-        "<p>Each order's page (its status, its in-app inbox, and the wait-or-cancel choice while it"
-        " is late and unshipped) is in the <em>page</em> column, as the customer sees it at the end.</p>",
+        "<p>Each order's page (its status, its in-app inbox, and the choices the rules give it: wait or"
+        " cancel while late and unshipped, return once delivered) is in the <em>page</em> column, as the"
+        " customer sees it at the end; <code>make serve</code> opens them live.</p>",
         "<p>Daily digests (HTML e-mail, CSV beside it): "
         + ", ".join(
             f"<a href='{html.escape(p.relative_to(outbox).as_posix())}'>{html.escape(p.stem)}</a>"
@@ -157,4 +158,6 @@ def run_demo(outbox: Path, scenario_path: Path | None = None) -> int:
     print_alerts(result.alerts, sys.stdout)
     print(f"\n{written} notices written to {outbox}/ (open {outbox}/index.html)")
     print(f"Function logs and EMF metrics: {log_path}")
+    live = "make serve" if scenario_path is None else f"delaydesk serve {path}"
+    print(f"To open it live (order pages, their choices, every route): `{live}`, then http://127.0.0.1:8765/")
     return 0

@@ -89,5 +89,6 @@ def discover_http_routes(functions: dict[str, FunctionSpec], http_routes: list[H
                     path=path,
                     pattern=route_pattern(path),
                     function=functions[logical_id],
+                    auth=(props.get("Auth") or {}).get("Authorizer"),
                 )
             )

@@ -32,6 +32,20 @@ class HttpRoute:
     path: str
     pattern: re.Pattern[str]
     function: FunctionSpec
+    auth: str | None = None
+    """The route's ``Auth.Authorizer`` (``AWS_IAM`` for the admin routes), else None (open)."""
+
+
+LOCAL_IAM_CALLER = {
+    "accessKey": "LOCALSIGV4NOTCHECKED",
+    "accountId": ACCOUNT_ID,
+    "callerId": "LOCALSIGV4NOTCHECKED",
+    "principalOrgId": None,
+    "userArn": f"arn:aws:iam::{ACCOUNT_ID}:user/local-operator",
+    "userId": "LOCALSIGV4NOTCHECKED",
+}
+"""What API Gateway puts in ``requestContext.authorizer.iam`` after checking a SigV4 signature.
+The embedded API checks no signature: an ``AWS_IAM`` route is reached as this local operator."""
 
 
 def query_parameters(query: str) -> dict[str, str]:
@@ -60,6 +74,11 @@ class HttpApi:
         self._parameters = parameters
         self._invoke = invoke
 
+    @property
+    def stage(self) -> str:
+        """The API's stage, the first segment of every path of a deployed URL."""
+        return self._parameters.get("Stage", "dev")
+
     def request(
         self,
         method: str,
@@ -76,10 +95,9 @@ class HttpApi:
         """
         method = method.upper()
         path, _, query = path.partition("?")
-        for route in self.routes:
-            match = route.pattern.match(path)
-            if match is None or route.method not in (method, "ANY"):
-                continue
+        found = self.route(method, path)
+        if found is not None:
+            route, match = found
             moment = now or datetime.now(UTC)
             raw = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
             try:
@@ -87,7 +105,7 @@ class HttpApi:
             except UnicodeDecodeError:  # API Gateway passes a body that is not UTF-8 text base64-encoded
                 text, encoded = base64.b64encode(raw).decode("ascii"), True
             route_key = f"{route.method} {route.path}"
-            stage = self._parameters.get("Stage", "dev")
+            stage = self.stage
             event = {
                 "version": "2.0",
                 "routeKey": route_key,
@@ -109,6 +127,7 @@ class HttpApi:
                     "requestId": str(uuid.uuid4()),
                     "routeKey": route_key,
                     "stage": stage,
+                    **({"authorizer": {"iam": LOCAL_IAM_CALLER}} if route.auth == "AWS_IAM" else {}),
                     "time": moment.astimezone(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
                     "timeEpoch": int(moment.timestamp() * 1000),
                 },
@@ -120,3 +139,11 @@ class HttpApi:
             result: dict[str, Any] = self._invoke(route.function.logical_id, event)
             return result
         return {"statusCode": 404, "body": '{"message":"Not Found"}', "headers": {"content-type": "application/json"}}
+
+    def route(self, method: str, path: str) -> tuple[HttpRoute, re.Match[str]] | None:
+        """The template's route for ``method`` and ``path`` (no query string), with its match."""
+        for route in self.routes:
+            match = route.pattern.match(path)
+            if match is not None and route.method in (method.upper(), "ANY"):
+                return route, match
+        return None

@@ -203,6 +203,11 @@ class LocalAws:
 
     # ------------------------------------------------------------ HTTP API
 
+    @property
+    def http_api(self) -> HttpApi:
+        """The template's HTTP API as the embedded AWS routes it (its routes and stage)."""
+        return self._http
+
     def http_request(
         self,
         method: str,

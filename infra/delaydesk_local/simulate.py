@@ -356,11 +356,13 @@ def run(
     log_stream: IO[str] | None = None,
     progress: Callable[[Progress], None] | None = None,
     on_finish: Callable[[LocalAws], None] | None = None,
+    parameters: dict[str, str] | None = None,
 ) -> SimulationResult:
-    """Replay ``scenario``; ``on_finish`` sees the embedded AWS before it is torn down."""
+    """Replay ``scenario``; ``on_finish`` sees the embedded AWS before it is torn down.
+    ``parameters`` are template parameters for the deployment (``serve`` sets ``OrderPageBaseUrl``)."""
     from delaydesk import store
 
-    with LocalAws(log_stream=log_stream) as local:
+    with LocalAws(parameters=parameters, log_stream=log_stream) as local:
         notes = list(local.notes)
         for merchant in scenario.merchants:
             store.put_merchant(merchant)

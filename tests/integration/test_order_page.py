@@ -10,12 +10,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import paid, shipped
+from conftest import paid, scan, shipped
 
 from delaydesk import store
 from delaydesk.core import links
 from delaydesk.core.decisions import Action
 from delaydesk.core.links import Purpose
+from delaydesk.tracking import rejections
 from delaydesk_local.runtime import LOCAL_ORDER_LINK_KEY, LocalAws
 
 KEY = LOCAL_ORDER_LINK_KEY.encode()
@@ -67,7 +68,9 @@ def test_the_link_in_a_notice_opens_the_order_page_with_its_inbox(local_aws: Loc
     (entry,) = store.inbox_of("OP-1")
     assert entry.title and entry.title in page  # the shipment_delayed notice, listed in the inbox
     assert "很抱歉，您的订单未能在承诺时间内发货。" in page  # zh-CN: the customer's locale
-    assert 'action="OP-1/wait?t=' in page and 'action="OP-1/cancel?t=' in page  # the choice is offered
+    assert "&amp;confirm=wait" in page and "&amp;confirm=cancel" in page  # the choices are offered
+    confirm = _get(local_aws, f"{link.path.removeprefix('/dev')}?{link.query}&confirm=cancel")["body"]
+    assert 'action="OP-1/cancel?t=' in confirm and "确定取消订单" in confirm  # the confirm step posts
     assert "¥128.00" in page
 
 
@@ -80,6 +83,14 @@ def test_the_page_and_the_api_refuse_a_missing_or_wrong_token_alike(local_aws: L
     assert _get(local_aws, _page("OP-1"))["statusCode"] == 403  # a valid token of an unknown order: the same
     assert _get(local_aws, _page("OP-3").replace("OP-3", "OP-2", 1))["statusCode"] == 403  # another order's token
     assert _get(local_aws, _page("OP-2").replace("?", "/notices?"))["statusCode"] == 200
+    # A browser gets a page that says what to do, with the shop's public contact, the same for both
+    wrong, unknown = _get(local_aws, "/orders/OP-2?t=AAAAAAAAAAAA"), _get(local_aws, _page("OP-1"))
+    assert wrong["body"] == unknown["body"] and "help@teahouse.example" in wrong["body"]
+    assert wrong["headers"]["Content-Type"] == "text/html; charset=utf-8" and "此链接无法打开" in wrong["body"]
+    english = _get(local_aws, "/orders/OP-2?t=AAAAAAAAAAAA", **{"accept-language": "en-GB,en;q=0.9"})
+    assert english["statusCode"] == 403 and "This link does not work" in english["body"]
+    as_json = _get(local_aws, "/orders/OP-2?t=AAAAAAAAAAAA", accept="application/json")
+    assert as_json["statusCode"] == 403 and "error" in json.loads(as_json["body"])
 
 
 def test_the_api_lists_the_inbox_and_the_choices(local_aws: LocalAws) -> None:
@@ -105,9 +116,10 @@ def test_choosing_to_wait_is_recorded_once_and_cancel_stays_open(local_aws: Loca
     assert _post(local_aws, path)["statusCode"] == 303  # a second click (or a retried request)
     waits = [d for d in store.decisions_for("OP-5") if d.action == Action.DELAY_ACCEPTED]
     assert len(waits) == 1 and waits[0].rule == "customer_choice" and waits[0].at == LATE
-    page = _get(local_aws, _page("OP-5") + "&done=wait")["body"]
-    assert 'id="waiting"' in page and 'id="done"' in page
-    assert 'action="OP-5/wait' not in page and 'action="OP-5/cancel' in page
+    result = _get(local_aws, _page("OP-5") + "&done=wait")["body"]
+    assert 'id="result"' in result and "感谢您的耐心等待" in result
+    page = _get(local_aws, _page("OP-5"))["body"]
+    assert 'id="waiting"' in page and "confirm=wait" not in page and "confirm=cancel" in page
 
 
 def test_cancel_from_the_page_is_granted_at_the_next_scan_with_a_full_refund(local_aws: LocalAws) -> None:
@@ -127,7 +139,7 @@ def test_cancel_from_the_page_is_granted_at_the_next_scan_with_a_full_refund(loc
     assert kinds == ["order_cancelled", "shipment_delayed"]
     after = datetime.fromisoformat("2020-01-21T11:00:00+08:00")
     page = _get(local_aws, _page("OP-6"), at=after)["body"]
-    assert 'id="cancel-state"' in page and "¥128.00" in page and 'action="OP-6/cancel' not in page
+    assert 'id="cancel-state"' in page and "¥128.00" in page and "confirm=cancel" not in page
     refused = _post(local_aws, _page("OP-6").replace("?", "/cancel?"), at=after, accept="application/json")
     assert refused["statusCode"] == 409
 
@@ -140,13 +152,35 @@ def test_no_choice_is_offered_before_the_promise_breaks_or_after_shipping(local_
     not_yet = _post(local_aws, _page("OP-7").replace("?", "/wait?"), at=early, accept="application/json")
     assert not_yet["statusCode"] == 409 and json.loads(not_yet["body"])["order"]["choices"] == []
     back = _post(local_aws, _page("OP-7").replace("?", "/wait?"), at=early)  # a browser: back to the page
-    assert back["statusCode"] == 303 and back["headers"]["Location"].endswith(_page("OP-7"))
+    assert back["statusCode"] == 303 and back["headers"]["Location"].endswith(_page("OP-7") + "&not_open=1")
+    assert 'id="not-open"' in _get(local_aws, _page("OP-7") + "&not_open=1", at=early)["body"]
     local_aws.send("OrderEventsQueue", json.dumps(shipped("OP-7", "2020-01-20T18:00:00+08:00")))
     local_aws.drain()
     page = _get(local_aws, _page("OP-7"))["body"]
     assert "OP-7/cancel" not in page and "SF" in page  # shipped: carrier and tracking instead
     assert _post(local_aws, _page("OP-7").replace("?", "/cancel?"), accept="application/json")["statusCode"] == 409
     assert local_aws.queue_depth("OrderEventsQueue") == 0  # nothing was queued
+
+
+def test_a_delivered_order_can_be_returned_from_the_page_once(local_aws: LocalAws) -> None:
+    for event in (
+        paid("OP-10", PAID),
+        shipped("OP-10", "2020-01-20T18:00:00+08:00"),
+        scan("OP-10", "2020-01-22T10:00:00+08:00", status="delivered"),
+    ):
+        local_aws.send("OrderEventsQueue" if event["type"] != "tracking" else "TrackingEventsQueue", json.dumps(event))
+        local_aws.drain()
+    at = datetime.fromisoformat("2020-01-23T10:00:00+08:00")
+    assert "confirm=return" in _get(local_aws, _page("OP-10"), at=at)["body"]
+    answer = _post(local_aws, _page("OP-10").replace("?", "/return?"), at=at)
+    assert answer["statusCode"] == 303 and answer["headers"]["Location"].endswith("&done=return")
+    assert _post(local_aws, _page("OP-10").replace("?", "/return?"), at=at)["statusCode"] == 303  # same event
+    local_aws.drain()
+    record = store.get_order("OP-10")
+    assert record is not None and record.order().refund_status == "requested"
+    page = _get(local_aws, _page("OP-10"), at=at)["body"]
+    assert 'id="return-state"' in page and "confirm=return" not in page
+    assert list(rejections.list_rejected()) == []  # the second click was the same event, not a conflict
 
 
 def test_one_click_unsubscribe_stops_email_and_later_notices_reach_the_inbox_only(local_aws: LocalAws) -> None:
@@ -183,6 +217,7 @@ def test_the_customer_routes_exist_on_the_http_api_without_aws_auth(local_aws: L
         "GET /orders/{order_id}/notices",
         "POST /orders/{order_id}/wait",
         "POST /orders/{order_id}/cancel",
+        "POST /orders/{order_id}/return",
         "GET /notices/unsubscribe",
         "POST /notices/unsubscribe",
     ):

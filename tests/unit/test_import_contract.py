@@ -46,6 +46,7 @@ PURE = {
     "delaydesk.policy.timers",
     "delaydesk.policy.consumer_rules",
     "delaydesk.notices.budget",
+    "delaydesk.policy.choices",
     "delaydesk.notices.compensation",
     "delaydesk.notices.notice_policy",
     "delaydesk.notices.rendering",

@@ -36,3 +36,25 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from delaydesk_local.demo import run_demo
 
     return run_demo(Path(args.outbox), Path(args.scenario) if args.scenario else None)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from delaydesk_local.serve import serve
+    from delaydesk_local.simulate import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(Path(args.scenario))
+    except ScenarioError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"Replaying {Path(args.scenario).name} into the embedded AWS, then serving it ...", flush=True)
+    log = Path(args.log).open("w", encoding="utf-8") if args.log else None  # noqa: SIM115
+    try:
+        return serve(scenario, args.port, log_stream=log)
+    except KeyboardInterrupt:  # Ctrl-C during the replay: nothing to clean beyond the context managers
+        print("\nstopped", flush=True)
+        return 130
+    except OSError as exc:
+        raise CommandError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from None
+    finally:
+        if log:
+            log.close()

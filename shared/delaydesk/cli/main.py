@@ -10,7 +10,7 @@ from typing import Any
 from delaydesk.cli import windows as windows_cmds
 from delaydesk.cli.common import CommandError, _configured_region, describe_error
 from delaydesk.cli.doctor import _doctor_parser
-from delaydesk.cli.local import _cmd_demo, _cmd_simulate
+from delaydesk.cli.local import _cmd_demo, _cmd_serve, _cmd_simulate
 from delaydesk.cli.notices import _notices_parsers
 from delaydesk.cli.records import _cmd_merchants, _cmd_rejected, _escalations_parser
 from delaydesk.cli.report import _report_parser
@@ -25,6 +25,14 @@ def parser() -> argparse.ArgumentParser:
     simulate.add_argument("--json", action="store_true", help="print the contract's JSON object")
     simulate.add_argument("--log", help="write the functions' JSON logs and metrics to this file")
     simulate.set_defaults(func=_cmd_simulate)
+
+    serve = commands.add_parser(
+        "serve", help="replay a scenario, then serve the template's HTTP API on 127.0.0.1 until interrupted"
+    )
+    serve.add_argument("scenario", help="scenario JSON file (../shared/contracts/scenario.md)")
+    serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default: 8765; 0: any free port)")
+    serve.add_argument("--log", help="write the functions' JSON logs and metrics to this file")
+    serve.set_defaults(func=_cmd_serve)
 
     demo = commands.add_parser("demo", help="replay the bundled disruption and write the notices to an outbox")
     demo.add_argument("--outbox", default="outbox", help="folder for the rendered notices (default: outbox)")

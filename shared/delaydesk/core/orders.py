@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -83,6 +83,9 @@ class Delay(State):
     next_update_at: Instant
     escalated: list[str] = []
     """Escalation reasons already raised for this delay (escalation.py)."""
+    eta_from: date | None = None
+    eta_to: date | None = None
+    """The delivery estimate the latest notice of this delay gave (the order page shows it)."""
 
 
 class TimerState(State):

@@ -3,8 +3,8 @@ banner and the robots' WISMO answers.
 
 Decides what a customer may see and do with a signed link, what a shop-wide banner says and what
 a robot may be told about an order; owns the order page rendering, the customer API routes, the
-banner routes and the WISMO route. May call: notices (inbox, suppression, rendering), delays (the
-estimate), store, core.
+banner routes and the WISMO route. May call: policy (choices_for: what the page offers), notices
+(inbox, suppression, rendering), delays (the estimate), store, core.
 """
 
 from delaydesk.customer.customer_api import app as customer_app

@@ -11,23 +11,28 @@ Routes (functions/serve_order_page):
   rules, once the buyer's additional period has passed undelivered, it terminates the contract;
 - ``POST /orders/{order_id}/additional-period?t=TOKEN&until=DATE``: EU/UK, queues
   ``additional_period.set`` (refused with a reason, 409, when the rules give none or it is not late);
+- ``POST /orders/{order_id}/return?t=TOKEN``: queues ``refund.requested`` (reason ``return``) for
+  a delivered order within its return window;
 - ``GET|POST /notices/unsubscribe?order=…&merchant=…&t=TOKEN``: GET shows a confirmation form,
   POST (RFC 8058 one-click, or that form) stops e-mail to the order's address.
 
 A customer is not an AWS principal: each route checks the link's HMAC token (``links.py``) before
 it reads anything, so a wrong token and an unknown order both answer 403 and order ids cannot be
-probed. A form post answers 303 to the page (post/redirect/get); a JSON client (``Accept:
-application/json``) gets the JSON answer (409 for a choice that is not open). "Now" is the request's own time.
+probed (a browser gets a page that says what to do, with the shops' public contacts). Which
+choices are open is decided by ``policy.choices_for`` alone. ``GET …?confirm=CHOICE`` is a
+choice's confirm step; its form post answers 303 to the result page (``?done=CHOICE``,
+post/redirect/get); a JSON client (``Accept: application/json``) gets the JSON answer (409 for a
+choice that is not open). "Now" is the request's own time.
 """
 
 from __future__ import annotations
 
 import binascii
 import json
-from datetime import UTC, date, datetime, time, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote
-from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
@@ -35,12 +40,13 @@ from delaydesk import store
 from delaydesk.core import aws, links
 from delaydesk.core.config import get_settings
 from delaydesk.core.links import Purpose
+from delaydesk.core.merchants import Merchant
 from delaydesk.core.observability import count_by, logger
 from delaydesk.core.orders import Order
 from delaydesk.core.origins import ORDER_PAGE, ORIGIN_ATTRIBUTE
 from delaydesk.customer import order_page
 from delaydesk.notices import inbox, suppression
-from delaydesk.policy import consumer_rules
+from delaydesk.policy import ChoiceKind, consumer_rules
 
 app = APIGatewayHttpResolver()
 
@@ -102,10 +108,10 @@ def _html(body: str, status: int = 200) -> Response[str]:
     return Response(status_code=status, content_type="text/html; charset=utf-8", body=body, headers=PAGE_HEADERS)
 
 
-def _back_to_page(order_id: str, token: str, done: str | None) -> Response[str]:
-    """Post/redirect/get: the browser reloads the page, a reload does not post again."""
+def _back_to_page(order_id: str, token: str, done: str | None, not_open: bool = False) -> Response[str]:
+    """Post/redirect/get: the browser loads the result page (or the page), a reload does not post again."""
     path = app.current_event.raw_path.rsplit("/", 1)[0]  # …/orders/{order_id}
-    location = f"{path}?t={quote(token)}" + (f"&done={done}" if done else "")
+    location = f"{path}?t={quote(token)}" + (f"&done={done}" if done else "") + ("&not_open=1" if not_open else "")
     return Response(status_code=303, content_type="text/plain", body="", headers={"Location": location} | PAGE_HEADERS)
 
 
@@ -113,7 +119,6 @@ def _back_to_page(order_id: str, token: str, done: str | None) -> Response[str]:
 def page(order_id: str) -> Response[str]:
     order, token = _authorised(order_id, Purpose.ORDER_PAGE)
     merchant = store.get_merchant(order.merchant_id)
-    done = _param("done")
     html = order_page.render(
         order,
         merchant,
@@ -122,7 +127,9 @@ def page(order_id: str) -> Response[str]:
         _now(),
         get_settings().resolved_templates_dir,
         token,
-        done if done in ("wait", "cancel") else None,  # additional_period: the page shows the order
+        _param("done"),
+        confirm=_param("confirm"),
+        not_open=_param("not_open") == "1",
     )
     count_by("OrderPageViews", "status", order.status.value)
     return _html(html)
@@ -131,17 +138,22 @@ def page(order_id: str) -> Response[str]:
 @app.get("/orders/<order_id>/notices")
 def notices(order_id: str) -> dict[str, Any]:
     order, _ = _authorised(order_id, Purpose.ORDER_PAGE)
+    merchant = store.get_merchant(order.merchant_id)
     return {
-        "order": order_page.state(order, store.decisions_for(order_id), _now()),
+        "order": order_page.state(order, store.decisions_for(order_id), _now(), merchant),
         "notices": inbox.list_inbox(order_id),
     }
+
+
+def _open(order: Order, kind: ChoiceKind, now: datetime) -> bool:
+    return order_page.choice(order, store.get_merchant(order.merchant_id), kind.value, now) is not None
 
 
 @app.post("/orders/<order_id>/wait")
 def wait(order_id: str) -> Response[Any]:
     order, token = _authorised(order_id, Purpose.ORDER_PAGE)
     now = _now()
-    if not order_page.choice_open(order, now):
+    if not _open(order, ChoiceKind.WAIT, now):
         return _refused(order, token, now)
     recorded = store.put_decision(order_page.wait_decision(order, now))
     # The order itself learns of the consent (delay.accepted): no automatic cancellation follows.
@@ -161,17 +173,32 @@ def cancel(order_id: str) -> Response[Any]:
     # Asking again while a cancellation is pending is the same request (the same event id).
     # EU/UK: once the buyer's additional period has passed undelivered, cancel terminates the contract.
     terminate = consumer_rules.may_terminate(order, now) and order.cancel_status in (None, "waiting", "refused")
-    if not (order_page.choice_open(order, now) or order.cancel_status == "requested" or terminate):
+    if not (_open(order, ChoiceKind.CANCEL, now) or order.cancel_status == "requested" or terminate):
         return _refused(order, token, now)
     event = order_page.cancel_event(order, now)
     if terminate:  # its own id: a cancellation refused earlier (already shipped) is another event
         event["event_id"] = f"order-page-terminate-{order.order_id}"
+    return _queued(event, order_id, token, "terminate" if terminate else "cancel")
+
+
+@app.post("/orders/<order_id>/return")
+def return_order(order_id: str) -> Response[Any]:
+    order, token = _authorised(order_id, Purpose.ORDER_PAGE)
+    now = _now()
+    # Asking again while the return is pending is the same request (the same event id).
+    if not (_open(order, ChoiceKind.RETURN, now) or order.refund_status == "requested"):
+        return _refused(order, token, now)
+    return _queued(order_page.return_event(order, now), order_id, token, "return")
+
+
+def _queued(event: dict[str, Any], order_id: str, token: str, choice: str) -> Response[Any]:
+    """Queue the contract event a choice asks for on OrderEvents (ingest applies it once)."""
     _queue(event)
-    logger.info("customer asked to cancel; queued", event_id=event["event_id"])
-    count_by("CustomerChoices", "choice", "cancel")
+    logger.info("customer choice queued", choice=choice, event_id=event["event_id"])
+    count_by("CustomerChoices", "choice", choice)
     if _wants_json():
         return Response(202, content_types.APPLICATION_JSON, {"order_id": order_id, "queued": event["event_id"]})
-    return _back_to_page(order_id, token, "cancel")
+    return _back_to_page(order_id, token, choice)
 
 
 @app.post("/orders/<order_id>/additional-period")
@@ -186,14 +213,9 @@ def additional_period(order_id: str) -> Response[Any]:
     if refusal is not None or until is None:
         logger.info("additional period refused", reason=refusal)
         if not _wants_json():
-            return _back_to_page(order_id, token, None)
+            return _back_to_page(order_id, token, None, not_open=True)
         return Response(409, content_types.APPLICATION_JSON, {"error": refusal, "order_id": order_id})
-    event = order_page.additional_period_event(order, until, now)
-    _queue(event)
-    count_by("CustomerChoices", "choice", "additional_period")
-    if _wants_json():
-        return Response(202, content_types.APPLICATION_JSON, {"order_id": order_id, "queued": event["event_id"]})
-    return _back_to_page(order_id, token, "additional_period")
+    return _queued(order_page.additional_period_event(order, until, now), order_id, token, "additional_period")
 
 
 def _until(value: str | None, order: Order) -> datetime | None:
@@ -203,10 +225,10 @@ def _until(value: str | None, order: Order) -> datetime | None:
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
-            zone = ZoneInfo(order.customer.timezone or "UTC")
-            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+            zone = order_page.period_zone(order)
+            return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone).astimezone(UTC)
         moment = datetime.fromisoformat(value)
-    except (ValueError, KeyError):  # a malformed date, or an unknown time zone (ZoneInfoNotFoundError)
+    except ValueError:  # a malformed date
         return None
     return moment.astimezone(UTC) if moment.tzinfo else None
 
@@ -223,10 +245,10 @@ def _queue(event: dict[str, Any]) -> None:
 
 def _refused(order: Order, token: str, now: datetime) -> Response[Any]:
     """The choice is not (or no longer) open, e.g. the order shipped meanwhile: 409 for a program;
-    a browser goes back to the page, which shows why (shipped, cancelled, not late yet)."""
+    a browser goes back to the page, which says so and shows the order as it is."""
     logger.info("choice not open for this order", status=order.status.value, cancel=order.cancel_status)
     if not _wants_json():
-        return _back_to_page(order.order_id, token, None)
+        return _back_to_page(order.order_id, token, None, not_open=True)
     return Response(
         409,
         content_types.APPLICATION_JSON,
@@ -253,10 +275,30 @@ def unsubscribe() -> Response[str]:
     return _html(order_page.render_unsubscribe(order, merchant, get_settings().resolved_templates_dir, done=True))
 
 
+_SHOPS: tuple[float, list[Merchant]] = (0.0, [])
+SHOPS_SHOWN = 3
+"""At most this many shops' contacts on the invalid-link page (a deployment usually has one)."""
+
+
+def _shops() -> list[Merchant]:
+    """The deployment's first shops (public contacts), read at most every five minutes: a page
+    anyone can request must not cost a table read each time."""
+    global _SHOPS
+    read_at, shops = _SHOPS
+    if time.monotonic() - read_at > 300 or not read_at:
+        shops = store.some_merchants(SHOPS_SHOWN + 1)
+        _SHOPS = (time.monotonic(), shops)
+    return shops if len(shops) <= SHOPS_SHOWN else []
+
+
 @app.exception_handler(Forbidden)  # type: ignore[untyped-decorator]
-def forbidden(exc: Forbidden) -> Response[dict[str, str]]:
+def forbidden(exc: Forbidden) -> Response[Any]:
     logger.warning("customer link refused: bad or missing token", order_id=str(exc))
     count_by("OrderPageRefused", "status", "403")
-    return Response(
-        403, content_types.APPLICATION_JSON, {"error": "this link is not valid; open the one in your notice"}
-    )
+    if _wants_json():
+        return Response(
+            403, content_types.APPLICATION_JSON, {"error": "this link is not valid; open the one in your notice"}
+        )
+    shops = _shops()
+    locale = order_page.browser_locale(app.current_event.headers.get("accept-language"), shops)
+    return _html(order_page.render_invalid(shops, locale, get_settings().resolved_templates_dir), 403)

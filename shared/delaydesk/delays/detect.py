@@ -122,6 +122,7 @@ def _notices(
 ) -> list[NoticeRequest]:
     delay_kind = Kind(delay.kind)
     eta_from, eta_to = _eta(order, delay_kind, policy, now)
+    delay.eta_from, delay.eta_to = eta_from, eta_to  # what the customer was told: the page shows it
     return [
         NoticeRequest(
             order_id=order.order_id,

@@ -2,7 +2,7 @@
 
 Decides rendering and template lint, quiet hours, send rate, suppression and compensation;
 owns dispatch, the e-mail/SMS senders, the in-app inbox, held notices and SES feedback.
-May call: store, core.
+May call: policy (the customer's choices, so a notice mentions only those), store, core.
 """
 
 from delaydesk.notices import dispatch as dispatch

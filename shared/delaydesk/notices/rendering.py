@@ -14,6 +14,7 @@ stands (``Rendered.refused`` says which and why).
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,6 +37,7 @@ from delaydesk.core.orders import Order
 from delaydesk.core.times import parse_instant
 from delaydesk.notices.budget import BudgetedSandbox, render_module
 from delaydesk.notices.sms import SmsLength, gsm_friendly, measure
+from delaydesk.policy import choice_names
 
 TRACKING_URLS = {
     "sf": "https://www.sf-express.com/chn/en/waybill/waybill-detail/{number}",
@@ -210,6 +212,9 @@ def notice_context(
         "window_ends": instant(details.get("window_ends")),
         "changes": [c.strip() for c in details.get("changes", "").split(",") if c.strip()],
         "compensation": compensation,
+        # What the order page offers for this order when the notice is decided (policy.choices):
+        # a notice mentions only these.
+        "choices": choice_names(order, merchant, request.requested_at),
         **_policy_context(request, when),
     }
 
@@ -241,6 +246,38 @@ def _policy_context(request: NoticeRequest, when: Any) -> dict[str, Any]:
 
 def _clean(text: str) -> str:
     return " ".join(str(text).split())
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def html_blocks(paragraphs: list[str], order_url: str) -> list[list[tuple[str, str]]]:
+    """The text's paragraphs as the HTML layout shows them: text, line breaks and links; a line
+    that is the order page's link becomes the call-to-action button (its own block, right after
+    the sentence that introduces it). The HTML says what the text says."""
+    blocks: list[list[tuple[str, str]]] = []
+    for paragraph in paragraphs:
+        current: list[tuple[str, str]] = []
+        for line in paragraph.split("\n"):
+            if order_url and line.strip() == order_url:
+                if current:
+                    blocks.append(current)
+                blocks.append([("cta", order_url)])
+                current = []
+                continue
+            if current:
+                current.append(("br", ""))
+            cursor = 0
+            for found in _URL.finditer(line):
+                if found.start() > cursor:
+                    current.append(("text", line[cursor : found.start()]))
+                current.append(("link", found.group(0)))
+                cursor = found.end()
+            if cursor < len(line):
+                current.append(("text", line[cursor:]))
+        if current:
+            blocks.append(current)
+    return blocks
 
 
 def render(
@@ -287,7 +324,11 @@ def render_context(
         sms = gsm_friendly(sms)  # keep Latin SMS in 7-bit GSM: 160 characters a segment, not 70
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
     page = env.get_template("layout.html.j2").render(
-        context, subject=subject, paragraphs=[p.split("\n") for p in paragraphs], locale=locale
+        context,
+        subject=subject,
+        paragraphs=html_blocks(paragraphs, str(context.get("order_url") or "")),
+        preheader=paragraphs[1] if len(paragraphs) > 1 else subject,
+        locale=locale,
     )
     return Rendered(
         locale=locale,

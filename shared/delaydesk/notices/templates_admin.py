@@ -142,6 +142,10 @@ def sample(kind: Kind, locale: str, settings: Settings, merchant: Merchant | Non
             "location": "Wuhan",
         },
     ]
+    if kind in (Kind.SHIPMENT_DELAYED, Kind.DELAY_CONSENT_REQUEST):
+        events = events[:1]  # not shipped yet: the notice offers what the page does (wait or cancel)
+    if kind == Kind.DELAY_CONSENT_REQUEST:  # the FTC's renewed option: a buyer in the US, as its details say
+        events[0]["order"] |= {"destination": {"country": "US", "region": "US-CA"}}
     order: Order | None = None
     for raw in events:
         order = apply_event(order, parse_event(raw))
@@ -154,9 +158,11 @@ def sample(kind: Kind, locale: str, settings: Settings, merchant: Merchant | Non
         channel=NoticeChannel.EMAIL,
         requested_at=datetime.fromisoformat("2020-01-24T10:00:00+08:00"),
         rule="stalled_in_transit",
-        reason={Kind.DELIVERY_EXCEPTION: "customs_delay", Kind.SHIPMENT_DELAYED: "not_shipped"}.get(
-            kind, "stalled_in_transit"
-        ),
+        reason={
+            Kind.DELIVERY_EXCEPTION: "customs_delay",
+            Kind.SHIPMENT_DELAYED: "not_shipped",
+            Kind.DELAY_CONSENT_REQUEST: "not_shipped",
+        }.get(kind, "stalled_in_transit"),
         delay_kind=Kind.IN_TRANSIT_DELAYED,
         delay_started_at=datetime.fromisoformat("2020-01-23T10:00:00+08:00"),
         eta_from=date(2020, 1, 26),

@@ -1,8 +1,10 @@
-"""Deadlines: ship-by, auto-confirm, refund and return timers, moved by disruption windows.
+"""Deadlines: ship-by, auto-confirm, refund and return timers, moved by disruption windows; and
+what a customer may choose for an order (``choices``: wait, cancel, return).
 
 Decides every deadline of an order given the windows in force (the engine, pure), which
-timers fire and what they decide (timers, timeouts), and what the buyer's consumer rules decide
-(consumer_rules: delay options, consent, cancellation, refunds, the buyer's choices): all pure.
+timers fire and what they decide (timers, timeouts), what the buyer's consumer rules decide
+(consumer_rules: delay options, consent, cancellation, refunds, the buyer's legal options) and the
+customer's choices on the page (choices: the one list, law options included): all pure.
 Owns no table: the scan (delays) reads the windows and the order and passes them in.
 May call: core only.
 """
@@ -10,6 +12,21 @@ May call: core only.
 from delaydesk.policy import consumer_rules as consumer_rules
 from delaydesk.policy import engine as engine
 from delaydesk.policy import timers as timers
+from delaydesk.policy.choices import Choice as Choice
+from delaydesk.policy.choices import ChoiceKind as ChoiceKind
+from delaydesk.policy.choices import choice_names as choice_names
+from delaydesk.policy.choices import choices_for as choices_for
+from delaydesk.policy.choices import return_until as return_until
 from delaydesk.policy.timers import pending_due as pending_due
 
-__all__ = ["consumer_rules", "engine", "pending_due", "timers"]
+__all__ = [
+    "Choice",
+    "ChoiceKind",
+    "choice_names",
+    "choices_for",
+    "consumer_rules",
+    "engine",
+    "pending_due",
+    "return_until",
+    "timers",
+]

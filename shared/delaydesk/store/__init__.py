@@ -36,6 +36,7 @@ from delaydesk.store.merchants import cached_merchant as cached_merchant
 from delaydesk.store.merchants import forget_cached_merchants as forget_cached_merchants
 from delaydesk.store.merchants import get_merchant as get_merchant
 from delaydesk.store.merchants import put_merchant as put_merchant
+from delaydesk.store.merchants import some_merchants as some_merchants
 from delaydesk.store.notice_log import InFlight as InFlight
 from delaydesk.store.notice_log import NoticeClaim as NoticeClaim
 from delaydesk.store.notice_log import NoticeRecord as NoticeRecord

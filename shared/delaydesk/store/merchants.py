@@ -59,6 +59,11 @@ def forget_cached_merchants() -> None:
     _cached.clear()
 
 
+def some_merchants(limit: int) -> list[Merchant]:
+    """Up to ``limit`` merchants, in no order (one Scan page): a deployment usually holds one."""
+    return [Merchant.model_validate(r.doc.as_dict()) for r in MerchantRecord.scan(limit=limit)]
+
+
 def put_merchant(merchant: Merchant) -> None:
     try:
         record = MerchantRecord.get(merchant.merchant_id, consistent_read=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import merchant, order_from, paid, shipped
+from conftest import merchant, order_from, paid, scan, shipped
 
 from delaydesk.core import links
 from delaydesk.core.config import Settings
@@ -104,17 +104,86 @@ def test_every_locale_of_the_page_has_every_string() -> None:
 def test_the_page_renders_in_the_customer_locale_and_escapes_what_they_typed(locale: str) -> None:
     order = order_from(paid("P-1", PAID, customer={"locale": locale, "name": "<b>x</b>"}))
     order.delay = Delay(
-        kind="shipment_delayed", rule="ship_by", reason="not_shipped", started_at=LATE, next_update_at=LATE
+        kind="shipment_delayed",
+        rule="ship_by",
+        reason="not_shipped",
+        started_at=LATE,
+        next_update_at=LATE,
+        eta_from=date(2020, 1, 26),
+        eta_to=date(2020, 1, 29),
     )
     entry = InboxEntry("shipment_delayed#0", "Order <P-1>", "line 1\n<script>", locale, LATE)
     html = order_page.render(order, merchant(), [entry], [], LATE, TEMPLATES, "tok")
     strings = order_page.strings(TEMPLATES.parent / "pages")[locale]
     assert f'<html lang="{locale}">' in html
-    assert strings["late"] in html and strings["cancel_button"] in html and strings["wait_button"] in html
+    # status in words, then the estimate the notice gave, then the steps (shipping is the problem)
+    status, estimate, steps = (html.index(x) for x in ('id="status"', 'id="estimate"', 'class="steps"'))
+    assert status < estimate < steps < html.index('id="choices"') < html.index('id="faq"') < html.index('id="notices"')
+    assert strings["status_paid_late"] in html and "2020" in html[estimate : estimate + 120]
+    assert '<li class="done">' in html and '<li class="problem" aria-current="step">' in html
+    assert strings["late"] in html and strings["choice_cancel_link"] in html and strings["choice_wait_link"] in html
     assert "Order &lt;P-1&gt;" in html and "&lt;script&gt;" in html and "<script>" not in html
-    assert 'action="P-1/cancel?t=tok"' in html
+    # a choice is a link to its confirm step; only the confirm page posts
+    assert 'href="?t=tok&amp;confirm=cancel"' in html and "<form" not in html
     assert f"<dt>{strings['goods']}</dt><dd>西湖龙井 250g × 2</dd>" in html
     assert "help@teahouse.example" in html
+    assert "<details>\n<summary>" + strings["history"].format(count=1) in html
+
+
+@pytest.mark.parametrize("kind", ["wait", "cancel"])
+def test_a_choice_has_a_confirm_step_that_posts_and_a_result_page(kind: str) -> None:
+    order = order_from(paid("P-1", PAID, customer={"locale": "en"}))
+    confirm = order_page.render(order, merchant(), [], [], LATE, TEMPLATES, "tok", confirm=kind)
+    strings = order_page.strings(TEMPLATES.parent / "pages")["en"]
+    assert strings[f"confirm_title_{kind}"] in confirm and strings[f"confirm_button_{kind}"] in confirm
+    assert f'<form method="post" action="P-1/{kind}?t=tok">' in confirm and 'href="P-1?t=tok"' in confirm
+    result = order_page.render(order, merchant(), [], [], LATE, TEMPLATES, "tok", kind)
+    assert strings[f"result_title_{kind}"] in result and 'role="status"' in result and "<form" not in result
+    # a choice the rules do not give now has no confirm page: the order page shows it as it is
+    early = datetime.fromisoformat("2020-01-20T12:00:00+08:00")
+    page = order_page.render(order, merchant(), [], [], early, TEMPLATES, "tok", confirm=kind)
+    assert "<form" not in page and 'id="choices"' not in page and strings["status_paid"] in page
+    assert strings["not_open"] in page
+
+
+def test_a_delivered_order_offers_a_return_until_its_window_closes() -> None:
+    delivered = order_from(
+        paid("P-1", PAID, customer={"locale": "en"}),
+        shipped("P-1", "2020-01-20T18:00:00+08:00"),
+        scan("P-1", "2020-01-22T10:00:00+08:00", status="delivered"),
+    )
+    html = order_page.render(delivered, merchant(), [], [], LATE, TEMPLATES, "tok")
+    strings = order_page.strings(TEMPLATES.parent / "pages")["en"]
+    assert strings["status_delivered"] in html and strings["choice_return_link"] in html
+    assert 'href="?t=tok&amp;confirm=return"' in html and "confirm=cancel" not in html
+    assert html.count('<li class="done">') == 4
+    closed = datetime.fromisoformat("2020-01-29T10:00:01+08:00")
+    assert "confirm=return" not in order_page.render(delivered, merchant(), [], [], closed, TEMPLATES, "tok")
+
+
+def test_a_shipped_delayed_order_offers_nothing_and_says_why_in_the_faq() -> None:
+    order = order_from(paid("P-1", PAID, customer={"locale": "en"}), shipped("P-1", "2020-01-21T11:00:00+08:00"))
+    order.delay = Delay(
+        kind="in_transit_delayed",
+        rule="stalled_in_transit",
+        reason="stalled_in_transit",
+        started_at=LATE,
+        next_update_at=LATE,
+    )
+    html = order_page.render(order, merchant(), [], [], LATE, TEMPLATES, "tok")
+    strings = order_page.strings(TEMPLATES.parent / "pages")["en"]
+    assert 'id="choices"' not in html and strings["status_shipped_late"] in html
+    assert strings["faq_cancel_a_shipped"] in html
+
+
+def test_a_bad_link_gets_a_page_in_the_browser_language_with_the_shops_contacts() -> None:
+    shop = merchant()
+    html = order_page.render_invalid([shop], order_page.browser_locale("zh-TW,zh;q=0.9,en;q=0.5", [shop]), TEMPLATES)
+    strings = order_page.strings(TEMPLATES.parent / "pages")["zh-TW"]
+    assert '<html lang="zh-TW">' in html and strings["invalid_title"] in html and "help@teahouse.example" in html
+    assert order_page.browser_locale(None, [shop]) == "zh-CN"  # the only shop's default
+    assert order_page.browser_locale("fr-FR,en;q=0.8", []) == "en"
+    assert "mailto:" not in order_page.render_invalid([], "en", TEMPLATES)
 
 
 def test_the_page_after_cancelling_states_the_refund() -> None:
