@@ -47,10 +47,17 @@ def test_aws_calls_counts_each_function_by_service_and_operation() -> None:
         "receive_webhook",
         "serve_order_page",
         "admin_api",
+        "detect_spikes",
+        "deliver_alerts",
+        "send_digests",
+        "serve_storefront",
+        "answer_wismo",
     }
-    # Every scan run plans one work item per shard (8, one SendMessageBatch); each worker queries
-    # its shard once (nothing is paged here), plus the merchant's windows when something is due.
-    assert calls["scan_due"] == {"sqs.SendMessageBatch": invoked["ScanDueFunction"]}
+    # Every scan run plans one work item per shard (8, one SendMessageBatch) and reads one key per
+    # shard for the scan lag; each worker queries its shard once (nothing is paged here), plus the
+    # merchant's windows when something is due.
+    runs = invoked["ScanDueFunction"]
+    assert calls["scan_due"] == {"sqs.SendMessageBatch": runs, "dynamodb.Query": 8 * runs}
     queries = calls["scan_worker"]["dynamodb.Query"]
     assert invoked["ScanWorkerFunction"] == 8 * invoked["ScanDueFunction"]
     assert invoked["ScanWorkerFunction"] <= queries <= 2 * invoked["ScanWorkerFunction"]
