@@ -32,8 +32,10 @@ from typing import Any
 from delaydesk.core.carriers import normalise
 from delaydesk.core.events import Tag
 from delaydesk.core.taxonomy import UNMAPPED, Normalised, SubStatus
-from delaydesk.core.times import iso, parse_instant
+from delaydesk.core.times import iso
 from delaydesk.tracking.webhook_errors import Malformed, Unauthorized
+from delaydesk.tracking.webhook_errors import as_object as _obj
+from delaydesk.tracking.webhook_errors import optional_instant as _instant
 
 HEADER = "x-easyship-signature"
 EVENTS = ("shipment.tracking.checkpoints.created", "shipment.tracking.status.changed")
@@ -104,19 +106,6 @@ def verify(secret: str, token: str | None, now: datetime) -> dict[str, Any]:
     if isinstance(exp, int | float) and not isinstance(exp, bool) and datetime.fromtimestamp(exp, tz=UTC) < now:
         raise Unauthorized("signature has expired")
     return claims
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _instant(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return parse_instant(value)
-    except ValueError:
-        return None
 
 
 def _sequence(checkpoint: Mapping[str, Any]) -> int:

@@ -23,8 +23,10 @@ from typing import Any
 from delaydesk.core.carriers import SEVENTEEN_TRACK, from_seventeen_track, normalise
 from delaydesk.core.events import Tag
 from delaydesk.core.taxonomy import UNMAPPED, Normalised, SubStatus
-from delaydesk.core.times import iso, parse_instant
+from delaydesk.core.times import iso
 from delaydesk.tracking.webhook_errors import Malformed
+from delaydesk.tracking.webhook_errors import as_object as _obj
+from delaydesk.tracking.webhook_errors import optional_instant as _instant
 
 HEADER = "sign"
 EVENTS = ("TRACKING_UPDATED",)
@@ -90,19 +92,6 @@ def normalise_status(status: str | None, sub_status: str | None) -> Normalised:
 def sign(key: str, body: bytes) -> dict[str, str]:
     """The header 17TRACK adds to a push signed with the account's security ``key``."""
     return {HEADER: hashlib.sha256(body + b"/" + key.encode("utf-8")).hexdigest()}
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _instant(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return parse_instant(value)
-    except ValueError:
-        return None
 
 
 def _carrier(data: Mapping[str, Any], track: Mapping[str, Any]) -> str | None:

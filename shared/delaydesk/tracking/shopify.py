@@ -24,8 +24,10 @@ from typing import Any
 from delaydesk.core.carriers import normalise
 from delaydesk.core.events import Tag
 from delaydesk.core.taxonomy import UNMAPPED, Normalised, SubStatus
-from delaydesk.core.times import iso, parse_instant
+from delaydesk.core.times import iso
 from delaydesk.tracking.webhook_errors import Malformed, Unauthorized, check_fresh
+from delaydesk.tracking.webhook_errors import as_object as _obj
+from delaydesk.tracking.webhook_errors import optional_instant as _instant
 
 HEADER = "x-shopify-hmac-sha256"
 TOPIC_HEADER = "x-shopify-topic"
@@ -63,19 +65,6 @@ def sign(secret: str, body: bytes) -> dict[str, str]:
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     return next((value for key, value in headers.items() if key.lower() == name), None)
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _instant(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return parse_instant(value)
-    except ValueError:
-        return None
 
 
 def _order_id(payload: Mapping[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""How a webhook is refused (each error carries its HTTP status), and the freshness rule.
+"""How a webhook is refused (each error carries its HTTP status), the freshness rule, and the
+lenient readers of a vendor payload's optional fields.
 
 Shared by ``webhooks`` and the vendor adapters (one module per vendor), so that neither imports
 the other's internals.
@@ -7,8 +8,9 @@ the other's internals.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from delaydesk.core.times import iso
+from delaydesk.core.times import iso, parse_instant
 
 
 class WebhookError(Exception):
@@ -46,3 +48,18 @@ def check_fresh(moment: datetime, now: datetime, tolerance: timedelta) -> None:
         raise Unauthorized(f"timestamp {iso(moment)} is older than the {int(tolerance.total_seconds())} s window")
     if moment - now > FUTURE_SKEW:
         raise Unauthorized(f"timestamp {iso(moment)} is ahead of the receiver's clock by more than {FUTURE_SKEW}")
+
+
+def as_object(value: Any) -> dict[str, Any]:
+    """A payload member that should be a JSON object; anything else reads as empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def optional_instant(value: Any) -> datetime | None:
+    """An RFC 3339 instant with its offset, or None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError:
+        return None
