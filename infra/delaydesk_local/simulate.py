@@ -463,6 +463,7 @@ def collect(
     scenario: Scenario, local: LocalAws, notes: list[str], webhooks: Counter[str] | None = None
 ) -> SimulationResult:
     from delaydesk import store
+    from delaydesk.operations import effect_report
     from delaydesk.tracking import rejections
 
     notices = sorted(
@@ -525,6 +526,7 @@ def collect(
         "dead_lettered": {
             queue: local.queue_depth(queue) for queue in ("OrderEventsDLQ", "TrackingEventsDLQ", "NoticesDLQ")
         },
+        "effect": effect_report(),  # what the notices achieved (issue 14): operations/effect.py
     }
     alerts = collect_alerts()
     summary["alerts"] = len(alerts)

@@ -31,6 +31,26 @@ def _cmd_report_daily(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report_effect(args: argparse.Namespace) -> int:
+    import csv
+
+    from delaydesk.operations import effect_report, effect_rows
+
+    use_stack(args.stack_name)
+    rows = effect_rows(effect_report(args.merchant))
+    if args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["figure", "value"])
+        writer.writerows(rows)
+        return 0
+    who = f"merchant {args.merchant}" if args.merchant else "every merchant"
+    sys.stdout.write(f"What the notices achieved, {who}\n")
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        sys.stdout.write(f"  {name.ljust(width)}  {value or '-'}\n")
+    return 0
+
+
 def _report_parser(commands: Any, stack: argparse.ArgumentParser) -> None:
     report = commands.add_parser("report", help="reports read from the statistics counters")
     actions = report.add_subparsers(dest="action", required=True)
@@ -39,3 +59,9 @@ def _report_parser(commands: Any, stack: argparse.ArgumentParser) -> None:
     daily.add_argument("--date", required=True, help="the merchant's local day, YYYY-MM-DD")
     daily.add_argument("--csv", action="store_true", help="print the figures as CSV instead of the HTML e-mail")
     daily.set_defaults(func=_cmd_report_daily)
+    effect = actions.add_parser(
+        "effect", parents=[stack], help="what the notices achieved: inquiries, disputes, ratings of delayed orders"
+    )
+    effect.add_argument("--merchant", help="one merchant (default: every merchant)")
+    effect.add_argument("--csv", action="store_true", help="print the figures as CSV")
+    effect.set_defaults(func=_cmd_report_effect)

@@ -183,6 +183,48 @@ class RefundIssued(BaseEvent):
     order_id: str
 
 
+Topic = Literal["where_is_my_order", "cancel", "refund", "address", "other"]
+TOPICS: tuple[str, ...] = ("where_is_my_order", "cancel", "refund", "address", "other")
+ContactChannel = Literal["email", "chat", "phone", "im", "other"]
+
+
+class InquiryReceived(BaseEvent):
+    """A customer contacted support (from the merchant's help desk). Without ``order_id`` it counts
+    for the merchant (then ``merchant_id`` is required). Extension: ``topic`` may be left out when
+    ``text`` (the message's subject or first lines) is given; ingest then classifies the text
+    (customer.classify_topic). A topic the sender gives always wins."""
+
+    type: Literal["inquiry.received"]
+    order_id: Id | None = None
+    topic: Topic | None = None
+    channel: ContactChannel = "other"
+    text: Text | None = None
+
+    @model_validator(mode="after")
+    def _addressable(self) -> InquiryReceived:
+        if self.order_id is None and self.merchant_id is None:
+            raise ValueError("an inquiry without order_id needs merchant_id")
+        if self.topic is None and self.text is None:
+            raise ValueError("an inquiry needs topic (or text to classify)")
+        return self
+
+
+class DisputeOpened(BaseEvent):
+    """A platform dispute, chargeback or complaint was opened."""
+
+    type: Literal["dispute.opened"]
+    order_id: Id
+    reason: Text
+
+
+class ReviewPosted(BaseEvent):
+    """The buyer rated the order (1-5); a later review of the same order replaces the earlier one."""
+
+    type: Literal["review.posted"]
+    order_id: Id
+    rating: int = Field(ge=1, le=5, strict=True)
+
+
 Event = Annotated[
     OrderPaid
     | OrderShipped
@@ -194,7 +236,10 @@ Event = Annotated[
     | DeliveryConfirmed
     | DelayAccepted
     | AdditionalPeriodSet
-    | RefundIssued,
+    | RefundIssued
+    | InquiryReceived
+    | DisputeOpened
+    | ReviewPosted,
     Field(discriminator="type"),
 ]
 
@@ -210,6 +255,9 @@ EVENT_TYPES = (
     "delay.accepted",
     "additional_period.set",
     "refund.issued",
+    "inquiry.received",
+    "dispute.opened",
+    "review.posted",
 )
 
 _event_adapter: TypeAdapter[Event] = TypeAdapter(Event)

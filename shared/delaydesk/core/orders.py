@@ -15,7 +15,9 @@ from delaydesk.core.events import (
     DelayAccepted,
     DeliveryConfirmed,
     Destination,
+    DisputeOpened,
     Event,
+    InquiryReceived,
     Instant,
     Item,
     Money,
@@ -25,6 +27,7 @@ from delaydesk.core.events import (
     RefundRequested,
     RefundSellerResponded,
     ReturnShipped,
+    ReviewPosted,
     Tag,
     Tracking,
 )
@@ -121,6 +124,18 @@ class LawState(State):
     """A cancellation's refund must be confirmed by then (7 working days under us_ftc), else escalated."""
 
 
+MAX_CONTACTS = 100
+"""Inquiries (and disputes) kept on one order; more are still counted in the statistics."""
+
+
+class Contact(State):
+    """One inquiry about the order (``topic`` as sent or classified) or one dispute (``topic`` None)."""
+
+    at: Instant
+    topic: str | None = None
+    channel: str | None = None
+
+
 class Order(State):
     order_id: str
     merchant_id: str
@@ -158,6 +173,13 @@ class Order(State):
     additional_period_until: Instant | None = None
     """EU/UK: the additional period for delivery the buyer set (``additional_period.set``)."""
     refund_issued_at: Instant | None = None
+    inquiries: list[Contact] = []
+    """Extension (issue 14): the customer's inquiries about this order, oldest first."""
+    disputes: list[Contact] = []
+    """Extension (issue 14): disputes, chargebacks and complaints opened on this order."""
+    rating: int | None = None
+    """Extension (issue 14): the buyer's rating, 1-5 (the latest review)."""
+    rated_at: Instant | None = None
     """The merchant confirmed the refund was paid out (``refund.issued``)."""
 
     @property
@@ -316,5 +338,16 @@ def apply_event(order: Order | None, event: Event) -> Order:
         order.additional_period_until = event.until
     elif isinstance(event, RefundIssued):
         order.refund_issued_at = order.refund_issued_at or event.at
+    elif isinstance(event, InquiryReceived):
+        if event.topic is None:
+            raise EventRejected("an inquiry must be classified before it is applied")  # ingest does it
+        if len(order.inquiries) < MAX_CONTACTS:
+            order.inquiries.append(Contact(at=event.at, topic=event.topic, channel=event.channel))
+            order.inquiries.sort(key=lambda c: c.at)
+    elif isinstance(event, DisputeOpened):
+        if len(order.disputes) < MAX_CONTACTS:
+            order.disputes.append(Contact(at=event.at))
+    elif isinstance(event, ReviewPosted) and (order.rated_at is None or event.at >= order.rated_at):
+        order.rating, order.rated_at = event.rating, event.at
     order.updated_at = max(order.updated_at, event.at)
     return order

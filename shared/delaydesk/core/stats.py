@@ -6,7 +6,9 @@ named integer counters. A counter's name says what it counts and, after ``#``, i
     orders_paid, shipped (an extension: every first shipment),
     shipped_on_time, shipped_late_recorded, shipped_late_exempted,
     delays#<rule>, exceptions#<sub_status>, notices#<kind>#<channel>#<outcome>,
-    escalations_opened, escalations_closed, cancellations, refunds, inquiries
+    escalations_opened, escalations_closed, cancellations, refunds, inquiries,
+    inquiry_topics#<topic>, inquiries_without_order#<topic>, disputes, reviews, rating_sum
+    (the last six are extensions of issue 14: ``rating_sum / reviews`` is the mean rating)
 
 ``outcome`` is one of ``sent``, ``failed``, ``bounced``, ``complained``, ``suppressed``.
 Reports read these rows, never the order table.
@@ -21,7 +23,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from delaydesk.core.decisions import Action, Decision
-from delaydesk.core.events import Tag
+from delaydesk.core.events import DisputeOpened, Event, InquiryReceived, ReviewPosted, Tag
 from delaydesk.core.orders import Order, OrderStatus
 
 UNKNOWN = "unknown"
@@ -39,6 +41,19 @@ ESCALATIONS_CLOSED = "escalations_closed"
 CANCELLATIONS = "cancellations"
 REFUNDS = "refunds"
 INQUIRIES = "inquiries"
+INQUIRIES_WITHOUT_ORDER = "inquiries_without_order"
+DISPUTES = "disputes"
+REVIEWS = "reviews"
+RATING_SUM = "rating_sum"
+
+
+def inquiry_topics(topic: str) -> str:
+    return f"inquiry_topics#{topic}"
+
+
+def inquiries_without_order(topic: str) -> str:
+    return f"{INQUIRIES_WITHOUT_ORDER}#{topic}"
+
 
 NoticeOutcome = Literal["sent", "failed", "bounced", "complained", "suppressed"]
 
@@ -139,6 +154,27 @@ def event_counts(before: Order | None, after: Order) -> dict[str, int]:
         if after.status == OrderStatus.CANCELLED and before.status != OrderStatus.CANCELLED:
             counts[CANCELLATIONS] = 1
     return counts
+
+
+def contact_counts(event: Event, before: Order | None) -> dict[str, int]:
+    """What one applied inquiry, dispute or review adds to the counters (``before``: the order as it
+    was, None for an inquiry without an order). Counted from the event, once per applied event
+    (idempotency makes a redelivery apply nothing): an inquiry by its topic, a dispute, and a review
+    as one rating (a later review of the same order replaces its rating: only the difference)."""
+    if isinstance(event, InquiryReceived):
+        topic = event.topic or "other"
+        counts = {INQUIRIES: 1, inquiry_topics(topic): 1}
+        if event.order_id is None:
+            counts[inquiries_without_order(topic)] = 1
+        return counts
+    if isinstance(event, DisputeOpened):
+        return {DISPUTES: 1}
+    if isinstance(event, ReviewPosted) and before is not None:
+        if before.rating is None:
+            return {REVIEWS: 1, RATING_SUM: event.rating}
+        if before.rated_at is not None and event.at >= before.rated_at:
+            return {RATING_SUM: event.rating - before.rating}
+    return {}
 
 
 AlertKind = Literal["delay_spike"]

@@ -9,6 +9,7 @@ banner routes and the WISMO route. May call: policy (choices_for: what the page 
 
 from delaydesk.customer.customer_api import app as customer_app
 from delaydesk.customer.storefront_api import app as storefront_app
+from delaydesk.customer.topics import classify_topic
 from delaydesk.customer.wismo_api import app as wismo_app
 
-__all__ = ["customer_app", "storefront_app", "wismo_app"]
+__all__ = ["classify_topic", "customer_app", "storefront_app", "wismo_app"]

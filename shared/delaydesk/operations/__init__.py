@@ -19,6 +19,8 @@ from delaydesk.operations.digest_job import digest_for as digest_for
 from delaydesk.operations.digest_job import reports_dir as reports_dir
 from delaydesk.operations.digest_job import run_digests as run_digests
 from delaydesk.operations.doctor import WEBHOOK_SOURCES as WEBHOOK_SOURCES
+from delaydesk.operations.effect import effect_rows as effect_rows
+from delaydesk.operations.effect_job import effect_report as effect_report
 from delaydesk.operations.explain import Notice as Notice
 from delaydesk.operations.explain import timeline as timeline
 from delaydesk.operations.robots import RobotResult as RobotResult
@@ -37,6 +39,8 @@ __all__ = [
     "digest_csv",
     "digest_for",
     "doctor",
+    "effect_report",
+    "effect_rows",
     "handle_alert_message",
     "list_alerts",
     "render_digest_html",

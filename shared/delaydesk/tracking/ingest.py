@@ -28,12 +28,13 @@ from delaydesk import store
 from delaydesk.core import origins as authority
 from delaydesk.core import stats
 from delaydesk.core.config import get_settings
-from delaydesk.core.events import Event, OrderPaid, Tracking, dated_ahead, parse_event
+from delaydesk.core.events import Event, InquiryReceived, OrderPaid, Tracking, dated_ahead, parse_event
 from delaydesk.core.fields import body_problem
 from delaydesk.core.merchants import DelayPolicy
 from delaydesk.core.observability import MetricUnit, logger, metrics
 from delaydesk.core.orders import EventRejected, apply_event
 from delaydesk.core.origins import Origin
+from delaydesk.customer import classify_topic
 from delaydesk.delays import eta, next_due_at
 from delaydesk.tracking import parcels, rejections
 from delaydesk.tracking.rejections import Category
@@ -64,6 +65,10 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     settings = get_settings()
     parsed = parse_event(event["event"])
     origin = authority.parse_origin(event["origin"])
+    if isinstance(parsed, InquiryReceived):
+        parsed = parsed.model_copy(update={"topic": classify_topic(parsed.text, parsed.topic)})
+        if parsed.order_id is None:
+            return _merchant_inquiry(parsed)
     order_id = _order_id(parsed)
     logger.append_keys(order_id=order_id)
     record = store.get_order(order_id)
@@ -85,8 +90,17 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     eta.record_delivery(previous_status, order, parsed.at)
     store.save_order(order, record, due, settings.due_shards)
     # Counted after the versioned write succeeded, from the change it made: a redelivery changes nothing.
-    store.add_counts(order.merchant_id, parsed.at, *stats.scope_of(order), stats.event_counts(before, order))
+    counts = stats.event_counts(before, order) | stats.contact_counts(parsed, before)
+    store.add_counts(order.merchant_id, parsed.at, *stats.scope_of(order), counts)
     return {"order_id": order.order_id, "status": order.status.value, "next_due_at": due.isoformat() if due else None}
+
+
+def _merchant_inquiry(inquiry: InquiryReceived) -> dict[str, Any]:
+    """An inquiry that names no order: it changes no order and counts for its merchant (the
+    idempotency record around ``apply`` makes it count once)."""
+    assert inquiry.merchant_id is not None  # the contract requires it without an order id
+    store.add_counts(inquiry.merchant_id, inquiry.at, stats.UNKNOWN, stats.UNKNOWN, stats.contact_counts(inquiry, None))
+    return {"order_id": None, "merchant_id": inquiry.merchant_id, "topic": inquiry.topic}
 
 
 @lru_cache(maxsize=1)
