@@ -185,9 +185,12 @@ def _walk(rng: random.Random, route: list[Step], ship: datetime, region: str, ca
     return scans
 
 
-def _order(rng: random.Random, shop: Shop, paid: datetime, order_id: str) -> dict[str, Any]:
-    abroad = bool(shop.abroad) and rng.random() < shop.abroad_share
-    if abroad:
+def _order(rng: random.Random, shop: Shop, paid: datetime, order_id: str, region: str = "") -> dict[str, Any]:
+    """One paid order; ``region``: a domestic destination chosen by the caller, not drawn."""
+    abroad = not region and bool(shop.abroad) and rng.random() < shop.abroad_share
+    if region:
+        locale, tz, phone_prefix, phone_digits = "zh-CN", "Asia/Shanghai", "+861", 10
+    elif abroad:
         region = rng.choice(shop.abroad)
         _, _, locale, tz, phone_prefix, phone_digits = ABROAD[region]
     else:
@@ -228,8 +231,9 @@ def _ship_time(rng: random.Random, shop: Shop, paid: datetime, hours: int) -> da
 Emit = Callable[..., None]
 
 
-def _fulfil(rng: random.Random, shop: Shop, order: dict[str, Any], emit: Emit) -> None:
-    """Everything after payment: a cancel or refund while waiting, shipping, scans, confirmation."""
+def _fulfil(rng: random.Random, shop: Shop, order: dict[str, Any], emit: Emit, carrier: str = "") -> None:
+    """Everything after payment: a cancel or refund while waiting, shipping, scans, confirmation
+    (``carrier``: the domestic carrier chosen by the caller, not drawn)."""
     oid, region, abroad = order["order_id"], order["destination"]["region"], order["channel"] == "cross_border"
 
     def event(at: datetime, kind: str, suffix: str, **fields: Any) -> None:
@@ -253,7 +257,9 @@ def _fulfil(rng: random.Random, shop: Shop, order: dict[str, Any], emit: Emit) -
                 )
     if ship is None or ship >= END:
         return
-    if abroad:
+    if carrier:
+        pass
+    elif abroad:
         carrier = rng.choices(("DHL", "FedEx", "EMS", "SF"), (3, 2, 3, 2 if region[:2] in ("HK", "TW") else 0))[0]
     elif Decimal(order["value"]["amount"]) >= 2000:
         carrier = "SF"  # insured
@@ -299,7 +305,36 @@ def _simulator_customers(events: list[dict[str, Any]]) -> None:
         order["customer"]["email"] = f"{mailbox}+{order['order_id'].lower()}@simulator.amazonses.com"
 
 
-def spring_festival_2020(orders: int = 300, seed: int = 2020) -> dict[str, Any]:
+STEADY = ("m-gadgets", "SF", "CN-HB")
+"""The bundled scenario's one busy lane: Shenzhen Gadget Works ships to Hubei (Wuhan's Optics
+Valley resellers) with SF every day until its last pickup. The early warning needs a scope's own
+ordinary traffic (``Thresholds.min_orders`` parcels over its baseline days) before a spike counts,
+so this lane is the one where the Wuhan lockdown raises an alert (issue 13 item 6)."""
+
+
+def _steady_lane(rng: random.Random, per_day: int, serial: dict[str, int], emit: Emit) -> None:
+    """``per_day`` orders a day on the ``STEADY`` lane from the start to the shop's last pickup
+    (drawn from their own ``rng``: the other orders stay what the seed made them)."""
+    merchant_id, carrier, region = STEADY
+    shop = next(s for s in SHOPS if s.merchant_id == merchant_id)
+    paid_times = []
+    day = START
+    while day < shop.last_pickup:
+        for _ in range(per_day):
+            hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
+            paid_times.append(day + timedelta(hours=hour, seconds=rng.randrange(3600)))
+        day += timedelta(days=1)
+    for paid in sorted(paid_times):
+        day_key = f"{shop.prefix}{paid:%Y%m%d}"
+        serial[day_key] += 1
+        order = _order(rng, shop, paid, f"{day_key}-{serial[day_key]:04d}", region=region)
+        emit(paid, "order.paid", f"{order['order_id']}.paid", merchant_id=shop.merchant_id, order=order)
+        _fulfil(rng, shop, order, emit, carrier=carrier)
+
+
+def spring_festival_2020(orders: int = 300, seed: int = 2020, steady_per_day: int = 12) -> dict[str, Any]:
+    """The bundled scenario: ``orders`` drawn over the shops and days, plus ``steady_per_day`` a day
+    on the ``STEADY`` lane (0: none)."""
     rng = random.Random(seed)
     events: list[dict[str, Any]] = []
 
@@ -320,6 +355,7 @@ def spring_festival_2020(orders: int = 300, seed: int = 2020) -> dict[str, Any]:
         order = _order(rng, shop, paid, f"{day_key}-{serial[day_key]:04d}")
         emit(paid, "order.paid", f"{order['order_id']}.paid", merchant_id=shop.merchant_id, order=order)
         _fulfil(rng, shop, order, emit)
+    _steady_lane(random.Random(seed + 1), steady_per_day, serial, emit)
     events.sort(key=lambda event: datetime.fromisoformat(event["at"]))
     _simulator_customers(events)
     return {

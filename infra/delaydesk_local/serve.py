@@ -4,7 +4,10 @@ Contract (../shared/contracts/scenario.md): after the replay, ``127.0.0.1:PORT``
 ``HttpApi`` route of ``template.yaml`` through the same handlers as API Gateway would (the routes
 are read from the template, so a route added there is served without a change here), with or
 without the stage prefix (``/dev/orders/…`` as in the notices' links, or ``/orders/…``).
-``GET /`` lists every order with its signed order-page link: a local convenience only.
+``GET /`` lists every order with its signed order-page link, and ``GET /shop/{merchant}`` is a
+demo shop page (infra/delaydesk_local/shop.py) embedding the storefront banner script served by
+this same API (same origin: no CORS involved): both are local conveniences only, not routes of the
+template. ``?lang=zh-CN|zh-TW|en`` picks the shop page's language (default: the merchant's).
 Routes that API Gateway guards with SigV4 (``Auth: AWS_IAM``, the admin API) are served without a
 signature check, and every such answer says so in ``X-DelayDesk-Local-Auth``.
 
@@ -28,9 +31,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import IO, Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, unquote
 
 from delaydesk_local.runtime import LOCAL_ORDER_LINK_KEY, LocalAws
+from delaydesk_local.shop import shop_page
 from delaydesk_local.simulate import Scenario, run
 
 LOCAL_AUTH_NOTE = "AWS_IAM route served without SigV4 (local only)"
@@ -71,6 +75,8 @@ class ServedStack:
                     "headers": {"Content-Type": "text/html; charset=utf-8"},
                     "body": self.index(),
                 }
+            if path.startswith("/shop/") and method in ("GET", "HEAD"):
+                return self.shop(unquote(path.removeprefix("/shop/")), parse_qs(query).get("lang", [""])[0])
             found = self.local.http_api.route(method, path)
             answer = self.local.http_request(method, f"{path}?{query}" if query else path, headers, body, now=now)
             if found is not None and found[0].auth == "AWS_IAM":
@@ -79,6 +85,25 @@ class ServedStack:
                 self.local.drain()
                 self.local.tick(self.now())
             return answer
+
+    def shop(self, merchant_id: str, lang: str) -> dict[str, Any]:
+        """The demo shop page of a known merchant, embedding the banner served by this API."""
+        from delaydesk import store
+
+        merchant = store.get_merchant(merchant_id) if merchant_id and "/" not in merchant_id else None
+        if merchant is None:
+            return {
+                "statusCode": 404,
+                "headers": {"Content-Type": "text/plain; charset=utf-8"},
+                "body": f"no merchant {merchant_id!r} in the replayed scenario",
+            }
+        page = shop_page(
+            merchant.merchant_id,
+            f"/{self.local.http_api.stage}",
+            locale=lang or merchant.default_locale,
+            shop_name=merchant.name,
+        )
+        return {"statusCode": 200, "headers": {"Content-Type": "text/html; charset=utf-8"}, "body": page}
 
     def index(self) -> str:
         """Every order with its signed link, newest first within each merchant."""
@@ -105,6 +130,11 @@ class ServedStack:
             + "</li>"
             for r in self.local.http_api.routes
         )
+        shops = "".join(
+            f"<li><a href='/{stage}/shop/{html.escape(quote(m.merchant_id))}'>{html.escape(m.name)}</a>"
+            f" (<code>{html.escape(m.merchant_id)}</code>)</li>"
+            for m in sorted(store.all_merchants(), key=lambda m: m.merchant_id)
+        )
         return (
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'><title>DelayDesk (local)</title>"
@@ -116,6 +146,8 @@ class ServedStack:
             "This list exists only under <code>delaydesk serve</code>.</p>"
             "<table><tr><th>order</th><th>merchant</th><th>state</th><th>locale</th><th>customer</th>"
             "<th>delay</th></tr>" + "".join(rows) + "</table>"
+            "<h2>Demo shops</h2><p>Each merchant's demo storefront, embedding the delay banner script "
+            f"(local only; <code>?lang=en</code>, <code>zh-TW</code>, <code>zh-CN</code>):</p><ul>{shops}</ul>"
             f"<h2>Routes of template.yaml</h2><ul>{routes}</ul></body></html>"
         )
 
@@ -181,7 +213,12 @@ def serve(
         stack = ServedStack(local, scenario.end)
         server.RequestHandlerClass = _handler_class(stack)
         print(f"serving http://127.0.0.1:{bound}", file=out, flush=True)
-        print(f"  GET / lists every order with its signed order-page link; {CLI_NOTE}.", file=out, flush=True)
+        print(
+            f"  GET / lists every order with its signed order-page link and each merchant's demo shop "
+            f"(GET /shop/MERCHANT, with the storefront banner); {CLI_NOTE}.",
+            file=out,
+            flush=True,
+        )
         if on_ready is not None:
             on_ready(server)
         previous = signal.getsignal(signal.SIGTERM)

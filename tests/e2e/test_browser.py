@@ -10,12 +10,15 @@ tests/artifacts/ (ignored by git).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -316,6 +319,51 @@ def test_a_bad_link_gets_a_helpful_page_not_an_error(browser: Any, served: str) 
         assert page.get_by_role("link", name="help@teahouse.example").is_visible()
         context.close()
         _check_fits(browser, served + path, f"invalid-{name}")
+
+
+def test_the_served_demo_shop_shows_the_banner_of_a_window_in_force(browser: Any, tab: Any, served: str) -> None:
+    """``GET /shop/{merchant}`` (linked from the index): the demo shop embeds the banner script served
+    by the same API; with a window in force it shows the banner (the window's scope has no order of
+    the scenario, so the other tests' orders are unaffected)."""
+    tab.goto(served + "/")
+    href = tab.get_by_role("link", name="西湖茶舍 West Lake Tea House").get_attribute("href")
+    assert href == "/dev/shop/m-teahouse"
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    with page.expect_response(lambda r: "/banner/m-teahouse" in r.url) as answer:
+        page.goto(served + href)
+    assert answer.value.json()["messages"] == []  # nothing in force yet: no banner
+    page.wait_for_timeout(300)
+    assert page.locator(".delaydesk-banner").count() == 0
+    window = {
+        "window_id": "xizang-roads",
+        "merchant_id": "m-teahouse",
+        "reason": "extreme_weather",
+        "starts_at": "2020-01-24T00:00:00+08:00",
+        "ends_at": "2020-03-31T23:59:59+08:00",
+        "scope": {"regions": ["CN-XZ"]},
+        "rules": {"ship_by": {"extend_hours": 72}},
+    }
+    declare = urllib.request.Request(
+        served + "/dev/admin/windows",
+        data=json.dumps(window).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(declare) as declared:
+        assert declared.status == 201
+    page.goto(served + href + "?lang=en")
+    banner = page.locator(".delaydesk-banner")
+    banner.wait_for(state="visible", timeout=10_000)
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "ends_at" not in banner.inner_text() and banner.locator("[role=status]").inner_text().strip()
+    assert page.evaluate(OVERFLOW) <= 0
+    page.screenshot(path=str(ARTIFACTS / "served-shop-375.png"), full_page=True)
+    context.close()
+    missing = urllib.request.Request(served + "/dev/shop/m-nobody")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(missing)
+    assert refused.value.code == 404
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)

@@ -12,8 +12,8 @@ import pytest
 from conftest import load_event, paid, scan, shipped
 
 from delaydesk.cli import main
-from delaydesk_local.demo import run_demo
-from delaydesk_local.scenario_gen import spring_festival_2020
+from delaydesk_local.demo import BUNDLED, run_demo
+from delaydesk_local.scenario_gen import STEADY, spring_festival_2020
 
 pytestmark = pytest.mark.e2e
 
@@ -109,7 +109,7 @@ def test_not_json_exits_2(tmp_path: Path) -> None:
 
 
 def test_the_demo_prints_a_summary_and_fills_the_outbox(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    small = spring_festival_2020(orders=30, seed=7)
+    small = spring_festival_2020(orders=30, seed=7, steady_per_day=0)
     small["end"] = "2020-02-01T00:00:00+08:00"
     small["events"] = [e for e in small["events"] if e["at"] < small["end"]]
     assert run_demo(tmp_path / "outbox", _write(tmp_path, small)) == 0
@@ -130,3 +130,34 @@ def test_the_demo_prints_a_summary_and_fills_the_outbox(tmp_path: Path, capsys: 
     assert len(digests) == 2 * len(small["merchants"]) and all(
         n.endswith("2020-01-31.csv") or n.endswith("2020-01-31.html") for n in digests
     )
+
+
+def test_the_bundled_disruption_raises_an_alert_for_its_busy_lane(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 13 item 6: the bundled scenario's busy lane (m-gadgets, SF to Hubei: the scope with the
+    ordinary traffic the detector needs) stalls at the Wuhan lockdown and the demo prints the alert
+    with its proposed window. The lane's own orders of the bundled file (every other order is
+    another scope's, so leaving them out changes no figure of this one), replayed to 25 January."""
+    bundled = json.loads(BUNDLED.read_text(encoding="utf-8"))
+    merchant_id, carrier, region = STEADY
+    lane = {
+        e["order"]["order_id"]
+        for e in bundled["events"]
+        if e["type"] == "order.paid"
+        and e["merchant_id"] == merchant_id
+        and e["order"]["destination"]["region"] == region
+    }
+    lane -= {e["order_id"] for e in bundled["events"] if e["type"] == "order.shipped" and e["carrier"] != carrier}
+    assert len(lane) >= 80
+    end = "2020-01-25T14:00:00+08:00"
+    bundled["events"] = [e for e in bundled["events"] if e["at"] < end and e.get("order_id", "") in lane | {""}]
+    bundled["events"] = [e for e in bundled["events"] if e["type"] != "order.paid" or e["order"]["order_id"] in lane]
+    bundled["end"] = end
+    assert run_demo(tmp_path / "outbox", _write(tmp_path, bundled)) == 0
+    out = capsys.readouterr().out
+    alerts = out.split("Early-warning alerts (", 1)[1]
+    assert not alerts.startswith("0)")
+    assert f"{merchant_id}  {carrier} -> {region}" in alerts
+    assert "proposes window w-" in alerts and "2020-01-23T02:00:00+00:00" in alerts  # from the lockdown
+    assert "declare it: delaydesk windows declare --from-alert spike-" in alerts
