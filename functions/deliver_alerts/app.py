@@ -24,11 +24,7 @@ def record_handler(record: SQSRecord) -> str:
         return handle_alert_message(record.body, datetime.now(UTC))
     except PoisonAlert as exc:
         # Not an alert delivery, and it never will be: straight to the DLQ with the reason.
-        aws.sqs().send_message(
-            QueueUrl=get_settings().ops_alerts_dlq_url,
-            MessageBody=record.body,
-            MessageAttributes={"reason": {"DataType": "String", "StringValue": str(exc)[:1000]}},
-        )
+        aws.dead_letter(get_settings().ops_alerts_dlq_url, record.body, str(exc))
         logger.error("poison alert message sent to the DLQ", reason=str(exc), message_id=record.message_id)
         return "dead-lettered"
 

@@ -23,11 +23,7 @@ def record_handler(record: SQSRecord) -> str:
         event = feedback.unwrap(record.body)
     except feedback.FeedbackError as exc:
         # Not an SES event, and it never will be: straight to the DLQ with the reason.
-        aws.sqs().send_message(
-            QueueUrl=get_settings().ses_feedback_dlq_url,
-            MessageBody=record.body,
-            MessageAttributes={"reason": {"DataType": "String", "StringValue": str(exc)[:1000]}},
-        )
+        aws.dead_letter(get_settings().ses_feedback_dlq_url, record.body, str(exc))
         logger.error("poison feedback message sent to the DLQ", reason=str(exc), message_id=record.message_id)
         return "dead-lettered"
     return feedback.apply(event).event

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
@@ -41,6 +41,14 @@ def send_batches(queue_url: str, bodies: list[str], what: str) -> None:
         if response.get("Failed"):
             reasons = "; ".join(f"{f['Id']}: {f.get('Message', f['Code'])}" for f in response["Failed"])
             raise RuntimeError(f"could not queue {len(response['Failed'])} {what}: {reasons}")
+
+
+def dead_letter(dlq_url: str, body: str, reason: str, message_id: str | None = None) -> None:
+    """Put a poison message straight on its DLQ with the reason (retrying it could never help)."""
+    attributes: dict[str, Any] = {"reason": {"DataType": "String", "StringValue": reason[:1000]}}
+    if message_id is not None:
+        attributes["source_message_id"] = {"DataType": "String", "StringValue": message_id}
+    sqs().send_message(QueueUrl=dlq_url, MessageBody=body, MessageAttributes=attributes)
 
 
 def reset() -> None:

@@ -13,15 +13,7 @@ from delaydesk.notices import dispatch, notice_jobs, senders
 
 def dead_letter(body: str, message_id: str, reason: str) -> None:
     """A poison message goes straight to the DLQ with its reason (no pointless retries)."""
-    settings = get_settings()
-    aws.sqs().send_message(
-        QueueUrl=settings.notices_dlq_url,
-        MessageBody=body,
-        MessageAttributes={
-            "reason": {"DataType": "String", "StringValue": reason[:1000]},
-            "source_message_id": {"DataType": "String", "StringValue": message_id},
-        },
-    )
+    aws.dead_letter(get_settings().notices_dlq_url, body, reason, message_id)
     metrics.add_metric(name="NoticesDeadLettered", unit=MetricUnit.Count, value=1)
     logger.error("poison notice sent to the DLQ", reason=reason)
 
