@@ -170,6 +170,9 @@ class MerchantSettings(Contract):
     """The operations team's address: the daily digest goes there (None: no digest is mailed)."""
     digest_hour: int = Field(default=8, ge=0, le=23)
     """The local hour (the merchant's timezone) at which the previous day's digest is sent."""
+    track_engagement: bool = False
+    """Count e-mail opens and clicks (SES events) in the effect report; only with the customers'
+    consent to tracking (issue 14). Default: not counted."""
     disruption_rules: WindowRules | None = None
     """The rules of the disruption window an early-warning alert proposes (None: the default,
     ``operations.early_warning.DEFAULT_DISRUPTION_RULES``)."""

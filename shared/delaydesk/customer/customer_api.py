@@ -3,7 +3,8 @@ one-click unsubscribe of the notices' List-Unsubscribe header.
 
 Routes (functions/serve_order_page):
 
-- ``GET  /orders/{order_id}?t=TOKEN``: the order page (HTML, ``order_page.py``);
+- ``GET  /orders/{order_id}?t=TOKEN``: the order page (HTML, ``order_page.py``); a visit is recorded
+  once per order and UTC day, and each choice below once per order (the effect report reads them);
 - ``GET  /orders/{order_id}/notices?t=TOKEN``: the order's status and in-app inbox (JSON);
 - ``POST /orders/{order_id}/wait?t=TOKEN``: the customer consents to the delay (a decision);
 - ``POST /orders/{order_id}/cancel?t=TOKEN``: queues the contract's ``cancel.requested`` on
@@ -35,6 +36,8 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from botocore.exceptions import BotoCoreError
+from pynamodb.exceptions import PynamoDBException
 
 from delaydesk import store
 from delaydesk.core import aws, links
@@ -132,7 +135,24 @@ def page(order_id: str) -> Response[str]:
         not_open=_param("not_open") == "1",
     )
     count_by("OrderPageViews", "status", order.status.value)
+    _record_visit(order_id)
     return _html(html)
+
+
+def _record_visit(order_id: str) -> None:
+    """Once per order and day, for the effect report (a lost record must not lose the page)."""
+    try:
+        store.record_page_visit(order_id, _now())
+    except (PynamoDBException, BotoCoreError) as exc:
+        logger.warning("order-page visit not recorded", error=str(exc))
+
+
+def _record_choice(order_id: str, choice: str) -> None:
+    """Once per order and choice, for the effect report (after the choice itself was taken)."""
+    try:
+        store.record_choice(order_id, choice, _now())
+    except (PynamoDBException, BotoCoreError) as exc:
+        logger.warning("order-page choice not recorded", choice=choice, error=str(exc))
 
 
 @app.get("/orders/<order_id>/notices")
@@ -159,6 +179,7 @@ def wait(order_id: str) -> Response[Any]:
     # The order itself learns of the consent (delay.accepted): no automatic cancellation follows.
     _queue(order_page.accept_event(order, now))
     logger.info("customer chose to wait", first_time=recorded)
+    _record_choice(order_id, "wait")
     if recorded:
         count_by("CustomerChoices", "choice", "wait")
     if _wants_json():
@@ -195,6 +216,7 @@ def _queued(event: dict[str, Any], order_id: str, token: str, choice: str) -> Re
     """Queue the contract event a choice asks for on OrderEvents (ingest applies it once)."""
     _queue(event)
     logger.info("customer choice queued", choice=choice, event_id=event["event_id"])
+    _record_choice(order_id, choice)
     count_by("CustomerChoices", "choice", choice)
     if _wants_json():
         return Response(202, content_types.APPLICATION_JSON, {"order_id": order_id, "queued": event["event_id"]})

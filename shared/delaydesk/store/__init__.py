@@ -50,6 +50,7 @@ from delaydesk.store.notice_state import NoticeStateRecord as NoticeStateRecord
 from delaydesk.store.notice_state import all_suppressions as all_suppressions
 from delaydesk.store.notice_state import all_template_overrides as all_template_overrides
 from delaydesk.store.notice_state import delete_template_override as delete_template_override
+from delaydesk.store.notice_state import engagement_of as engagement_of
 from delaydesk.store.notice_state import feedback_of as feedback_of
 from delaydesk.store.notice_state import grant_of as grant_of
 from delaydesk.store.notice_state import held_due as held_due
@@ -58,8 +59,10 @@ from delaydesk.store.notice_state import inbox_of as inbox_of
 from delaydesk.store.notice_state import lift_suppression as lift_suppression
 from delaydesk.store.notice_state import put_inbox as put_inbox
 from delaydesk.store.notice_state import put_template_override as put_template_override
+from delaydesk.store.notice_state import record_choice as record_choice
 from delaydesk.store.notice_state import record_feedback as record_feedback
 from delaydesk.store.notice_state import record_grant as record_grant
+from delaydesk.store.notice_state import record_page_visit as record_page_visit
 from delaydesk.store.notice_state import release_held as release_held
 from delaydesk.store.notice_state import reserve_send_slot as reserve_send_slot
 from delaydesk.store.notice_state import suppress_address as suppress_address
