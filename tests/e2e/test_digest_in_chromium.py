@@ -61,6 +61,18 @@ def digest_html(locale: str) -> str:
                 "notices#delivery_exception#email#bounced": 1 if i == 1 else 0,
                 "notices#disruption_announcement#email#suppressed": 2 if i == 2 else 0,
             }
+            if i < 2:  # what the notices achieved (issue 14): the effect counters
+                counts |= {
+                    "delayed_orders": 1 + i % 2,
+                    "wismo_delayed_before": 1,
+                    "wismo_delayed_after": d % 2,
+                    "disputes": 1,
+                    "disputes_delayed": i,
+                    "reviews": 3,
+                    "rating_sum": 12,
+                    "reviews_delayed": 1,
+                    "rating_sum_delayed": 3,
+                }
             if (carrier, region) == SCOPES[0] and d >= 6:
                 counts |= {"delays#stalled_in_transit": 18 * (d - 5), "exceptions#customs_delay": 3}
             rows.append(
@@ -127,6 +139,8 @@ def test_the_digest_fits_the_screen_without_horizontal_scrolling(
             " return [c.getBoundingClientRect().width, s.backgroundColor, s.color]; })()"
         )
         assert card[0] <= min(600, width)
+        effect = page.evaluate("document.body.innerText")
+        assert ("What the notices achieved" if locale == "en" else "通知的效果") in effect
         background, text = (_luminance(card[1]), _luminance(card[2]))
         assert (background < text) if scheme == "dark" else (background > text)  # readable either way
         ARTIFACTS.mkdir(exist_ok=True)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from delaydesk.core.kinds import DELAY_KINDS
+from delaydesk.core.effect_stats import first_delay_notice as first_delay_notice
 from delaydesk.core.orders import Contact, Order
 
 WISMO = "where_is_my_order"
@@ -37,12 +37,6 @@ class OrderEffect:
     inquiries: tuple[Contact, ...] = ()
     disputes: int = 0
     rating: int | None = None
-
-
-def first_delay_notice(sent: Iterable[tuple[str, datetime | None]]) -> datetime | None:
-    """The send time of the earliest delay notice among ``(kind, sent_at)`` of an order's sent notices."""
-    times = [at for kind, at in sent if kind in DELAY_KINDS and at is not None]
-    return min(times) if times else None
 
 
 def order_was_delayed(order: Order) -> bool:
