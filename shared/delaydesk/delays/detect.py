@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from delaydesk.core import experiments
 from delaydesk.core.decisions import Action, Decision
 from delaydesk.core.events import Tag
 from delaydesk.core.kinds import Kind, NoticeRequest, choose_channels
@@ -184,7 +185,16 @@ def evaluate(order: Order, policy: DelayPolicy, now: datetime) -> Evaluation:
         order.stages_used = delay.stage + 1
         while delay.next_update_at <= now:
             delay.next_update_at += policy.update_every
-        result.notices.extend(_notices(order, Kind.DELAY_UPDATE, delay, policy, now))
+        # A staged update may be held out by an experiment (never a delay's first notice: another kind).
+        updates, held = experiments.hold_out(
+            order.order_id,
+            _notices(order, Kind.DELAY_UPDATE, delay, policy, now),
+            order.experiments,
+            policy.experiments,
+            now,
+        )
+        result.notices.extend(updates)
+        result.decisions.extend(held)
     result.decisions.extend(escalation.decide(order, policy, now))
     return result
 

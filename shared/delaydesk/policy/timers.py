@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from delaydesk.core import experiments
 from delaydesk.core.decisions import Action
 from delaydesk.core.kinds import Kind
 from delaydesk.core.merchants import DelayPolicy, PolicyDefaults
@@ -158,12 +159,17 @@ ANNOUNCED_CHANGES = {
 def evaluate(order: Order, policy: DelayPolicy, windows: list[Window], now: datetime) -> TimerResult:
     """Recompute the deadlines with ``windows`` and take every timer decision due at ``now``."""
     order = order.model_copy(deep=True)
+    # The order meets the merchant's experiments here, at its first evaluation (the scan's write records it).
+    order.experiments = experiments.enrol(order.order_id, order.paid_at, order.experiments, policy.experiments, now)
     out = TimerResult(order)
     if order.status in CLOSED:
         _law(order, policy, now, out)
         return out
     found = engine.deadlines(order, policy.timers, windows)
     _extensions(order, found, windows, now, out)
+    # An announcement may be held out by an experiment (never what the law requires: the filter's own rule).
+    out.notices, held = experiments.hold_out(order.order_id, out.notices, order.experiments, policy.experiments, now)
+    out.decisions.extend(held)
     late = order.timers.get(LATE_SHIPMENT)
     order.timers = {
         k.value: TimerState(at=d.at, default_at=d.default_at, window_id=d.window_id) for k, d in found.items()
