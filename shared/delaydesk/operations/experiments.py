@@ -331,7 +331,7 @@ def experiment_rows(experiments: Iterable[Mapping[str, Any]]) -> list[tuple[str,
     rows: list[tuple[str, str]] = []
     for experiment in experiments:
         head = f"experiments.{experiment['experiment_id']}"
-        rows.append((f"{head}.holds_out", f"{experiment['holds_out']} from {experiment['holdout_share']:.0%}"))
+        rows.append((f"{head}.holds_out", f"{experiment['holds_out']} from {experiment['holdout_share'] * 100:g}%"))
         rows.append((f"{head}.verdict", experiment["verdict"]))
         for arm in experiment["arms"]:
             prefix = f"{head}.{arm['arm']}"

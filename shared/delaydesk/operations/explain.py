@@ -133,8 +133,8 @@ def timeline(order: Order, decisions: list[Decision], notices: list[Notice], tim
             )
     for experiment_id, assigned in sorted(order.experiments.items()):
         text = (
-            f"experiment {experiment_id} ({assigned.holds_out} held out from {assigned.holdout_share:.0%} of orders):"
-            f" assigned to the {assigned.arm} arm"
+            f"experiment {experiment_id} ({assigned.holds_out} held out from"
+            f" {assigned.holdout_share * 100:g}% of orders): assigned to the {assigned.arm} arm"
         )
         lines.append(Line(assigned.assigned_at, 1, text))
     for d in decisions:
