@@ -1,10 +1,10 @@
 """Holdout experiments end to end (issue 14 item 4), through the real template in the embedded AWS.
 
-One merchant declares two experiments in its scenario settings, each holding out half of the
-orders: staged updates, and the announcement of a disruption window. Orders to Hubei are never
+One merchant declares three experiments in its scenario settings, each holding out half of the
+orders: staged updates, the announcement of a disruption window, and compensation (a coupon). Orders to Hubei are never
 shipped (delayed, then updated every day); orders to Guangdong are covered by a window that
 extends their ship-by (announced, not delayed). Holdout orders get their first delay notice and
-no staged update, and no announcement; treatment orders get both. ``summary.effect.experiments``
+no staged update, no announcement, no coupon; treatment orders get them. ``summary.effect.experiments``
 reports both arms with their intervals, the report's CSV has the rows, ``explain`` the arm.
 """
 
@@ -28,7 +28,10 @@ SHARE = 0.5
 EXPERIMENTS = [
     {"experiment_id": "updates-1", "holds_out": "staged_updates", "holdout_share": SHARE},
     {"experiment_id": "ann-1", "holds_out": "announcement", "holdout_share": SHARE},
+    {"experiment_id": "comp-1", "holds_out": "compensation", "holdout_share": SHARE},
 ]
+COUPON = {"rules": [{"grant": "coupon", "value": "5.00"}]}
+"""A coupon with every delay notice's order (once per order): what ``comp-1`` withholds."""
 
 
 def arm(experiment_id: str, order_id: str) -> str:
@@ -109,7 +112,12 @@ class Run:
 @pytest.fixture(scope="module")
 def replay() -> Run:
     merchant = load_event("contract/merchant")
-    merchant["settings"] = {**merchant["settings"], "update_every_days": 1, "experiments": EXPERIMENTS}
+    merchant["settings"] = {
+        **merchant["settings"],
+        "update_every_days": 1,
+        "experiments": EXPERIMENTS,
+        "notices": {"compensation": COUPON},
+    }
     scenario = {
         "start": "2020-03-02T08:00:00+08:00",
         "end": "2020-03-05T12:00:00+08:00",
@@ -173,9 +181,21 @@ def test_holdout_orders_get_no_announcement_and_treatment_orders_do(replay: Run)
     assert {d["window_id"] for d in held} == {"gd-floods"}
 
 
+def test_holdout_orders_get_their_delay_notice_without_the_coupon(replay: Run) -> None:
+    decisions = replay.out["decisions"]
+    granted = {d["order_id"] for d in decisions if d["action"] == "compensation_granted"}
+    withheld = {
+        d["order_id"] for d in decisions if d["action"] == "held_out" and d["rule"] == "experiment_compensation"
+    }
+    assert granted == {o for o in HUBEI if arm("comp-1", o) == "treatment"}
+    assert withheld == {o for o in HUBEI if arm("comp-1", o) == "holdout"}
+    sent = _notices(replay.out)
+    assert all(("shipment_delayed", 0) in sent[o] for o in withheld)  # the notice itself is sent
+
+
 def test_summary_effect_reports_both_arms_with_intervals(replay: Run) -> None:
     experiments = {e["experiment_id"]: e for e in replay.out["summary"]["effect"]["experiments"]}
-    assert set(experiments) == {"updates-1", "ann-1"}
+    assert set(experiments) == {"updates-1", "ann-1", "comp-1"}
     updates = experiments["updates-1"]
     assert (updates["holds_out"], updates["holdout_share"], updates["enough_data"]) == ("staged_updates", 0.5, True)
     every = HUBEI + GUANGDONG

@@ -10,7 +10,12 @@ What an experiment may hold out is a closed list of *optional* notices (``HOLDAB
 
 - ``staged_updates``: the ``delay_update`` notices (never a delay's first notice, which has its own
   kind: an order's first delay notice is never held out);
-- ``announcement``: the ``disruption_announcement`` of a window.
+- ``announcement``: the ``disruption_announcement`` of a window;
+- ``compensation``: the coupon or points the merchant's compensation rules would grant in a delay
+  notice. The notice itself is sent; only the grant is withheld: the request carries the detail
+  ``compensation_held_out`` (the experiment), and dispatch, which grants compensation (with its
+  once-per-order and budget checks), grants none then and records the ``held_out`` decision when
+  a grant would have been made.
 
 Every other kind (the first delay notices, ``delay_consent_request``, ``order_cancelled``,
 ``refund_approved``, ``cancel_refused``: what the buyer's consumer rules or the order's state
@@ -31,10 +36,13 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from delaydesk.core.decisions import Action, Decision
 from delaydesk.core.events import Contract, Instant
 from delaydesk.core.fields import one_line
-from delaydesk.core.kinds import Kind, NoticeRequest
+from delaydesk.core.kinds import DELAY_KINDS, Kind, NoticeRequest
 
 Arm = Literal["holdout", "treatment"]
-HoldsOut = Literal["staged_updates", "announcement"]
+HoldsOut = Literal["staged_updates", "announcement", "compensation"]
+COMPENSATION = "compensation"
+COMPENSATION_DETAIL = "compensation_held_out"
+"""The request detail that withholds compensation from a notice (the experiment's id)."""
 HOLDABLE: dict[str, Kind] = {
     "staged_updates": Kind.DELAY_UPDATE,
     "announcement": Kind.DISRUPTION_ANNOUNCEMENT,
@@ -150,15 +158,32 @@ def holding_out(
     if not may_hold_out(request):
         return None
     for experiment in experiments:
-        assignment = recorded.get(experiment.experiment_id)
         if (
-            assignment is not None
-            and assignment.arm == "holdout"
+            _in_holdout(experiment, recorded, now)
+            and experiment.holds_out in HOLDABLE
             and HOLDABLE[experiment.holds_out] == request.kind
-            and experiment.running(now)
         ):
             return experiment
     return None
+
+
+def _in_holdout(experiment: Experiment, recorded: dict[str, Assignment], now: datetime) -> bool:
+    assignment = recorded.get(experiment.experiment_id)
+    return assignment is not None and assignment.arm == "holdout" and experiment.running(now)
+
+
+def without_compensation(
+    request: NoticeRequest, recorded: dict[str, Assignment], experiments: tuple[Experiment, ...], now: datetime
+) -> NoticeRequest:
+    """A delay notice of an order in a compensation experiment's holdout arm, marked so that no
+    compensation is granted in it (the notice is sent all the same)."""
+    if request.kind not in DELAY_KINDS or COMPENSATION_DETAIL in request.details:
+        return request
+    for experiment in experiments:
+        if experiment.holds_out == COMPENSATION and _in_holdout(experiment, recorded, now):
+            details = {**request.details, COMPENSATION_DETAIL: experiment.experiment_id}
+            return request.model_copy(update={"details": details})
+    return request
 
 
 def hold_out(
@@ -168,13 +193,14 @@ def hold_out(
     experiments: tuple[Experiment, ...],
     now: datetime,
 ) -> tuple[list[NoticeRequest], list[Decision]]:
-    """The requests still to send, and one ``held_out`` decision per notice (kind, stage) held out."""
+    """The requests still to send (compensation withheld where an experiment says so), and one
+    ``held_out`` decision per notice (kind, stage) held out."""
     kept: list[NoticeRequest] = []
     decisions: dict[str, Decision] = {}
     for request in requests:
         experiment = holding_out(request, recorded, experiments, now)
         if experiment is None:
-            kept.append(request)
+            kept.append(without_compensation(request, recorded, experiments, now))
             continue
         decision_id = f"{Action.HELD_OUT}#{experiment.experiment_id}#{request.kind}#{request.stage}"
         decisions.setdefault(

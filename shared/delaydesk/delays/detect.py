@@ -185,17 +185,14 @@ def evaluate(order: Order, policy: DelayPolicy, now: datetime) -> Evaluation:
         order.stages_used = delay.stage + 1
         while delay.next_update_at <= now:
             delay.next_update_at += policy.update_every
-        # A staged update may be held out by an experiment (never a delay's first notice: another kind).
-        updates, held = experiments.hold_out(
-            order.order_id,
-            _notices(order, Kind.DELAY_UPDATE, delay, policy, now),
-            order.experiments,
-            policy.experiments,
-            now,
-        )
-        result.notices.extend(updates)
-        result.decisions.extend(held)
+        result.notices.extend(_notices(order, Kind.DELAY_UPDATE, delay, policy, now))
     result.decisions.extend(escalation.decide(order, policy, now))
+    # Holdout experiments: a staged update may be held out, compensation withheld; never a delay's
+    # first notice (another kind than delay_update) nor what the law requires (the filter's own rule).
+    result.notices, held = experiments.hold_out(
+        order.order_id, result.notices, order.experiments, policy.experiments, now
+    )
+    result.decisions.extend(held)
     return result
 
 

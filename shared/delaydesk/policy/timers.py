@@ -164,12 +164,9 @@ def evaluate(order: Order, policy: DelayPolicy, windows: list[Window], now: date
     out = TimerResult(order)
     if order.status in CLOSED:
         _law(order, policy, now, out)
-        return out
+        return _experiments(out, policy, now)
     found = engine.deadlines(order, policy.timers, windows)
     _extensions(order, found, windows, now, out)
-    # An announcement may be held out by an experiment (never what the law requires: the filter's own rule).
-    out.notices, held = experiments.hold_out(order.order_id, out.notices, order.experiments, policy.experiments, now)
-    out.decisions.extend(held)
     late = order.timers.get(LATE_SHIPMENT)
     order.timers = {
         k.value: TimerState(at=d.at, default_at=d.default_at, window_id=d.window_id) for k, d in found.items()
@@ -180,6 +177,15 @@ def evaluate(order: Order, policy: DelayPolicy, windows: list[Window], now: date
     _cancel(order, policy, windows, now, out)
     _timeouts(order, policy, now, out)
     _law(order, policy, now, out)
+    return _experiments(out, policy, now)
+
+
+def _experiments(out: TimerResult, policy: DelayPolicy, now: datetime) -> TimerResult:
+    """Holdout experiments: an announcement may be held out, compensation withheld from a delay
+    notice; never what the law requires (the filter's own rule, core/experiments.py)."""
+    order = out.order
+    out.notices, held = experiments.hold_out(order.order_id, out.notices, order.experiments, policy.experiments, now)
+    out.decisions.extend(held)
     return out
 
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from delaydesk.core import experiments
 from delaydesk.core.experiments import Assignment, Experiment, assign, enrol, hold_out, position
-from delaydesk.core.kinds import Kind
+from delaydesk.core.kinds import DELAY_KINDS, Kind, NoticeRequest
 from delaydesk.core.merchants import Merchant
 
 NOW = instant("2020-01-25T10:00:00+08:00")
@@ -61,6 +61,7 @@ def test_the_holdout_share_is_respected_over_many_orders(share: float) -> None:
         ({"holdout_share": 1}, "less than 1"),
         ({"holdout_share": 1.5}, "less than 1"),
         ({"holds_out": "order_cancelled"}, "holds_out"),
+        ({"holds_out": "template_variant"}, "holds_out"),
         ({"holds_out": "delay_consent_request"}, "holds_out"),
         ({"experiment_id": "a#b"}, "experiment_id"),
         ({"experiment_id": ""}, "experiment_id"),
@@ -148,17 +149,39 @@ def test_a_holdout_order_loses_its_staged_update_with_a_decision_per_notice() ->
     assert hold_out("TS20200120-0001", requests, recorded, (), NOW)[0] == requests
 
 
+def _strip(request: NoticeRequest) -> NoticeRequest:
+    details = {k: v for k, v in request.details.items() if k != experiments.COMPENSATION_DETAIL}
+    return request.model_copy(update={"details": details})
+
+
 @pytest.mark.parametrize("kind", sorted(experiments.NEVER_HELD_OUT))
 def test_no_other_kind_is_ever_held_out_whatever_is_declared(kind: Kind) -> None:
     declared = tuple(
-        _experiment(experiment_id=f"x-{name}", holds_out=name, holdout_share=0.999) for name in experiments.HOLDABLE
+        _experiment(experiment_id=f"x-{name}", holds_out=name, holdout_share=0.999)
+        for name in ("staged_updates", "announcement", "compensation")
     )
     recorded = {
         e.experiment_id: Assignment(arm="holdout", assigned_at=NOW, holds_out=e.holds_out, holdout_share=0.999)
         for e in declared
     }
     requests = [notice_request(kind=kind, stage=stage) for stage in (0, 1, 5)]
-    assert hold_out("TS20200120-0001", requests, recorded, declared, NOW) == (requests, [])
+    kept, decisions = hold_out("TS20200120-0001", requests, recorded, declared, NOW)
+    # Every notice is sent; a delay notice only loses the compensation it might have carried.
+    assert ([_strip(r) for r in kept], decisions) == (requests, [])
+    marked = {r.kind for r in kept if experiments.COMPENSATION_DETAIL in r.details}
+    assert marked == ({kind} & DELAY_KINDS)
+
+
+def test_a_compensation_holdout_marks_the_delay_notices_and_the_treatment_keeps_them() -> None:
+    experiment = _experiment(experiment_id="coupons", holds_out="compensation")
+    held = {"coupons": Assignment(arm="holdout", assigned_at=NOW, holds_out="compensation", holdout_share=0.5)}
+    first = notice_request(kind=Kind.SHIPMENT_DELAYED, stage=0)
+    announcement = notice_request(kind=Kind.DISRUPTION_ANNOUNCEMENT, stage=0)
+    kept, decisions = hold_out("O-1", [first, announcement], held, (experiment,), NOW)
+    assert decisions == []  # dispatch records it, where the grant would have been made
+    assert kept[0].details == {"compensation_held_out": "coupons"} and kept[1] == announcement
+    treated = {"coupons": held["coupons"].model_copy(update={"arm": "treatment"})}
+    assert hold_out("O-1", [first], treated, (experiment,), NOW) == ([first], [])
 
 
 def test_a_notice_that_names_its_legal_clause_is_never_held_out() -> None:

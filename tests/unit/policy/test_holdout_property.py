@@ -2,9 +2,11 @@
 notice the law or the order's state requires, whatever the order id, its law or its life.
 
 Each order is driven twice through the scan's pure steps (``timers.evaluate`` then
-``detect.evaluate`` at every due instant): without experiments, and with one experiment per
-holdable kind at a holdout share near 1. The second run must send exactly the first run's notices
-less the holdable kinds of a holdout arm, and leave one ``held_out`` decision per notice it held.
+``detect.evaluate`` at every due instant): without experiments, and with one experiment for each thing that
+may be held out (staged updates, the announcement, compensation) at a holdout share near 1. The
+second run must send exactly the first run's notices less the holdable kinds of a holdout arm
+(compensation withheld from the delay notices of its holdout arm, the notices still sent), and
+leave one ``held_out`` decision per notice it held.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from delaydesk.policy import timers
 POLICY = DelayPolicy.for_merchant(merchant(timezone="Asia/Shanghai", settings={"update_every_days": 2}), Settings())
 DECLARED = tuple(
     Experiment(experiment_id=f"x-{name}", holds_out=name, holdout_share=0.97)  # type: ignore[arg-type]
-    for name in experiments.HOLDABLE
+    for name in ("staged_updates", "announcement", "compensation")
 )
 WITH_EXPERIMENTS = replace(POLICY, experiments=DECLARED)
 CNY = preset("spring_festival_2020")
@@ -72,6 +74,11 @@ def _life(name: str, order_id: str) -> tuple[Order, list[Window], datetime, list
     order = order_from(paid(order_id, "2020-03-02T10:00:00+08:00"), shipped(order_id, "2020-03-02T18:00:00+08:00"))
     events = [_event(order_id, "cancel.requested", "2020-03-03T08:00:00+08:00")]
     return order, [], instant("2020-03-08T00:00:00+08:00"), events
+
+
+def _strip(request: NoticeRequest) -> NoticeRequest:
+    details = {k: v for k, v in request.details.items() if k != experiments.COMPENSATION_DETAIL}
+    return request.model_copy(update={"details": details})
 
 
 def drive(
@@ -116,7 +123,15 @@ def test_first_and_law_required_notices_are_never_held_out(order_id: str, life: 
 
     arms = {e: a.arm for e, a in final.experiments.items()}
     assert set(arms) == {e.experiment_id for e in DECLARED}  # met at its first evaluation, recorded once
-    holding = {experiments.HOLDABLE[e.holds_out] for e in DECLARED if arms[e.experiment_id] == "holdout"}
+    holding = {
+        experiments.HOLDABLE[e.holds_out]
+        for e in DECLARED
+        if arms[e.experiment_id] == "holdout" and e.holds_out in experiments.HOLDABLE
+    }
+    # Compensation is withheld from every delay notice of its holdout arm, and only there.
+    withheld = {n.kind for n in sent if experiments.COMPENSATION_DETAIL in n.details}
+    assert withheld == ({n.kind for n in sent} & DELAY_KINDS if arms["x-compensation"] == "holdout" else set())
+    sent = [_strip(n) for n in sent]
 
     # Exactly the plain run's notices, less the holdable kinds of a holdout arm.
     assert sent == [n for n in plain if n.kind not in holding]
@@ -153,7 +168,9 @@ def test_a_holdout_order_gets_its_first_notice_and_no_staged_update() -> None:
     order, windows, until, events = _life("cn_in_the_spring_festival", "TS-HOLD")
     final, decisions, sent = drive(order, WITH_EXPERIMENTS, windows, until, events)
     assert {a.arm for a in final.experiments.values()} == {"holdout"}
-    assert [(n.kind.value, n.stage) for n in sent] == [("shipment_delayed", 0)]
+    assert [(n.kind.value, n.stage, n.details.get("compensation_held_out")) for n in sent] == [
+        ("shipment_delayed", 0, "x-compensation")
+    ]
     assert [d.decision_id for d in decisions if d.action == Action.HELD_OUT][:2] == [
         "held_out#x-announcement#disruption_announcement#0",
         "held_out#x-staged_updates#delay_update#1",
