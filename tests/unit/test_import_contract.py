@@ -23,6 +23,7 @@ PURE = {
     "delaydesk.core.carriers",
     "delaydesk.core.decisions",
     "delaydesk.core.events",
+    "delaydesk.core.experiments",
     "delaydesk.core.fields",
     "delaydesk.core.origins",
     "delaydesk.core.privacy",
@@ -59,6 +60,7 @@ PURE = {
     "delaydesk.operations.doctor_mail",
     "delaydesk.operations.doctor_verdicts",
     "delaydesk.operations.explain",
+    "delaydesk.operations.experiments",
     "delaydesk.operations.digest",
     "delaydesk.operations.robot_formats",
 }

@@ -17,7 +17,8 @@ The steps, in order:
    scheduled ``release_notices`` function re-queues it) and the claim is released;
 5. an e-mail takes a slot of the merchant's send rate; one that is not now is re-queued with a
    delay, holding the slot (``ratelimit.py``);
-6. compensation is granted (at most once per order, within budget) and rendered;
+6. compensation is granted (at most once per order, within budget; none where a holdout
+   experiment withholds it, core/experiments.py) and rendered;
 7. send. Throttling and other transient errors release the claim and raise (the queue retries
    with backoff); a permanent refusal is recorded and not retried (and an invalid phone number
    is suppressed);
@@ -35,8 +36,9 @@ from delaydesk import store
 from delaydesk.core import links, stats
 from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.decisions import Action, Decision
+from delaydesk.core.experiments import COMPENSATION_DETAIL
 from delaydesk.core.kinds import BULK_KINDS, DELAY_KINDS, NoticeChannel, NoticeRequest
-from delaydesk.core.merchants import Merchant, NoticePolicy
+from delaydesk.core.merchants import CompensationPolicy, Merchant, NoticePolicy
 from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
 from delaydesk.core.orders import Order, OrderStatus
 from delaydesk.core.stats import NoticeOutcome
@@ -315,6 +317,9 @@ def _with_compensation(request: NoticeRequest, order: Order, policy: NoticePolic
     rules = policy.compensation
     if not rules.rules or request.kind not in DELAY_KINDS or "compensation_type" in request.details:
         return request
+    if COMPENSATION_DETAIL in request.details:
+        _compensation_held_out(request, order, rules, now)
+        return request
     notice_key = f"{request.kind}#{request.stage}"
     existing = store.grant_of(order.order_id)
     if existing is None:
@@ -350,3 +355,29 @@ def _with_compensation(request: NoticeRequest, order: Order, policy: NoticePolic
         return request
     details = {**request.details, "compensation_type": existing.label, "compensation_value": existing.text}
     return request.model_copy(update={"details": details})
+
+
+def _compensation_held_out(request: NoticeRequest, order: Order, rules: CompensationPolicy, now: datetime) -> None:
+    """The rules decided (core/experiments.py) that this order's notices carry no compensation: grant
+    none, and record once per order that a grant was withheld when the policy would have made one."""
+    grant = compensation.decide(request, order.value.amount, rules, now)
+    if grant is None:
+        return
+    experiment_id = request.details[COMPENSATION_DETAIL]
+    decision = Decision(
+        order_id=order.order_id,
+        decision_id=f"{Action.HELD_OUT}#{experiment_id}#compensation",
+        action=Action.HELD_OUT,
+        rule="experiment_compensation",
+        at=now,
+        inputs={
+            "experiment_id": experiment_id,
+            "kind": request.kind.value,
+            "stage": request.stage,
+            "arm": "holdout",
+            "grant": grant.grant,
+            "value": str(grant.value),
+        },
+    )
+    if store.put_decision(decision):
+        logger.info("compensation held out by experiment", order_id=order.order_id, experiment_id=experiment_id)
