@@ -9,10 +9,15 @@ from typing import Any
 
 import pytest
 from conftest import load_event
+from hostile import hostile_text, json_value
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from delaydesk.core.events import InquiryReceived, parse_event
-from delaydesk.tracking.helpdesk import channel_of, order_ref_in, plain_text, receive, sign, topic_of
-from delaydesk.tracking.webhook_errors import Malformed, TooLarge, Unauthorized, UnknownSource
+from delaydesk.core.events import EVENT_TYPES, InquiryReceived, parse_event
+from delaydesk.core.origins import helpdesk as helpdesk_origin
+from delaydesk.core.origins import order_refusal, parse_origin, refusal
+from delaydesk.tracking.helpdesk import SOURCES, channel_of, order_ref_in, plain_text, receive, sign, topic_of
+from delaydesk.tracking.webhook_errors import Malformed, TooLarge, Unauthorized, UnknownSource, WebhookError
 
 SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="  # the secret of Zendesk's own verification example
 TOLERANCE = timedelta(days=4)
@@ -249,3 +254,45 @@ def test_plain_text_drops_tags_and_control_characters_and_is_cut() -> None:
     assert plain_text("Hi", "<p>a &amp; b</p>\x07<br>c") == "Hi\na & b c"
     assert plain_text(None, " ") is None
     assert len(plain_text("x" * 5000) or "") == 2000
+
+
+# ------------------------------------------------------------------ any input: one inquiry or a 4xx
+
+_TICKETS = st.one_of(
+    json_value,
+    st.fixed_dictionaries({"ticket": st.dictionaries(st.sampled_from(list(ZENDESK_TRIGGER["ticket"])), json_value)}),
+    st.fixed_dictionaries(
+        {"freshdesk_webhook": st.dictionaries(st.sampled_from(list(FRESHDESK_RULE["freshdesk_webhook"])), json_value)}
+    ),
+    st.builds(lambda extra: {**GENERIC, **extra}, st.dictionaries(st.sampled_from(list(GENERIC)), json_value)),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from([*SOURCES, "gorgias"]), _TICKETS, st.one_of(st.just("m1"), hostile_text), st.booleans())
+def test_any_delivery_is_one_valid_inquiry_for_its_merchant_or_a_4xx(
+    source: str, payload: Any, merchant: str, signed: bool
+) -> None:
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    headers = sign(source if source in SOURCES else "generic", SECRET, body, NOW, merchant) if signed else {}
+    try:
+        inquiry = receive(source, merchant, SECRET, body, headers, NOW, TOLERANCE)
+    except WebhookError as exc:
+        assert 400 <= exc.status < 500 and str(exc)
+        return
+    event = parse_event(inquiry.event)
+    assert isinstance(event, InquiryReceived) and event.merchant_id == merchant == "m1"
+    assert signed
+
+
+@given(st.sampled_from(SOURCES), st.sampled_from(EVENT_TYPES), st.one_of(st.none(), st.just("m1"), hostile_text))
+def test_a_help_desk_origin_may_send_inquiries_for_its_merchant_only(
+    source: str, event_type: str, merchant: str | None
+) -> None:
+    sender = parse_origin(f"helpdesk:{source}:m1")
+    assert sender == helpdesk_origin(source, "m1") and sender.name == f"helpdesk:{source}:m1"
+    reason = refusal(sender, event_type, merchant)
+    assert (reason is None) == (event_type == "inquiry.received" and merchant in (None, "m1"))
+    assert order_refusal(sender, "m2") is not None and order_refusal(sender, "m1") is None
+    with pytest.raises(ValueError, match="unknown origin"):
+        parse_origin(f"helpdesk:{source}")  # a help desk always speaks for one merchant
