@@ -107,9 +107,12 @@ _CHANNELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 by the first word group found; a web form, portal, API or anything else is ``other``."""
 
 _ORDER_PATTERNS = (
-    re.compile(r"(?<![a-z])order\s*(?:number|no\.?|id|#|nr\.?)?\s*[:#]?\s*#?\s*([a-z0-9][a-z0-9_-]{2,63})"),
-    re.compile(r"(?:订单|訂單)(?:号码|號碼|编号|編號|号|號)?\s*[:#]?\s*([a-z0-9][a-z0-9_-]{2,63})"),
+    re.compile(
+        r"(?<![a-z])order\s*(?:number|no\.?|id|#|nr\.?)?\s*[:#]?\s*#?\s*([a-z0-9][a-z0-9_-]{2,63})", re.IGNORECASE
+    ),
+    re.compile(r"(?:订单|訂單)(?:号码|號碼|编号|編號|号|號)?\s*[:#]?\s*([a-z0-9][a-z0-9_-]{2,63})", re.IGNORECASE),
 )
+"""An order number after "order" (English) or 订单/訂單, as written (order ids are case-sensitive)."""
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _SPACE = re.compile(r"[ \t\f\v]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\ud800-\udfff]")
@@ -145,7 +148,7 @@ def sign(source: str, secret: str, body: bytes, timestamp: datetime, merchant_id
         mac = hmac.new(secret.encode("utf-8"), stamp.encode() + body, hashlib.sha256).digest()
         return {ZENDESK_SIGNATURE: base64.b64encode(mac).decode(), ZENDESK_TIMESTAMP: stamp}
     if source == "freshdesk":
-        token = base64.b64encode(f"{merchant_id}:{secret}".encode()).decode()
+        token = base64.b64encode(f"{merchant_id}:{secret}".encode("utf-8", "surrogatepass")).decode()
         return {"authorization": f"Basic {token}"}
     stamp = str(int(timestamp.timestamp()))
     hexdigest = hmac.new(secret.encode("utf-8"), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
@@ -248,9 +251,9 @@ def order_ref_in(text: str | None) -> str | None:
     several different ones). A number must have a digit in it."""
     if not text:
         return None
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = unicodedata.normalize("NFKC", text)  # full-width ＃ and digits read as ASCII
     found = {
-        match.group(1).upper()
+        match.group(1)
         for pattern in _ORDER_PATTERNS
         for match in pattern.finditer(folded)
         if any(ch.isdigit() for ch in match.group(1))

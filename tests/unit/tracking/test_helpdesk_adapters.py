@@ -243,7 +243,7 @@ def test_topic_tags_map_only_known_names_and_cancel_comes_first() -> None:
 
 def test_order_numbers_in_text() -> None:
     assert order_ref_in("Where is order #1042?") == "1042"
-    assert order_ref_in("my order number: a-77731 is late") == "A-77731"
+    assert order_ref_in("my Order Number: a-77731 is late") == "a-77731"  # as written: ids are case-sensitive
     assert order_ref_in("訂單編號＃TW2001 還沒到") == "TW2001"
     assert order_ref_in("my order has not arrived") is None  # a word is not a number
     assert order_ref_in("order 1042 and order 2042") is None  # two: no guess
