@@ -41,6 +41,7 @@ PURE = {
     "delaydesk.tracking.seventeen_track",
     "delaydesk.tracking.shopify",
     "delaydesk.tracking.easyship",
+    "delaydesk.tracking.helpdesk",
     "delaydesk.delays.detect",
     "delaydesk.policy.engine",
     "delaydesk.policy.timeouts",
