@@ -53,6 +53,10 @@ TRACKING_URLS = {
 GENERIC_TRACKING_URL = "https://t.17track.net/en#nums={number}"
 
 
+SMS_ORDER_URL = "sms_order_url"
+"""The context key of the link an SMS carries in place of ``order_url`` (its short link)."""
+
+
 @dataclass(frozen=True)
 class Rendered:
     locale: str
@@ -143,11 +147,18 @@ def instant_formatter(zone: str, locale: str) -> Callable[[datetime], str]:
 
 
 def notice_context(
-    request: NoticeRequest, order: Order, merchant: Merchant | None, locale: str, settings: Settings, link_key: bytes
+    request: NoticeRequest,
+    order: Order,
+    merchant: Merchant | None,
+    locale: str,
+    settings: Settings,
+    link_key: bytes,
+    short_url: str | None = None,
 ) -> dict[str, Any]:
     """Everything a template may use, already formatted for the locale and time zone.
 
     ``link_key`` signs the order page link (``links.py``): the customer opens it without a login.
+    ``short_url`` is the order's short link (``/o/CODE``), which an SMS carries as its ``order_url``.
     """
     babel = _babel_locale(locale)
     when = instant_formatter(customer_zone(order, merchant), locale)
@@ -197,6 +208,8 @@ def notice_context(
         "last_location": shipment.last_location if shipment else None,
         "last_scan": when(shipment.last_scan_at) if shipment else None,
         "order_url": order_url,
+        # What {{ order_url }} is in an SMS (render_context): the short link when there is one.
+        SMS_ORDER_URL: short_url or order_url,
         "unsubscribe_url": links.unsubscribe_url(settings.unsubscribe_url, order.order_id, order.merchant_id, link_key),
         "order_value": format_currency(amount, order.value.currency, locale=babel),
         "items": [f"{item.name} × {item.quantity}" for item in order.items],
@@ -287,10 +300,12 @@ def render(
     settings: Settings,
     link_key: bytes,
     overrides: dict[str, str] | None = None,
+    short_url: str | None = None,
 ) -> Rendered:
-    """Render every channel of ``request``; ``overrides`` maps a channel to a merchant's source."""
+    """Render every channel of ``request``; ``overrides`` maps a channel to a merchant's source;
+    ``short_url`` is the link the SMS carries (else the full order page link)."""
     locale = pick_locale(order.customer.locale, merchant)
-    context = notice_context(request, order, merchant, locale, settings, link_key)
+    context = notice_context(request, order, merchant, locale, settings, link_key, short_url)
     return render_context(request.kind.value, locale, context, settings.resolved_templates_dir, overrides)
 
 
@@ -298,16 +313,21 @@ def render_context(
     kind: str, locale: str, context: dict[str, Any], templates_dir: Path, overrides: dict[str, str] | None = None
 ) -> Rendered:
     env = environment(templates_dir)
-    module = env.get_template(f"{locale}/{kind}.txt.j2").make_module(context)
+    template = env.get_template(f"{locale}/{kind}.txt.j2")
+    module = template.make_module(context)
     text = str(module).strip() + "\n"
     exported = module.__dict__  # the template's top-level {% set %} blocks
     subject = _clean(exported["subject"])
-    sms = _clean(exported["sms"])
+    # In an SMS, {{ order_url }} is the short link (bundled and merchant templates alike).
+    sms_context = _sms_context(context)
+    sms = _clean((template.make_module(sms_context) if sms_context is not context else module).__dict__["sms"])
     inbox = text
     refused: list[str] = []
     for channel, source in (overrides or {}).items():
         try:
-            own = render_module(compile_override(source, templates_dir), context)
+            own = render_module(
+                compile_override(source, templates_dir), sms_context if channel == NoticeChannel.SMS else context
+            )
         except TemplateError as exc:  # SecurityError and BudgetExceeded included: the bundled one stands
             refused.append(f"{channel}: {type(exc).__name__}: {exc}")
             continue
@@ -340,6 +360,14 @@ def render_context(
         unsubscribe_url=str(context.get("unsubscribe_url", "")),
         refused=tuple(refused),
     )
+
+
+def _sms_context(context: dict[str, Any]) -> dict[str, Any]:
+    """The context an SMS renders with: ``order_url`` is the short link, if the notice has one."""
+    short = context.get(SMS_ORDER_URL)
+    if not short or short == context.get("order_url"):
+        return context
+    return {**context, "order_url": short}
 
 
 @lru_cache(maxsize=256)
