@@ -136,12 +136,13 @@ def customer_zone(order: Order, merchant: Merchant | None) -> str:
     return order.customer.timezone or (merchant.timezone if merchant else "UTC")
 
 
-def instant_formatter(zone: str, locale: str) -> Callable[[datetime], str]:
-    """An instant as the customer reads it: their zone, the locale's medium date and time."""
+def instant_formatter(zone: str, locale: str, form: str = "medium") -> Callable[[datetime], str]:
+    """An instant as the customer reads it: their zone, the locale's medium (or ``short``, for an
+    SMS: no seconds) date and time."""
     tz, babel = ZoneInfo(zone), _babel_locale(locale)
 
     def when(moment: datetime) -> str:
-        return format_datetime(moment.astimezone(tz), format="medium", locale=babel)
+        return format_datetime(moment.astimezone(tz), format=form, locale=babel)
 
     return when
 
@@ -162,6 +163,7 @@ def notice_context(
     """
     babel = _babel_locale(locale)
     when = instant_formatter(customer_zone(order, merchant), locale)
+    brief = instant_formatter(customer_zone(order, merchant), locale, "short")
 
     def span(start: date, end: date) -> str:
         return format_interval(start, end, skeleton="yMMMd", locale=babel)
@@ -201,6 +203,7 @@ def notice_context(
         "estimate": span(request.eta_from, request.eta_to),
         "paid_at": when(order.paid_at),
         "ship_by": when(order.ship_by_at),
+        "ship_by_short": brief(order.ship_by_at),  # the SMS form (no seconds)
         "delay_started": when(request.delay_started_at),
         "carrier": shipment.carrier if shipment else None,
         "tracking_number": shipment.tracking_number if shipment else None,
@@ -228,14 +231,14 @@ def notice_context(
         # What the order page offers for this order when the notice is decided (policy.choices):
         # a notice mentions only these.
         "choices": choice_names(order, merchant, request.requested_at),
-        **_policy_context(request, when),
+        **_policy_context(request, when, brief),
     }
 
 
 _TIMER_KINDS = ("ship_by", "refund_confirm", "return_receipt", "return_window", "auto_confirm")
 
 
-def _policy_context(request: NoticeRequest, when: Any) -> dict[str, Any]:
+def _policy_context(request: NoticeRequest, when: Any, brief: Any) -> dict[str, Any]:
     """What the policy notices (announcement, refund, cancellation) add: the changed deadlines."""
     details = request.details
 
@@ -254,6 +257,7 @@ def _policy_context(request: NoticeRequest, when: Any) -> dict[str, Any]:
         "missed_revised_ship_by": moment("missed_revised_ship_by"),
         "silence_consents": details.get("silence_consents") == "true",
         "consent_by": moment("consent_by"),
+        "consent_by_short": brief(parse_instant(details["consent_by"])) if "consent_by" in details else None,
     }
 
 
