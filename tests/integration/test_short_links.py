@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import paid
+from conftest import merchant, paid
 
 from delaydesk import store
 from delaydesk.core import links
@@ -20,6 +20,7 @@ from delaydesk.core.links import Purpose
 from delaydesk.notices import dispatch
 from delaydesk.notices.sms import measure
 from delaydesk_local.runtime import LOCAL_ORDER_LINK_KEY, LocalAws
+from delaydesk_local.serve import ServedStack
 
 KEY = LOCAL_ORDER_LINK_KEY.encode()
 PAID = "2020-01-20T10:00:00+08:00"
@@ -120,3 +121,32 @@ def test_the_code_is_the_same_on_redelivery_and_one_item_per_order(
     code = links.short_code(KEY, "SL-3")
     items = [i for i in store.ShortLinkRecord.scan() if i.order_id == "SL-3"]
     assert [i.code for i in items] == [code]
+
+
+def test_serve_routes_short_links_and_keeps_the_redirect_on_its_own_server(local_aws: LocalAws) -> None:
+    _late_order_by_sms(local_aws, "SL-4")
+    served = ServedStack(local_aws, LATE)
+    monkey_now = LATE + timedelta(minutes=5)
+    served.now = lambda: monkey_now  # type: ignore[method-assign]
+    code = links.short_code(KEY, "SL-4")
+    answer = served.handle("GET", f"/dev/o/{code}", {}, b"")
+    assert answer["statusCode"] == 303
+    token = links.token(KEY, Purpose.ORDER_PAGE, "SL-4")
+    assert answer["headers"]["Location"] == f"/dev/orders/SL-4?t={token}"  # this server, not execute-api
+    page = served.handle("GET", answer["headers"]["Location"], {}, b"")
+    assert page["statusCode"] == 200 and "SL-4" in page["body"]
+    assert served.handle("GET", "/o/AAAAAAAAAAA", {}, b"")["statusCode"] == 403
+
+
+def test_with_a_short_link_domain_the_sms_fits_its_budget() -> None:
+    with LocalAws(parameters={"ShortLinkDomain": "s.teahouse.example"}) as local:
+        store.put_merchant(merchant())
+        _late_order_by_sms(local, "SHORT-20200120-00001")
+        (text,) = _sms(local, "SHORT-20200120-00001")
+        code = links.short_code(KEY, "SHORT-20200120-00001")
+        assert text.endswith(f"：https://s.teahouse.example/o/{code}")
+        length = measure(text)
+        assert (length.encoding, length.segments) == ("ucs2", 2), text
+        outputs = local.stack.outputs
+        assert outputs["ShortLinkUrl"] == "https://s.teahouse.example/o"
+        assert "ShortLinkDomainTarget" not in outputs  # no certificate: the domain is mapped by hand
