@@ -8,8 +8,10 @@ without the stage prefix (``/dev/orders/…`` as in the notices' links, or ``/or
 demo shop page (infra/delaydesk_local/shop.py) embedding the storefront banner script served by
 this same API (same origin: no CORS involved): both are local conveniences only, not routes of the
 template. ``?lang=zh-CN|zh-TW|en`` picks the shop page's language (default: the merchant's).
-Routes that API Gateway guards with SigV4 (``Auth: AWS_IAM``, the admin API) are served without a
-signature check, and every such answer says so in ``X-DelayDesk-Local-Auth``.
+A short link (``/dev/o/CODE``) answers its 303 with this server's path in place of the API's
+execute-api host, which exists only in the embedded AWS. Routes that API Gateway guards with
+SigV4 (``Auth: AWS_IAM``, the admin API) are served without a signature check, and every such
+answer says so in ``X-DelayDesk-Local-Auth``.
 
 The socket is bound before the replay, so the notices sent during it already link to this server
 (``OrderPageBaseUrl``). The clock goes on from the scenario's ``end`` at wall-clock pace. After a

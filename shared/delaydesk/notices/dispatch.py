@@ -17,7 +17,8 @@ The steps, in order:
    scheduled ``release_notices`` function re-queues it) and the claim is released;
 5. an e-mail takes a slot of the merchant's send rate; one that is not now is re-queued with a
    delay, holding the slot (``ratelimit.py``);
-6. compensation is granted (at most once per order, within budget) and rendered;
+6. compensation is granted (at most once per order, within budget) and rendered; an SMS first
+   stores its order's short link (``/o/CODE``, one conditional put, the same item on every try);
 7. send. Throttling and other transient errors release the claim and raise (the queue retries
    with backoff); a permanent refusal is recorded and not retried (and an invalid phone number
    is suppressed);
