@@ -18,7 +18,8 @@ The steps, in order:
 5. an e-mail takes a slot of the merchant's send rate; one that is not now is re-queued with a
    delay, holding the slot (``ratelimit.py``);
 6. compensation is granted (at most once per order, within budget; none where a holdout
-   experiment withholds it, core/experiments.py) and rendered;
+   experiment withholds it, core/experiments.py) and rendered; an SMS first stores its order's
+   short link (``/o/CODE``, one conditional put, the same item on every try);
 7. send. Throttling and other transient errors release the claim and raise (the queue retries
    with backoff); a permanent refusal is recorded and not retried (and an invalid phone number
    is suppressed);
@@ -180,7 +181,7 @@ def _dispatch_claimed(
     policy = merchant.settings.notices if merchant else NoticePolicy()
     channel = request.channel
     if channel == NoticeChannel.INBOX:
-        rendered = _render(request, order, merchant, settings)
+        rendered = _render(request, order, merchant, settings, now)
         inbox.deliver(request, rendered, now)
         _record(
             claim,
@@ -228,7 +229,7 @@ def _dispatch_claimed(
                 store.release_claim(claim)
                 return _defer(request, paced, requeue)
     request = _with_compensation(request, order, policy, now)
-    rendered = _render(request, order, merchant, settings)
+    rendered = _render(request, order, merchant, settings, now)
     try:
         message_id = senders.send(channel, to, rendered, request, merchant, settings)
     except PermanentSendError as exc:
@@ -258,18 +259,37 @@ def _dispatch_claimed(
     return "sent"
 
 
-def _render(request: NoticeRequest, order: Order, merchant: Merchant | None, settings: Settings) -> rendering.Rendered:
+def _render(
+    request: NoticeRequest, order: Order, merchant: Merchant | None, settings: Settings, now: datetime
+) -> rendering.Rendered:
     locale = rendering.pick_locale(order.customer.locale, merchant)
     overrides = None
     if merchant is not None:
         prefix = f"{request.kind}#{locale}#"
         stored = _overrides(merchant.merchant_id)
         overrides = {key.removeprefix(prefix): src for key, src in stored.items() if key.startswith(prefix)} or None
-    rendered = rendering.render(request, order, merchant, settings, links.signing_key(settings), overrides)
+    key = links.signing_key(settings)
+    short = _short_url(order, key, now, settings) if request.channel == NoticeChannel.SMS else None
+    rendered = rendering.render(request, order, merchant, settings, key, overrides, short)
     for refusal in rendered.refused:  # over budget or failing at send time: the bundled template was used
         logger.warning("merchant template refused; the bundled one was used", reason=refusal)
         count_by("TemplateOverridesRefused", "kind", request.kind.value)
     return rendered
+
+
+def _short_url(order: Order, key: bytes, now: datetime, settings: Settings) -> str | None:
+    """The order's short link for an SMS, stored (or renewed) before it is sent: one conditional
+    put, the same item on every redelivery. None (the SMS keeps the full link) when the deployment
+    has no short-link base, or in the vanishing case that another order holds the code."""
+    if not settings.short_link_base_url:
+        return None
+    code = links.short_code(key, order.order_id)
+    expires_at = now + timedelta(days=settings.short_link_days)
+    if not store.put_short_link(code, order.order_id, order.merchant_id, expires_at):
+        logger.error("short-link code held by another order; the SMS carries the full link")
+        metrics.add_metric(name="ShortLinkCollisions", unit=MetricUnit.Count, value=1)
+        return None
+    return links.short_url(settings.short_link_base_url, code)
 
 
 _overrides_cache: dict[str, tuple[float, dict[str, str]]] = {}
