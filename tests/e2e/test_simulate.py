@@ -155,7 +155,8 @@ def test_the_bundled_disruption_raises_an_alert_for_its_busy_lane(
     bundled["events"] = [e for e in bundled["events"] if e["at"] < end and e.get("order_id", "") in lane | {""}]
     bundled["events"] = [e for e in bundled["events"] if e["type"] != "order.paid" or e["order"]["order_id"] in lane]
     bundled["end"] = end
-    bundled["merchants"] = [m for m in bundled["merchants"] if m["merchant_id"] == merchant_id]  # the others have no event left
+    # the other merchants have no event left
+    bundled["merchants"] = [m for m in bundled["merchants"] if m["merchant_id"] == merchant_id]
     assert run_demo(tmp_path / "outbox", _write(tmp_path, bundled)) == 0
     out = capsys.readouterr().out
     alerts = out.split("Early-warning alerts (", 1)[1]
