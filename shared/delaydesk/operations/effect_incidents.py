@@ -32,6 +32,7 @@ from delaydesk.core.stats import Alert
 from delaydesk.core.windows import Window
 from delaydesk.operations.early_warning import Thresholds
 from delaydesk.operations.effect import FIGURES, OrderEffect, effect_figures
+from delaydesk.operations.experiments import experiment_rows
 from delaydesk.policy import engine
 
 PAGE_CHOICES = ("wait", "cancel", "additional_period", "terminate", "return")
@@ -180,6 +181,7 @@ def _columns(f: Mapping[str, Any]) -> dict[str, Any]:
     out |= {name: f[name] for name in ENGAGEMENT}
     out |= {f"choices.{k}": v for k, v in f["choices"].items()}
     out |= {f"inquiries.{k}": v for k, v in f["inquiries_by_topic"].items()}
+    out |= dict(experiment_rows(f.get("experiments", [])))  # the arms of the scope's own orders
     out["inquiries_without_order"] = f["inquiries_without_order"]
     return out
 

@@ -86,6 +86,10 @@ from delaydesk.store.orders import pending as pending
 from delaydesk.store.orders import save_order as save_order
 from delaydesk.store.orders import shard_for as shard_for
 from delaydesk.store.rejected import RejectedRecord as RejectedRecord
+from delaydesk.store.short_links import ShortLink as ShortLink
+from delaydesk.store.short_links import ShortLinkRecord as ShortLinkRecord
+from delaydesk.store.short_links import put_short_link as put_short_link
+from delaydesk.store.short_links import short_link as short_link
 from delaydesk.store.stats import StatsRecord as StatsRecord
 from delaydesk.store.stats import add_counts as add_counts
 from delaydesk.store.stats import all_counter_rows as all_counter_rows
