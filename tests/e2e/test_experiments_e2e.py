@@ -230,8 +230,8 @@ def test_summary_effect_reports_both_arms_with_intervals(replay: Run) -> None:
 
 
 def test_the_report_csv_and_explain_show_the_experiment(replay: Run) -> None:
-    assert "experiments.updates-1.treatment.wismo_share_95," in replay.csv
-    assert "experiments.updates-1.verdict," in replay.csv
+    assert f"experiments.{M}.updates-1.treatment.wismo_share_95," in replay.csv
+    assert f"experiments.{M}.updates-1.verdict," in replay.csv
     first = HUBEI[0]
     line = (
         f"experiment updates-1 (staged_updates held out from 50% of orders): assigned to the {arm('updates-1', first)}"

@@ -83,6 +83,8 @@ class ArmFact(Protocol):
     """What the comparison reads of one order (``operations.effect.OrderEffect`` has it)."""
 
     @property
+    def merchant_id(self) -> str: ...
+    @property
     def delayed(self) -> bool: ...
     @property
     def first_notice_at(self) -> datetime | None: ...
@@ -276,23 +278,27 @@ def _verdict(difference: Mapping[str, Any]) -> str:
 
 
 def experiment_figures(facts: Iterable[ArmFact], floor: int = MIN_DELAYED_PER_ARM) -> list[dict[str, Any]]:
-    """Each experiment recorded on the orders, its two arms with their figures, and the comparison."""
-    arms: dict[str, dict[str, _Arm]] = {}
-    declared: dict[str, tuple[str, float]] = {}
+    """Each experiment recorded on the orders, its two arms with their figures, and the comparison.
+    An experiment is its merchant's: two merchants' experiments with one id are two experiments."""
+    arms: dict[tuple[str, str], dict[str, _Arm]] = {}
+    declared: dict[tuple[str, str], tuple[str, float]] = {}
     for fact in facts:
         for experiment_id, arm, holds_out, share in fact.arms:
-            arms.setdefault(experiment_id, {name: _Arm() for name in ARMS})[arm].add(fact)
-            declared.setdefault(experiment_id, (holds_out, share))
+            key = (fact.merchant_id, experiment_id)
+            arms.setdefault(key, {name: _Arm() for name in ARMS})[arm].add(fact)
+            declared.setdefault(key, (holds_out, share))
     out = []
-    for experiment_id in sorted(arms):
-        groups = arms[experiment_id]
+    for key in sorted(arms):
+        merchant_id, experiment_id = key
+        groups = arms[key]
         enough = all(group.delayed >= floor for group in groups.values())
         difference = _compare(groups) if enough else None
         out.append(
             {
                 "experiment_id": experiment_id,
-                "holds_out": declared[experiment_id][0],
-                "holdout_share": declared[experiment_id][1],
+                "merchant_id": merchant_id,
+                "holds_out": declared[key][0],
+                "holdout_share": declared[key][1],
                 "min_delayed_per_arm": floor,
                 "enough_data": enough,
                 "verdict": _verdict(difference) if difference else "not_enough_data",
@@ -330,7 +336,7 @@ def experiment_rows(experiments: Iterable[Mapping[str, Any]]) -> list[tuple[str,
     """The comparison as (figure, value) rows for ``report effect`` (text and CSV)."""
     rows: list[tuple[str, str]] = []
     for experiment in experiments:
-        head = f"experiments.{experiment['experiment_id']}"
+        head = f"experiments.{experiment['merchant_id']}.{experiment['experiment_id']}"
         rows.append((f"{head}.holds_out", f"{experiment['holds_out']} from {experiment['holdout_share'] * 100:g}%"))
         rows.append((f"{head}.verdict", experiment["verdict"]))
         for arm in experiment["arms"]:

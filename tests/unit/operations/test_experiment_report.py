@@ -172,9 +172,18 @@ def test_summary_effect_lists_each_experiment_and_the_report_rows_show_it() -> N
     assert effect["delayed_orders"] == 58  # the overall figures are unchanged by the experiment
     assert [e["experiment_id"] for e in effect["experiments"]] == ["updates"]
     rows = dict(effect_rows(effect))
-    assert rows["experiments.updates.holds_out"] == "staged_updates from 50%"
-    assert rows["experiments.updates.verdict"] == "not_enough_data"
-    assert rows["experiments.updates.treatment.delayed_orders"] == "29"
-    assert rows["experiments.updates.treatment.wismo_share_95"] == "0.2069 [0.0985, 0.3839]"
-    assert rows["experiments.updates.difference"].startswith("not enough data (fewer than 30 delayed orders")
+    assert rows["experiments.m.updates.holds_out"] == "staged_updates from 50%"
+    assert rows["experiments.m.updates.verdict"] == "not_enough_data"
+    assert rows["experiments.m.updates.treatment.delayed_orders"] == "29"
+    assert rows["experiments.m.updates.treatment.wismo_share_95"] == "0.2069 [0.0985, 0.3839]"
+    assert rows["experiments.m.updates.difference"].startswith("not enough data (fewer than 30 delayed orders")
     assert effect_figures([])["experiments"] == []
+
+
+def test_two_merchants_experiments_with_one_id_are_two_experiments() -> None:
+    first = _facts(MIN_DELAYED_PER_ARM)
+    second = [OrderEffect(**{**vars(f), "merchant_id": "other", "order_id": f"O{f.order_id}"}) for f in first[:10]]
+    found = experiment_figures(first + second)
+    assert [(e["merchant_id"], e["experiment_id"]) for e in found] == [("m", "updates"), ("other", "updates")]
+    assert sum(a["orders"] for a in found[0]["arms"]) == len(first)
+    assert sum(a["orders"] for a in found[1]["arms"]) == 10 and found[1]["verdict"] == "not_enough_data"
