@@ -29,7 +29,7 @@ print(type(tracer.provider).__name__, "aws_xray_sdk.core" in sys.modules)
 
 def probe(**env: str) -> list[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "LAMBDA_", "AWS_SAM"))}
-    done = subprocess.run(  # noqa: S603 - our own interpreter
+    done = subprocess.run(
         [sys.executable, "-c", PROBE],
         capture_output=True,
         text=True,
