@@ -3,13 +3,13 @@ overflow; screenshots in tests/artifacts/ for a person to look at."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import ARTIFACTS, chromium
 
 from delaydesk.core.merchants import Merchant
 from delaydesk.core.stats import Alert, CounterRow
@@ -18,16 +18,7 @@ from delaydesk.operations.digest import EscalationLine, build_digest, render_dig
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS = ROOT / "templates" / "reports"
-ARTIFACTS = ROOT / "tests" / "artifacts"
 DAY = date(2020, 1, 27)
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SCOPES = [
     ("SF Express", "CN-HB"),
     ("ZTO", "CN-GD"),
@@ -98,15 +89,8 @@ def digest_html(locale: str) -> str:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -19,6 +19,7 @@ from pydantic import Field, field_validator
 from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.core.config import Settings
 from delaydesk.core.events import Contract, Money
+from delaydesk.core.experiments import MAX_EXPERIMENTS, Experiment, distinct
 from delaydesk.core.transit import TransitStats
 from delaydesk.core.windows import WindowRules
 
@@ -199,6 +200,13 @@ class MerchantSettings(Contract):
     cn_refund_auto: bool = False
     """cn_platform: apply the stagnation refund answer (approve an unshipped order's refund) instead
     of only recommending it to the merchant."""
+    experiments: list[Experiment] = Field(default_factory=list, max_length=MAX_EXPERIMENTS)
+    """Holdout experiments on optional notices (core/experiments.py); ids distinct."""
+
+    @field_validator("experiments")
+    @classmethod
+    def _distinct_experiments(cls, value: list[Experiment]) -> list[Experiment]:
+        return distinct(value)
 
 
 class Merchant(Contract):
@@ -251,6 +259,7 @@ class DelayPolicy:
     consumer_rules: str | None = None
     revised_ship_days: int | None = 7
     cn_refund_auto: bool = False
+    experiments: tuple[Experiment, ...] = ()
 
     @classmethod
     def for_merchant(cls, merchant: Merchant | None, settings: Settings) -> DelayPolicy:
@@ -272,4 +281,5 @@ class DelayPolicy:
             consumer_rules=own.consumer_rules,
             revised_ship_days=own.revised_ship_days,
             cn_refund_auto=own.cn_refund_auto,
+            experiments=tuple(own.experiments),
         )

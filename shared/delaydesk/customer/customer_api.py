@@ -14,7 +14,10 @@ Routes (functions/serve_order_page):
 - ``POST /orders/{order_id}/return?t=TOKEN``: queues ``refund.requested`` (reason ``return``) for
   a delivered order within its return window;
 - ``GET|POST /notices/unsubscribe?order=…&merchant=…&t=TOKEN``: GET shows a confirmation form,
-  POST (RFC 8058 one-click, or that form) stops e-mail to the order's address.
+  POST (RFC 8058 one-click, or that form) stops e-mail to the order's address;
+- ``GET  /o/{code}``: an SMS's short link (``links.short_code``, stored by dispatch): 303 to the
+  order page's signed link, the one the e-mail carries; a malformed, unknown or expired code gets
+  the same refusal as a wrong token.
 
 A customer is not an AWS principal: each route checks the link's HMAC token (``links.py``) before
 it reads anything, so a wrong token and an unknown order both answer 403 and order ids cannot be
@@ -38,7 +41,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from delaydesk import store
 from delaydesk.core import aws, links
-from delaydesk.core.config import get_settings
+from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.links import Purpose
 from delaydesk.core.merchants import Merchant
 from delaydesk.core.observability import count_by, logger
@@ -133,6 +136,33 @@ def page(order_id: str) -> Response[str]:
     )
     count_by("OrderPageViews", "status", order.status.value)
     return _html(html)
+
+
+@app.get("/o/<code>")
+def short_link(code: str) -> Response[str]:
+    """The short link of an SMS: 303 to the order page, signed as in the e-mail (the merchant's
+    own page if it has one). The code is checked for its form before any read."""
+    found = store.short_link(code, _now()) if links.is_short_code(code) else None
+    if found is None:
+        raise Forbidden("")  # no order to name: unknown, expired or malformed (never logged: a credential)
+    settings = get_settings()
+    merchant = store.cached_merchant(found.merchant_id)
+    page = merchant.settings.order_page_url if merchant and merchant.settings.order_page_url else None
+    location = links.order_url(
+        _order_page_base(settings, f"/o/{code}"), page, found.order_id, links.signing_key(settings)
+    )
+    logger.append_keys(order_id=found.order_id)
+    count_by("ShortLinksFollowed", "status", "303")
+    return Response(status_code=303, content_type="text/plain", body="", headers={"Location": location} | PAGE_HEADERS)
+
+
+def _order_page_base(settings: Settings, route: str) -> str:
+    """``OrderPageBaseUrl`` when the stack sets one, else the order page on this very API and host
+    (the short link's custom domain included): the function cannot name its own API."""
+    if settings.order_page_base_url:
+        return settings.order_page_base_url
+    event = app.current_event
+    return f"https://{event.request_context.domain_name}{event.raw_path.removesuffix(route)}/orders"
 
 
 @app.get("/orders/<order_id>/notices")

@@ -22,6 +22,7 @@ from typing import Any
 
 from delaydesk.core.kinds import DELAY_KINDS
 from delaydesk.core.orders import Contact, Order
+from delaydesk.operations.experiments import experiment_figures, experiment_rows
 
 WISMO = "where_is_my_order"
 
@@ -37,6 +38,8 @@ class OrderEffect:
     inquiries: tuple[Contact, ...] = ()
     disputes: int = 0
     rating: int | None = None
+    arms: tuple[tuple[str, str, str, float], ...] = ()
+    """(experiment id, arm, what it holds out, holdout share) of each experiment the order met."""
 
 
 def first_delay_notice(sent: Iterable[tuple[str, datetime | None]]) -> datetime | None:
@@ -59,6 +62,7 @@ def order_effect(order: Order, sent: Iterable[tuple[str, datetime | None]]) -> O
         inquiries=tuple(order.inquiries),
         disputes=len(order.disputes),
         rating=order.rating,
+        arms=tuple((e, a.arm, a.holds_out, a.holdout_share) for e, a in sorted(order.experiments.items())),
     )
 
 
@@ -96,7 +100,8 @@ class _Group:
 
 def effect_figures(facts: Iterable[OrderEffect], without_order: Mapping[str, int] | None = None) -> dict[str, Any]:
     """``summary.effect`` from the orders' facts and the per-topic counts of inquiries that named no
-    order. ``experiments`` stays empty until holdout experiments exist."""
+    order; ``experiments`` compares the arms of each holdout experiment (operations/experiments.py)."""
+    facts = list(facts)
     delayed, on_time = _Group(), _Group()
     topics: Counter[str] = Counter(without_order or {})
     for fact in facts:
@@ -121,7 +126,7 @@ def effect_figures(facts: Iterable[OrderEffect], without_order: Mapping[str, int
         },
         "inquiries_by_topic": dict(sorted(topics.items())),
         "inquiries_without_order": sum((without_order or {}).values()),
-        "experiments": [],
+        "experiments": experiment_figures(facts),
     }
 
 
@@ -143,7 +148,7 @@ def effect_rows(effect: Mapping[str, Any]) -> list[tuple[str, str]]:
     rows += [(f"on_time.{name}", _text(value)) for name, value in effect["on_time"].items()]
     rows += [(f"inquiries.{topic}", str(n)) for topic, n in effect["inquiries_by_topic"].items()]
     rows.append(("inquiries_without_order", str(effect["inquiries_without_order"])))
-    return rows
+    return rows + experiment_rows(effect.get("experiments", []))
 
 
 def _text(value: Any) -> str:

@@ -88,6 +88,10 @@ if TYPE_CHECKING:
     from delaydesk.store.orders import save_order as save_order
     from delaydesk.store.orders import shard_for as shard_for
     from delaydesk.store.rejected import RejectedRecord as RejectedRecord
+    from delaydesk.store.short_links import ShortLink as ShortLink
+    from delaydesk.store.short_links import ShortLinkRecord as ShortLinkRecord
+    from delaydesk.store.short_links import put_short_link as put_short_link
+    from delaydesk.store.short_links import short_link as short_link
     from delaydesk.store.stats import StatsRecord as StatsRecord
     from delaydesk.store.stats import add_counts as add_counts
     from delaydesk.store.stats import all_counter_rows as all_counter_rows
@@ -183,6 +187,10 @@ else:
             "save_order": "delaydesk.store.orders:save_order",
             "shard_for": "delaydesk.store.orders:shard_for",
             "RejectedRecord": "delaydesk.store.rejected:RejectedRecord",
+            "ShortLink": "delaydesk.store.short_links:ShortLink",
+            "ShortLinkRecord": "delaydesk.store.short_links:ShortLinkRecord",
+            "put_short_link": "delaydesk.store.short_links:put_short_link",
+            "short_link": "delaydesk.store.short_links:short_link",
             "StatsRecord": "delaydesk.store.stats:StatsRecord",
             "add_counts": "delaydesk.store.stats:add_counts",
             "all_counter_rows": "delaydesk.store.stats:all_counter_rows",

@@ -1,7 +1,8 @@
 """What happened to a parcel: carrier webhooks in, contract events validated and applied.
 
 Decides whether an event is valid and which order it belongs to; owns the vendor adapters
-(AfterShip, EasyPost, 17TRACK, Shopify, Easyship, generic), webhook signatures, the
+(AfterShip, EasyPost, 17TRACK, Shopify, Easyship, generic), the help-desk adapters (Zendesk,
+Freshdesk, generic inquiries), webhook signatures, the
 order a scan is about (by parcel, or by tracking number alone) and its local time, ingest and
 the rejected-events record.
 May call: delays (the next deadline, delivered transit times), store, core.
@@ -12,9 +13,11 @@ from typing import TYPE_CHECKING
 from delaydesk.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from delaydesk.tracking import helpdesk as helpdesk
     from delaydesk.tracking import ingest as ingest
     from delaydesk.tracking import rejections as rejections
     from delaydesk.tracking import webhooks as webhooks
+    from delaydesk.tracking.intake import accept_inquiry as accept_inquiry
     from delaydesk.tracking.intake import accept_webhook as accept_webhook
     from delaydesk.tracking.intake import refuse_webhook as refuse_webhook
     from delaydesk.tracking.rejections import Category as Category
@@ -23,9 +26,11 @@ else:
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
+            "helpdesk": "delaydesk.tracking.helpdesk",
             "ingest": "delaydesk.tracking.ingest",
             "rejections": "delaydesk.tracking.rejections",
             "webhooks": "delaydesk.tracking.webhooks",
+            "accept_inquiry": "delaydesk.tracking.intake:accept_inquiry",
             "accept_webhook": "delaydesk.tracking.intake:accept_webhook",
             "refuse_webhook": "delaydesk.tracking.intake:refuse_webhook",
             "Category": "delaydesk.tracking.rejections:Category",
@@ -33,4 +38,14 @@ else:
         },
     )
 
-__all__ = ["Category", "WebhookError", "accept_webhook", "ingest", "refuse_webhook", "rejections", "webhooks"]
+__all__ = [
+    "Category",
+    "WebhookError",
+    "accept_inquiry",
+    "accept_webhook",
+    "helpdesk",
+    "ingest",
+    "refuse_webhook",
+    "rejections",
+    "webhooks",
+]

@@ -67,6 +67,8 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     origin = authority.parse_origin(event["origin"])
     if isinstance(parsed, InquiryReceived):
         parsed = parsed.model_copy(update={"topic": classify_topic(parsed.text, parsed.topic)})
+        if parsed.order_id is None and parsed.order_ref is not None:
+            parsed = _resolve_order_ref(parsed, origin)
         if parsed.order_id is None:
             return _merchant_inquiry(parsed)
     order_id = _order_id(parsed)
@@ -93,6 +95,19 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     counts = stats.event_counts(before, order) | stats.contact_counts(parsed, before)
     store.add_counts(order.merchant_id, parsed.at, *stats.scope_of(order), counts)
     return {"order_id": order.order_id, "status": order.status.value, "next_due_at": due.isoformat() if due else None}
+
+
+def _resolve_order_ref(inquiry: InquiryReceived, origin: Origin) -> InquiryReceived:
+    """The inquiry about the order its text named, if that order exists and belongs to the sender's
+    (and the inquiry's) merchant; else the same inquiry, without an order. A number read in free
+    text is a guess: it never makes the inquiry refused, retried or counted for another merchant."""
+    assert inquiry.order_ref is not None
+    record = store.get_order(inquiry.order_ref)
+    if record is None or authority.order_refusal(origin, record.merchant_id):
+        return inquiry
+    if inquiry.merchant_id is not None and record.merchant_id != inquiry.merchant_id:
+        return inquiry
+    return inquiry.model_copy(update={"order_id": inquiry.order_ref})
 
 
 def _merchant_inquiry(inquiry: InquiryReceived) -> dict[str, Any]:
