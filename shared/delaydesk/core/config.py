@@ -1,12 +1,19 @@
-"""Typed settings, read once from the environment the SAM template sets, validated lazily."""
+"""Typed settings, read once from the environment the SAM template sets, validated lazily.
+
+A pydantic model filled from ``os.environ`` as pydantic-settings' ``BaseSettings`` would fill it
+(a field's variable is its name in any case, ``validation_alias`` where one is given; keywords
+win): importing pydantic-settings (its cloud secret sources, dotenv, the CLI parser) cost every
+cold start a fifth of ``import boto3`` (``benchmarks/cold_start.py``), for the one line used here.
+"""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 _REPO_TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "notices"
 
@@ -17,10 +24,20 @@ def _default_templates_dir() -> str:
     return str(_REPO_TEMPLATES)
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Deployment settings. Every field maps to an environment variable of template.yaml."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True)
+
+    def __init__(self, **values: Any) -> None:
+        """The environment's value of every field, unless given here."""
+        environ = {key.lower(): value for key, value in os.environ.items()}
+        found: dict[str, Any] = {}
+        for name, field in type(self).model_fields.items():
+            key = field.validation_alias if isinstance(field.validation_alias, str) else name
+            if key.lower() in environ:
+                found[key] = environ[key.lower()]
+        super().__init__(**(found | values))
 
     stage: str = "dev"
     orders_table: str = "delaydesk-orders"

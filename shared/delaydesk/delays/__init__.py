@@ -5,10 +5,26 @@ scheduled scan that evaluates due orders and the recompute that re-runs it after
 May call: policy (deadlines and timers), store, core.
 """
 
-from delaydesk.delays import eta as eta
-from delaydesk.delays import recompute as recompute
-from delaydesk.delays import scan as scan
-from delaydesk.delays.detect import next_due_at as next_due_at
-from delaydesk.delays.escalation import close_escalation as close_escalation
+from typing import TYPE_CHECKING
+
+from delaydesk.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from delaydesk.delays import eta as eta
+    from delaydesk.delays import recompute as recompute
+    from delaydesk.delays import scan as scan
+    from delaydesk.delays.detect import next_due_at as next_due_at
+    from delaydesk.delays.escalation import close_escalation as close_escalation
+else:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "eta": "delaydesk.delays.eta",
+            "recompute": "delaydesk.delays.recompute",
+            "scan": "delaydesk.delays.scan",
+            "next_due_at": "delaydesk.delays.detect:next_due_at",
+            "close_escalation": "delaydesk.delays.escalation:close_escalation",
+        },
+    )
 
 __all__ = ["close_escalation", "eta", "next_due_at", "recompute", "scan"]

@@ -32,18 +32,28 @@ def save_if(item: Model, condition: Condition) -> bool:
 
 
 _MODELS: dict[str, type[Model]] = {}
+_BOUND: list[Settings] = []
+"""The settings of the last ``bind``: a table module loaded after it (the package loads them on
+first use) is pointed at its table as it registers."""
 
 
 def register(field_name: str, model: type[Model]) -> None:
     """Name the settings field that holds ``model``'s table name (see ``bind``)."""
     _MODELS[field_name] = model
+    if _BOUND:
+        _point(field_name, model, _BOUND[0])
 
 
 def bind(settings: Settings) -> None:
     """Point every model at the tables named by the settings (the stack's physical names)."""
+    _BOUND[:] = [settings]
     for field_name, model in _MODELS.items():
-        name = getattr(settings, field_name)
-        if model.Meta.table_name != name or model.Meta.region != settings.aws_region:
-            model.Meta.table_name = name
-            model.Meta.region = settings.aws_region
-            model._connection = None
+        _point(field_name, model, settings)
+
+
+def _point(field_name: str, model: type[Model], settings: Settings) -> None:
+    name = getattr(settings, field_name)
+    if model.Meta.table_name != name or model.Meta.region != settings.aws_region:
+        model.Meta.table_name = name
+        model.Meta.region = settings.aws_region
+        model._connection = None

@@ -8,15 +8,35 @@ the rejected-events record.
 May call: delays (the next deadline, delivered transit times), store, core.
 """
 
-from delaydesk.tracking import helpdesk as helpdesk
-from delaydesk.tracking import ingest as ingest
-from delaydesk.tracking import rejections as rejections
-from delaydesk.tracking import webhooks as webhooks
-from delaydesk.tracking.intake import accept_inquiry as accept_inquiry
-from delaydesk.tracking.intake import accept_webhook as accept_webhook
-from delaydesk.tracking.intake import refuse_webhook as refuse_webhook
-from delaydesk.tracking.rejections import Category as Category
-from delaydesk.tracking.webhooks import WebhookError as WebhookError
+from typing import TYPE_CHECKING
+
+from delaydesk.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from delaydesk.tracking import helpdesk as helpdesk
+    from delaydesk.tracking import ingest as ingest
+    from delaydesk.tracking import rejections as rejections
+    from delaydesk.tracking import webhooks as webhooks
+    from delaydesk.tracking.intake import accept_inquiry as accept_inquiry
+    from delaydesk.tracking.intake import accept_webhook as accept_webhook
+    from delaydesk.tracking.intake import refuse_webhook as refuse_webhook
+    from delaydesk.tracking.rejections import Category as Category
+    from delaydesk.tracking.webhooks import WebhookError as WebhookError
+else:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "helpdesk": "delaydesk.tracking.helpdesk",
+            "ingest": "delaydesk.tracking.ingest",
+            "rejections": "delaydesk.tracking.rejections",
+            "webhooks": "delaydesk.tracking.webhooks",
+            "accept_inquiry": "delaydesk.tracking.intake:accept_inquiry",
+            "accept_webhook": "delaydesk.tracking.intake:accept_webhook",
+            "refuse_webhook": "delaydesk.tracking.intake:refuse_webhook",
+            "Category": "delaydesk.tracking.rejections:Category",
+            "WebhookError": "delaydesk.tracking.webhooks:WebhookError",
+        },
+    )
 
 __all__ = [
     "Category",
