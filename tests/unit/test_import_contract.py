@@ -25,6 +25,7 @@ PURE = {
     "delaydesk.core.events",
     "delaydesk.core.fields",
     "delaydesk.core.origins",
+    "delaydesk.core.pacing",
     "delaydesk.core.privacy",
     "delaydesk.core.kinds",
     "delaydesk.core.merchants",

@@ -47,6 +47,7 @@ from delaydesk.store.notice_log import notices_for as notices_for
 from delaydesk.store.notice_log import record_outcome as record_outcome
 from delaydesk.store.notice_log import release_claim as release_claim
 from delaydesk.store.notice_state import NoticeStateRecord as NoticeStateRecord
+from delaydesk.store.notice_state import advance_slot_cursor as advance_slot_cursor
 from delaydesk.store.notice_state import all_suppressions as all_suppressions
 from delaydesk.store.notice_state import all_template_overrides as all_template_overrides
 from delaydesk.store.notice_state import delete_template_override as delete_template_override
@@ -57,11 +58,14 @@ from delaydesk.store.notice_state import hold_notice as hold_notice
 from delaydesk.store.notice_state import inbox_of as inbox_of
 from delaydesk.store.notice_state import lift_suppression as lift_suppression
 from delaydesk.store.notice_state import put_inbox as put_inbox
+from delaydesk.store.notice_state import put_slotted as put_slotted
 from delaydesk.store.notice_state import put_template_override as put_template_override
 from delaydesk.store.notice_state import record_feedback as record_feedback
 from delaydesk.store.notice_state import record_grant as record_grant
 from delaydesk.store.notice_state import release_held as release_held
 from delaydesk.store.notice_state import reserve_send_slot as reserve_send_slot
+from delaydesk.store.notice_state import slot_cursor as slot_cursor
+from delaydesk.store.notice_state import slotted_in as slotted_in
 from delaydesk.store.notice_state import suppress_address as suppress_address
 from delaydesk.store.notice_state import suppression_of as suppression_of
 from delaydesk.store.notice_state import template_overrides as template_overrides
