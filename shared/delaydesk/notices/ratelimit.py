@@ -18,6 +18,11 @@ announcement drains at ``bulk_share`` of the quota even when nothing else is sen
 ticket handed out cannot be taken back when an urgent notice arrives; the rest of the quota is
 headroom for transactional notices, which take the whole quota when there is no announcement.
 
+An announcement takes its tickets up front: the fan-out that queues it reserves a block of them
+per page and queues each notice to arrive at its ticket (``core.pacing``, ``delays/announcements.py``),
+so dispatch only takes its send slot and sends it, within the second of that slot
+(``bulk_ahead``). A bulk e-mail queued without a ticket takes one here.
+
 A slot that has not come yet is not waited for inside Lambda: the request is re-queued with
 ``DelaySeconds`` (SQS allows 900 at most; a later slot is re-queued again, without touching
 DynamoDB) and carries the slot (``send_slot``, ``bulk_slot``) so that the redelivered message uses
