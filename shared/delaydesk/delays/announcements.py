@@ -45,6 +45,7 @@ def queue(requests: list[NoticeRequest], settings: Settings) -> None:
     delays: list[int] = []
     slotted: list[tuple[str, str, NoticeRequest, int]] = []
     bulk: dict[str, list[NoticeRequest]] = {}
+    horizon = 0
     for request in requests:
         if pacing.scheduled(request):
             bulk.setdefault(request.merchant_id, []).append(request)
@@ -63,8 +64,10 @@ def queue(requests: list[NoticeRequest], settings: Settings) -> None:
         )
         for placed in pacing.place(block, first, interval, now):
             if placed.delay_seconds is None:
-                minute = pacing.minute_key(pacing.minute_of(placed.slot))
-                slotted.append((minute, f"{placed.slot:017.6f}", placed.request, pacing.expires_at(placed.slot)))
+                minute = pacing.minute_of(placed.slot)
+                horizon = max(horizon, minute)
+                key = pacing.minute_key(minute)
+                slotted.append((key, f"{placed.slot:017.6f}", placed.request, pacing.expires_at(placed.slot)))
             else:
                 bodies.append(placed.request.model_dump_json())
                 delays.append(placed.delay_seconds)
@@ -78,5 +81,6 @@ def queue(requests: list[NoticeRequest], settings: Settings) -> None:
         metrics.add_metric(name="NoticesScheduled", unit=MetricUnit.Count, value=len(block))
     if slotted:
         store.put_slotted(slotted)
+        store.raise_slot_horizon(horizon)  # after the items: a release that sees it finds them
     if bodies:
         aws.send_batches(settings.notices_queue_url, bodies, "notice(s)", delays if any(delays) else None)

@@ -23,6 +23,9 @@ MAX_RELEASE_MINUTES = 24 * 60
 """Minutes of the slot table one run queues at most (a release that was down for longer catches up
 over several runs)."""
 
+IDLE_CURSOR_MINUTES = 60
+"""How far behind an idle release lets the slot cursor fall before it moves it (one write)."""
+
 wall_clock: Callable[[], float] = time.time
 """Physical time for the slot table's tickets (tests replace it)."""
 
@@ -68,12 +71,20 @@ def release_slots(wall_now: float, settings: Settings) -> int:
 
     Items are not deleted (their TTL removes them): the cursor says what was queued. A run that
     dies before moving it queues the same minutes again next time, and dispatch's claim sends
-    each notice once.
+    each notice once. The horizon (the last minute a fan-out wrote) spares the Queries when the
+    table holds nothing to release: an idle run costs one call (and a cursor write an hour).
     """
-    cursor = store.slot_cursor()
-    minutes = pacing.release_minutes(cursor, wall_now)[:MAX_RELEASE_MINUTES]
+    cursor, horizon = store.slot_cursor()
+    minutes = pacing.release_minutes(cursor, wall_now)
     if not minutes:
         return 0
+    if horizon is None or horizon < minutes.start:
+        # Nothing pending; a later fan-out writes beyond this run's minutes, so the cursor may skip
+        # them (at most hourly, so that the next announcement's first run reads few empty minutes).
+        if cursor is None or minutes.stop - cursor > IDLE_CURSOR_MINUTES:
+            store.advance_slot_cursor(cursor, minutes.stop)
+        return 0
+    minutes = range(minutes.start, min(minutes.stop, horizon + 1))[:MAX_RELEASE_MINUTES]
     released = 0
     for minute in minutes:
         bodies: list[str] = []

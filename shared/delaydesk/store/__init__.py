@@ -60,6 +60,7 @@ from delaydesk.store.notice_state import lift_suppression as lift_suppression
 from delaydesk.store.notice_state import put_inbox as put_inbox
 from delaydesk.store.notice_state import put_slotted as put_slotted
 from delaydesk.store.notice_state import put_template_override as put_template_override
+from delaydesk.store.notice_state import raise_slot_horizon as raise_slot_horizon
 from delaydesk.store.notice_state import record_feedback as record_feedback
 from delaydesk.store.notice_state import record_grant as record_grant
 from delaydesk.store.notice_state import release_held as release_held

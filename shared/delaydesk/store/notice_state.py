@@ -8,6 +8,7 @@ One table (NoticeStateTable, pk/sk) holds what notices need besides the notice l
   rate#<merchant>         -                                the send-rate reservation (GCRA)
   slot#<minute>           <ticket>#<order>#<notice>        a bulk e-mail scheduled beyond SQS's 15 minutes (TTL)
   slot-cursor             -                                the first minute of the slot table not released yet
+  slot-cursor             horizon                          the last minute any fan-out wrote to
   grant#<order>           -                                the order's compensation grant
   budget#<merchant>       <window>                         compensation spent in a window
   feedback#<order>        <notice>#<event>                 SES delivery/bounce/complaint/open/click
@@ -210,13 +211,25 @@ def slotted_in(minute: str) -> Iterator[NoticeStateRecord]:
     return NoticeStateRecord.query(f"slot#{minute}")
 
 
-def slot_cursor() -> int | None:
-    """The first minute of the slot table that no release has queued yet (None: never released)."""
+def slot_cursor() -> tuple[int | None, int | None]:
+    """(cursor, horizon): the first minute of the slot table no release has queued yet, and the
+    last minute a fan-out wrote to (None: never). One Query, so an idle release costs one call."""
+    found = {item.sk: item.number for item in NoticeStateRecord.query("slot-cursor", consistent_read=True)}
+    cursor, horizon = found.get(_NONE), found.get("horizon")
+    return (int(cursor) if cursor is not None else None, int(horizon) if horizon is not None else None)
+
+
+def raise_slot_horizon(minute: int) -> None:
+    """Note that the slot table holds notices up to ``minute`` (kept at the largest)."""
+    item = NoticeStateRecord("slot-cursor", "horizon")
     try:
-        item = NoticeStateRecord.get("slot-cursor", _NONE, consistent_read=True)
-    except NoticeStateRecord.DoesNotExist:
-        return None
-    return int(item.number) if item.number is not None else None
+        item.update(
+            actions=[NoticeStateRecord.number.set(minute)],
+            condition=NoticeStateRecord.number.does_not_exist() | (NoticeStateRecord.number < minute),
+        )
+    except UpdateError as exc:
+        if not conditional_failure(exc):
+            raise
 
 
 def advance_slot_cursor(seen: int | None, to: int) -> bool:
