@@ -2,7 +2,7 @@
 paced at its SES quota, with urgent notices arriving in the middle of it.
 
     .venv/bin/python benchmarks/notice_drain.py [--notices 100000] [--rate 14] [--jitter 0]
-        [--producer fanout|dispatch] [--model 1000000]
+        [--producer fanout|dispatch] [--model 1000000] [--schedule-only]
 
 The real dispatch runs on the embedded AWS (claims, send-rate buckets and the notice log in
 DynamoDB on moto) with a virtual clock, an in-memory Notices queue that honours DelaySeconds and a
@@ -168,6 +168,41 @@ def run(
     }
 
 
+def schedule_only(notices: int, rate: float, bulk_share: float | None) -> None:
+    """``--schedule-only``: the fan-out and the slot releases at full size, without dispatch
+    (whose per-notice cost the drain runs measure): queueings per notice, and when each notice
+    reaches dispatch against its ticket and the ideal drain."""
+    policy: dict[str, Any] = {"max_send_rate": rate}
+    if bulk_share is not None:
+        policy["bulk_share"] = bulk_share
+    share = bulk_share if bulk_share is not None else NoticePolicy().bulk_share
+    with Path(os.devnull).open("w", encoding="utf-8") as devnull, LocalAws(log_stream=devnull) as local:
+        del local
+        store.put_merchant(Merchant(merchant_id=MERCHANT, name="Bench Shop", settings={"notices": policy}))
+        drain = Drain(rate, START.timestamp(), get_settings())
+        started = time.perf_counter()
+        with metered() as meter, direct_dynamodb():
+            drain.announce([notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT) for i in range(notices)])
+            slotted = notices - drain.queue.sent
+            drain.run(dispatching=False)
+        wall = time.perf_counter() - started
+    queued = [drain.queue.queued[key] for key in drain.announced]
+    late = [at - (request.bulk_slot or nan) for at, request in drain.arrivals.values()]
+    last = max(at for at, _ in drain.arrivals.values()) - START.timestamp()
+    print(f"schedule only: {notices:,} announcements at {rate:g}/s, bulk share {share:g}")
+    print(f"queueings per announcement: mean {sum(queued) / len(queued):.3f}, max {max(queued)}")
+    print(f"slot table: {slotted:,} notices ({slotted / notices:.1%}); slot releases run: {drain.result.releases}")
+    print(
+        f"at dispatch: each notice arrives {min(late):.2f} to {max(late):.2f} s after its ticket; the last at "
+        f"{last:,.0f} s (N/(share x rate) {notices / (rate * share):,.0f} s, N/rate {notices / rate:,.0f} s)"
+    )
+    calls = sum(meter.calls.values())
+    print(
+        f"fan-out and releases: {calls / notices:.3f} DynamoDB calls per notice ({dict(meter.calls)}), "
+        f"{drain.sqs.calls / notices:.3f} SendMessageBatch calls per notice; wall {wall:,.0f} s"
+    )
+
+
 def model(r: dict[str, Any], n: int) -> list[str]:
     """A model of ``n`` announcements from the measured run ``r`` (same rate and share)."""
     bulk = r["rate"] * r["bulk_share"]
@@ -219,7 +254,13 @@ def main() -> None:
         "once, paced by re-queueing (before)",
     )
     parser.add_argument("--model", type=int, default=1_000_000, help="announcements of the model printed at the end")
+    parser.add_argument(
+        "--schedule-only", action="store_true", help="the fan-out and slot releases at full size, no dispatch"
+    )
     args = parser.parse_args()
+    if args.schedule_only:
+        schedule_only(args.notices, args.rate, args.bulk_share)
+        return
     r = run(args.notices, args.rate, args.jitter, args.bulk_share, args.botocore, args.producer)
     print(f"producer: {r['producer']}")
     urgent = r["notices"] - r["announcements"]

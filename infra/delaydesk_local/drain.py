@@ -256,6 +256,7 @@ class Drain:
         self.announced: set[Key] = set()
         """Keys queued by ``announce``: the drain runs the slot release until each was queued."""
         self._next_release = start + RELEASE_EVERY_SECONDS
+        self.arrivals: dict[Key, tuple[float, NoticeRequest]] = {}
 
     def submit(self, request: NoticeRequest, at: float | None = None) -> None:
         """Queue ``request`` so that it becomes visible at ``at`` (default: now)."""
@@ -295,11 +296,17 @@ class Drain:
     def _ses(self) -> Any:
         return self.ses
 
-    def run(self, progress: Callable[[int], None] | None = None) -> DrainResult:
-        """Handle every message as the dispatch function does, until none is left."""
+    def run(self, progress: Callable[[int], None] | None = None, *, dispatching: bool = True) -> DrainResult:
+        """Handle every message as the dispatch function does, until none is left.
+
+        ``dispatching=False`` only receives them (the slot releases still run): what the producers
+        queued, and when each became visible (``arrivals``), without the cost of dispatch."""
         with self.patched():
             while (message := self._next()) is not None:
-                self._handle(message)
+                if dispatching:
+                    self._handle(message)
+                else:
+                    self.arrivals[key_of(message.request)] = (self.clock.now, message.request)
                 if self.queue.received % 10_000 == 0:
                     self._sink.seek(0)
                     self._sink.truncate()
