@@ -56,8 +56,10 @@ build-size: build
 
 # pytest exits 5 when it collects no test: that must fail, not pass quietly. -n auto: one worker
 # per core (pytest-xdist); every test builds its own embedded AWS, so they run side by side.
+# --dist worksteal: an idle worker takes pending tests from a busy one, so the long end-to-end
+# replays do not pile up on one worker while the other waits (what `load` scheduling did).
 test: lint template
-	$(BIN)/python -m pytest -n auto; status=$$?; \
+	$(BIN)/python -m pytest -n auto --dist worksteal --durations=15; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 # Deliberate refresh of every lock: uv.lock (runtime, local and dev extras), the hashed uv pin

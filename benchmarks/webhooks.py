@@ -5,6 +5,8 @@ payloads of tests/events, in one process without AWS.
     .venv/bin/python benchmarks/webhooks.py [--seconds 1.0]
 
 The Lambda itself adds the SSM read (cached 5 minutes) and one SQS SendMessage per delivery.
+The help-desk sources (``helpdesk:zendesk`` …) run ``tracking.helpdesk.receive`` on the stored
+help-desk payloads; their text is classified later, by ingest.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from delaydesk.tracking import helpdesk
 from delaydesk.tracking.webhooks import receive, sign
 
 EVENTS = Path(__file__).resolve().parent.parent / "tests" / "events"
@@ -48,18 +51,38 @@ def cases() -> dict[str, tuple[bytes, dict[str, str], datetime]]:
     return out
 
 
+def helpdesk_cases() -> dict[str, tuple[bytes, dict[str, str], datetime]]:
+    out: dict[str, tuple[bytes, dict[str, str], datetime]] = {}
+    for source, name, now in (
+        ("zendesk", "helpdesk/zendesk_trigger_ticket", datetime(2019, 5, 21, tzinfo=UTC)),
+        ("freshdesk", "helpdesk/freshdesk_rule_ticket_created", datetime(2026, 3, 11, 5, tzinfo=UTC)),
+        ("generic", "helpdesk/helpdesk_generic_inquiry", datetime(2026, 3, 11, 5, tzinfo=UTC)),
+    ):
+        body = json.dumps(_load(name), ensure_ascii=False).encode()
+        out[source] = (body, helpdesk.sign(source, SECRET, body, now, "m1"), now)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="time spent on each source")
     args = parser.parse_args()
-    print(f"{'source':<10} {'body bytes':>10} {'deliveries/s':>13} {'µs each':>9}")
+    print(f"{'source':<18} {'body bytes':>10} {'deliveries/s':>13} {'µs each':>9}")
     for source, (body, headers, now) in cases().items():
         count, started = 0, time.perf_counter()
         while time.perf_counter() - started < args.seconds:
             receive(source, SECRET, body, headers, now, WINDOW)
             count += 1
         elapsed = time.perf_counter() - started
-        print(f"{source:<10} {len(body):>10} {count / elapsed:>13,.0f} {elapsed / count * 1e6:>9.1f}")
+        print(f"{source:<18} {len(body):>10} {count / elapsed:>13,.0f} {elapsed / count * 1e6:>9.1f}")
+    for source, (body, headers, now) in helpdesk_cases().items():
+        count, started = 0, time.perf_counter()
+        while time.perf_counter() - started < args.seconds:
+            helpdesk.receive(source, "m1", SECRET, body, headers, now, WINDOW)
+            count += 1
+        elapsed = time.perf_counter() - started
+        label = f"helpdesk:{source}"
+        print(f"{label:<18} {len(body):>10} {count / elapsed:>13,.0f} {elapsed / count * 1e6:>9.1f}")
 
 
 if __name__ == "__main__":

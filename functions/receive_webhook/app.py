@@ -4,6 +4,8 @@
 merchant, ``x-delaydesk-merchant``). 202 when queued; 401 on a bad or missing signature or a stale
 timestamp; 400 on a body that is not a usable payload; 404 on an unknown source; 413 on a body over
 the edge limit. Nothing is queued unless the answer is 202. "Now" is the request's own time.
+``POST /helpdesk/{source}/{merchant_id}`` (zendesk, freshdesk, generic): a merchant's help desk,
+one ``inquiry.received`` per ticket, with the same answers.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from delaydesk.core.observability import logger, metrics, tracer
-from delaydesk.tracking import WebhookError, accept_webhook, refuse_webhook, webhooks
+from delaydesk.tracking import WebhookError, accept_inquiry, accept_webhook, refuse_webhook, webhooks
 
 app = APIGatewayHttpResolver()
 
@@ -26,6 +28,15 @@ def receive(source: str) -> Response[dict[str, Any]]:
     body = webhooks.decode_body(event.body or "", bool(event.is_base64_encoded))
     now = datetime.fromtimestamp(event.request_context.time_epoch / 1000, tz=UTC)
     event_id = accept_webhook(source, body, event.headers, now)
+    return Response(status_code=202, content_type="application/json", body={"queued": event_id})
+
+
+@app.post("/helpdesk/<source>/<merchant_id>")
+def receive_inquiry(source: str, merchant_id: str) -> Response[dict[str, Any]]:
+    event = app.current_event
+    body = webhooks.decode_body(event.body or "", bool(event.is_base64_encoded))
+    now = datetime.fromtimestamp(event.request_context.time_epoch / 1000, tz=UTC)
+    event_id = accept_inquiry(source, merchant_id, body, event.headers, now)
     return Response(status_code=202, content_type="application/json", body={"queued": event_id})
 
 

@@ -8,8 +8,10 @@ without the stage prefix (``/dev/orders/…`` as in the notices' links, or ``/or
 demo shop page (infra/delaydesk_local/shop.py) embedding the storefront banner script served by
 this same API (same origin: no CORS involved): both are local conveniences only, not routes of the
 template. ``?lang=zh-CN|zh-TW|en`` picks the shop page's language (default: the merchant's).
-Routes that API Gateway guards with SigV4 (``Auth: AWS_IAM``, the admin API) are served without a
-signature check, and every such answer says so in ``X-DelayDesk-Local-Auth``.
+A short link (``/dev/o/CODE``) answers its 303 with this server's path in place of the API's
+execute-api host, which exists only in the embedded AWS. Routes that API Gateway guards with
+SigV4 (``Auth: AWS_IAM``, the admin API) are served without a signature check, and every such
+answer says so in ``X-DelayDesk-Local-Auth``.
 
 The socket is bound before the replay, so the notices sent during it already link to this server
 (``OrderPageBaseUrl``). The clock goes on from the scenario's ``end`` at wall-clock pace. After a
@@ -36,6 +38,7 @@ from urllib.parse import parse_qs, quote, unquote
 from delaydesk_local.runtime import LOCAL_ORDER_LINK_KEY, LocalAws
 from delaydesk_local.shop import shop_page
 from delaydesk_local.simulate import Scenario, run
+from delaydesk_local.stack import REGION
 
 LOCAL_AUTH_NOTE = "AWS_IAM route served without SigV4 (local only)"
 CLI_NOTE = (
@@ -81,10 +84,21 @@ class ServedStack:
             answer = self.local.http_request(method, f"{path}?{query}" if query else path, headers, body, now=now)
             if found is not None and found[0].auth == "AWS_IAM":
                 answer.setdefault("headers", {})["X-DelayDesk-Local-Auth"] = LOCAL_AUTH_NOTE
+            self.localise_redirect(answer)
             if method not in ("GET", "HEAD") and int(answer.get("statusCode", 500)) < 400:
                 self.local.drain()
                 self.local.tick(self.now())
             return answer
+
+    def localise_redirect(self, answer: dict[str, Any]) -> None:
+        """A redirect to this API's own execute-api host (a short link's 303 to the order page)
+        stays on this server: the host only exists in the embedded AWS."""
+        headers = answer.get("headers") or {}
+        location = str(headers.get("Location", ""))
+        for api_id in self.local.http_apis.values():
+            host = f"https://{api_id}.execute-api.{REGION}.amazonaws.com"
+            if location.startswith(host + "/"):
+                headers["Location"] = location.removeprefix(host)
 
     def shop(self, merchant_id: str, lang: str) -> dict[str, Any]:
         """The demo shop page of a known merchant, embedding the banner served by this API."""

@@ -26,6 +26,7 @@ from delaydesk.core.merchants import Merchant
 from delaydesk.core.origins import MERCHANT_ID
 from delaydesk.core.times import iso, parse_instant
 from delaydesk.core.windows import parse_window
+from delaydesk.tracking import helpdesk
 from delaydesk.tracking.webhooks import MERCHANT_HEADER, PER_MERCHANT, sign
 from delaydesk_local.alerts_out import collect_alerts
 from delaydesk_local.runtime import LocalAws
@@ -42,6 +43,9 @@ TRACKING_TYPES = ("tracking",)
 WEBHOOK_EVENT_TYPES = ("webhook",)
 """A scenario extension: ``{"type": "webhook", "at", "source", "payload"}`` is a vendor webhook,
 signed with the embedded AWS's secret for ``source`` and posted to the template's HTTP API route."""
+HELPDESK_SOURCES = {"zendesk": "zendesk", "freshdesk": "freshdesk", "helpdesk-generic": "generic"}
+"""Scenario ``source`` → help-desk source: posted to ``/helpdesk/{source}/{merchant_id}`` (per merchant),
+signed as that help desk does with the secret ``helpdesk/{source}/{merchant_id}``."""
 
 
 class WebhookEvent(BaseModel):
@@ -294,6 +298,9 @@ def _post_webhook(local: LocalAws, raw: dict[str, Any], scenario: Scenario, feed
         feed.refuse(raw.get("event_id"), "invalid", f"webhook entry: {where}: {first['msg']}")
         return
     body = _webhook_body(hook)
+    if hook.source in HELPDESK_SOURCES:
+        _post_helpdesk(local, hook, body, scenario, feed)
+        return
     if hook.headers is not None:
         headers = dict(hook.headers)
     else:
@@ -307,6 +314,27 @@ def _post_webhook(local: LocalAws, raw: dict[str, Any], scenario: Scenario, feed
         if hook.source in PER_MERCHANT and merchant:
             headers[MERCHANT_HEADER] = merchant
     answer = local.http_request("POST", f"/webhooks/{quote(hook.source, safe='')}", headers, body, now=hook.at)
+    _answered(hook, answer, feed)
+
+
+def _post_helpdesk(local: LocalAws, hook: WebhookEvent, body: bytes, scenario: Scenario, feed: Feed) -> None:
+    """A help desk's delivery: per merchant (the entry's, else the scenario's only one), signed as
+    that help desk does (Zendesk's HMAC, Freshdesk's Basic credentials, the generic HMAC)."""
+    source = HELPDESK_SOURCES[hook.source]
+    merchant = hook.merchant_id
+    if merchant is None and len(scenario.merchants) == 1:
+        merchant = scenario.merchants[0].merchant_id
+    if hook.headers is not None:
+        headers = dict(hook.headers)
+    else:
+        secret = local.webhook_secrets.get(f"helpdesk/{source}/{merchant}")
+        headers = helpdesk.sign(source, secret, body, hook.at, merchant or "") if secret else {}
+    path = f"/helpdesk/{source}/{quote(merchant or '-', safe='')}"
+    _answered(hook, local.http_request("POST", path, headers, body, now=hook.at), feed)
+
+
+def _answered(hook: WebhookEvent, answer: dict[str, Any], feed: Feed) -> None:
+    """Count the answer; anything but 202 is listed as refused (401/403) or invalid."""
     status = int(answer.get("statusCode", 500))
     feed.webhooks[str(status)] += 1
     if status != 202:
@@ -346,8 +374,15 @@ def _put_secrets(local: LocalAws, scenario: Scenario) -> None:
         if MERCHANT_ID.match(merchant.merchant_id):
             for source in PER_MERCHANT:
                 local.set_webhook_secret(f"{source}/{merchant.merchant_id}", f"local-{source}-{merchant.merchant_id}")
+            for source in helpdesk.SOURCES:
+                name = f"helpdesk/{source}/{merchant.merchant_id}"
+                local.set_webhook_secret(name, f"local-helpdesk-{source}-{merchant.merchant_id}")
     for key, secret in scenario.webhook_secrets.items():
-        local.set_webhook_secret(key.replace(":", "/", 1), secret)
+        source, _, merchant_id = key.partition(":")
+        if source in HELPDESK_SOURCES and merchant_id:  # "zendesk:m1": that merchant's help desk
+            local.set_webhook_secret(f"helpdesk/{HELPDESK_SOURCES[source]}/{merchant_id}", secret)
+        else:
+            local.set_webhook_secret(key.replace(":", "/", 1), secret)
 
 
 def run(

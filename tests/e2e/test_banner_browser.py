@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import ARTIFACTS, chromium
 from conftest import merchant
 
 from delaydesk import store
@@ -27,15 +26,6 @@ from delaydesk_local.shop import shop_page
 pytestmark = pytest.mark.e2e
 
 NOW = datetime.fromisoformat("2020-01-25T10:00:00+08:00")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 WINDOW = {
     "window_id": "hubei-2020",
     "merchant_id": "m-teahouse",
@@ -134,77 +124,66 @@ def _contrast(page: Any, selector: str) -> float:
 
 
 def test_the_banner_in_chromium_at_375_and_1280_px_dismissed_with_the_keyboard(servers: tuple[str, str]) -> None:
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is not installed (apt-get install -y chromium; see DEVELOPERS.md)")
     shop_url, _ = servers
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            for width in (375, 1280):
-                page = browser.new_page(viewport={"width": width, "height": 800})
-                page.goto(f"{shop_url}/shop/m-teahouse")
-                banner = page.locator(".delaydesk-banner")
-                banner.wait_for(state="visible", timeout=10_000)
-                assert banner.get_attribute("role") == "region" and banner.get_attribute("lang") == "zh-CN"
-                assert banner.get_attribute("aria-label") == "发货通知"
-                status = banner.locator("[role=status]")
-                assert (
-                    status.inner_text()
-                    == "受疫情防控影响，3月31日前发往湖北、浙江经顺丰速运配送的订单发货时间延长72小时。"
-                )
-                assert page.evaluate("document.documentElement.scrollWidth") <= width  # no horizontal overflow
-                box = banner.bounding_box()
-                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
-                assert _contrast(page, ".delaydesk-banner [role=status]") >= 4.5  # WCAG AA, normal text
-                page.screenshot(path=str(ARTIFACTS / f"banner-{width}.png"), full_page=True)
-
-                # The keyboard: the dismiss button is the first stop, shows its focus, Enter closes.
-                page.keyboard.press("Tab")
-                focused = page.evaluate("document.activeElement.getAttribute('aria-label')")
-                assert focused == "关闭通知"
-                assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
-                page.screenshot(path=str(ARTIFACTS / f"banner-{width}-focus.png"))
-                page.keyboard.press("Enter")
-                banner.wait_for(state="detached", timeout=5_000)
-                # Remembered for the session: a reload shows nothing.
-                with page.expect_response(lambda r: "/banner/m-teahouse" in r.url):
-                    page.reload()
-                page.wait_for_timeout(300)
-                assert page.locator(".delaydesk-banner").count() == 0
-                page.close()
-
-            # An English page (its lang): the English message; Chromium here may lack CJK fonts,
-            # so this screenshot is the one whose words can be read.
-            page = browser.new_page(viewport={"width": 375, "height": 800})
-            page.goto(f"{shop_url}/shop/m-teahouse?lang=en")
-            status = page.locator(".delaydesk-banner [role=status]")
-            status.wait_for(state="visible", timeout=10_000)
-            assert status.inner_text().startswith("Shipping to Hubei and Zhejiang with 顺丰速运 is affected by")
-            assert page.evaluate("document.documentElement.scrollWidth") <= 375
-            page.screenshot(path=str(ARTIFACTS / "banner-375-en.png"))
-            page.close()
-
-            # Escape dismisses too (focus inside the banner).
-            page = browser.new_page(viewport={"width": 375, "height": 800})
+    with chromium() as browser:
+        for width in (375, 1280):
+            page = browser.new_page(viewport={"width": width, "height": 800})
             page.goto(f"{shop_url}/shop/m-teahouse")
-            page.locator(".delaydesk-banner").wait_for(state="visible", timeout=10_000)
-            page.keyboard.press("Tab")
-            page.keyboard.press("Escape")
-            page.locator(".delaydesk-banner").wait_for(state="detached", timeout=5_000)
-            page.close()
+            banner = page.locator(".delaydesk-banner")
+            banner.wait_for(state="visible", timeout=10_000)
+            assert banner.get_attribute("role") == "region" and banner.get_attribute("lang") == "zh-CN"
+            assert banner.get_attribute("aria-label") == "发货通知"
+            status = banner.locator("[role=status]")
+            assert (
+                status.inner_text() == "受疫情防控影响，3月31日前发往湖北、浙江经顺丰速运配送的订单发货时间延长72小时。"
+            )
+            assert page.evaluate("document.documentElement.scrollWidth") <= width  # no horizontal overflow
+            box = banner.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+            assert _contrast(page, ".delaydesk-banner [role=status]") >= 4.5  # WCAG AA, normal text
+            page.screenshot(path=str(ARTIFACTS / f"banner-{width}.png"), full_page=True)
 
-            # A shop with nothing in force: the script asks, and renders nothing.
-            page = browser.new_page(viewport={"width": 375, "height": 800})
-            with page.expect_response(lambda r: "/banner/m-quiet" in r.url) as answer:
-                page.goto(f"{shop_url}/shop/m-quiet")
-            assert answer.value.status == 200 and answer.value.json()["messages"] == []
+            # The keyboard: the dismiss button is the first stop, shows its focus, Enter closes.
+            page.keyboard.press("Tab")
+            focused = page.evaluate("document.activeElement.getAttribute('aria-label')")
+            assert focused == "关闭通知"
+            assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+            page.screenshot(path=str(ARTIFACTS / f"banner-{width}-focus.png"))
+            page.keyboard.press("Enter")
+            banner.wait_for(state="detached", timeout=5_000)
+            # Remembered for the session: a reload shows nothing.
+            with page.expect_response(lambda r: "/banner/m-teahouse" in r.url):
+                page.reload()
             page.wait_for_timeout(300)
             assert page.locator(".delaydesk-banner").count() == 0
-            page.screenshot(path=str(ARTIFACTS / "banner-empty-375.png"), full_page=True)
             page.close()
-        finally:
-            browser.close()
+
+        # An English page (its lang): the English message; Chromium here may lack CJK fonts,
+        # so this screenshot is the one whose words can be read.
+        page = browser.new_page(viewport={"width": 375, "height": 800})
+        page.goto(f"{shop_url}/shop/m-teahouse?lang=en")
+        status = page.locator(".delaydesk-banner [role=status]")
+        status.wait_for(state="visible", timeout=10_000)
+        assert status.inner_text().startswith("Shipping to Hubei and Zhejiang with 顺丰速运 is affected by")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.screenshot(path=str(ARTIFACTS / "banner-375-en.png"))
+        page.close()
+
+        # Escape dismisses too (focus inside the banner).
+        page = browser.new_page(viewport={"width": 375, "height": 800})
+        page.goto(f"{shop_url}/shop/m-teahouse")
+        page.locator(".delaydesk-banner").wait_for(state="visible", timeout=10_000)
+        page.keyboard.press("Tab")
+        page.keyboard.press("Escape")
+        page.locator(".delaydesk-banner").wait_for(state="detached", timeout=5_000)
+        page.close()
+
+        # A shop with nothing in force: the script asks, and renders nothing.
+        page = browser.new_page(viewport={"width": 375, "height": 800})
+        with page.expect_response(lambda r: "/banner/m-quiet" in r.url) as answer:
+            page.goto(f"{shop_url}/shop/m-quiet")
+        assert answer.value.status == 200 and answer.value.json()["messages"] == []
+        page.wait_for_timeout(300)
+        assert page.locator(".delaydesk-banner").count() == 0
+        page.screenshot(path=str(ARTIFACTS / "banner-empty-375.png"), full_page=True)
+        page.close()

@@ -4,6 +4,8 @@ same figures; bad inquiries and reviews are listed in ``rejected``."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +19,14 @@ from delaydesk.core.stats import totals
 from delaydesk_local.simulate import Scenario, run
 
 pytestmark = pytest.mark.e2e
+EFFECT_COUNTERS = (
+    "delayed_orders",
+    "wismo_delayed_before",
+    "wismo_delayed_after",
+    "disputes_delayed",
+    "reviews_delayed",
+    "rating_sum_delayed",
+)
 
 M = "m-teahouse"
 
@@ -51,12 +61,23 @@ def _events() -> list[dict[str, Any]]:
     ]
 
 
+WINDOW = {  # covers E-1's delay (detected 2020-01-21T02:00Z), not E-2 (paid and shipped before it)
+    "window_id": "hubei-snow",
+    "merchant_id": M,
+    "reason": "extreme_weather",
+    "starts_at": "2020-01-21T08:00:00+08:00",
+    "ends_at": "2020-01-22T08:00:00+08:00",
+    "scope": {"regions": ["CN-HB"], "carriers": [], "channels": []},
+}
+
+
 @dataclass
 class Run:
     out: dict[str, Any] = field(default_factory=dict)
     counters: Counter[str] = field(default_factory=Counter)
     csv: str = ""
     text: str = ""
+    window_csv: str = ""
 
 
 def _simulate(capsys: pytest.CaptureFixture[str], events: list[dict[str, Any]]) -> Run:
@@ -65,7 +86,7 @@ def _simulate(capsys: pytest.CaptureFixture[str], events: list[dict[str, Any]]) 
         "end": "2020-01-24T12:00:00+08:00",
         "tick_minutes": 60,
         "merchants": [load_event("contract/merchant")],
-        "windows": [],
+        "windows": [WINDOW],
         "events": events,
     }
     seen = Run()
@@ -78,6 +99,9 @@ def _simulate(capsys: pytest.CaptureFixture[str], events: list[dict[str, Any]]) 
         seen.csv = capsys.readouterr().out
         assert main(["report", "effect", *stack]) == 0
         seen.text = capsys.readouterr().out
+        assert main(["report", "effect", "--merchant", M, "--window", WINDOW["window_id"], "--csv", *stack]) == 0
+        seen.window_csv = capsys.readouterr().out
+        assert main(["report", "effect", "--window", "nope", *stack]) == 2
 
     result = run(Scenario.model_validate(scenario), on_finish=finish)
     seen.out = result.contract()
@@ -109,7 +133,14 @@ EXPECTED = {
 
 def test_effect_counts_inquiries_disputes_and_reviews_once(capsys: pytest.CaptureFixture[str]) -> None:
     once = _simulate(capsys, _events())
-    assert once.out["summary"]["effect"] == EXPECTED
+    effect = once.out["summary"]["effect"]
+    assert {k: effect[k] for k in EXPECTED} == EXPECTED  # every key of the first slice, unchanged
+    assert effect["by_merchant"] == {M: {k: v for k, v in effect.items() if not k.startswith("by_")}}
+    in_window = effect["by_window"]["hubei-snow"]
+    assert (in_window["delayed_orders"], in_window["wismo_inquiries"], in_window["on_time"]["orders"]) == (1, 2, 0)
+    assert in_window["inquiries_without_order"] == 0  # an order-less inquiry belongs to no incident
+    assert effect["by_alert"] == {}  # two orders raise no alert
+    assert effect["choices"]["wait"] == 0 and effect["notices_opened"] is None
     first = min(n["sent_at"] for n in once.out["notices"] if n["order_id"] == "E-1")
     assert first == "2020-01-21T02:00:00Z"  # between in-1 (01:00Z) and in-2 (07:00Z)
     assert {(r["event_id"], r["category"]) for r in once.out["rejected"]} == {
@@ -122,9 +153,35 @@ def test_effect_counts_inquiries_disputes_and_reviews_once(capsys: pytest.Captur
     assert counted["inquiry_topics#where_is_my_order"] == 4
     assert counted["inquiries_without_order#where_is_my_order"] == 1
     # The report reads the same figures from the deployed stack's tables.
-    assert "wismo_before_first_notice,1\n" in once.csv and "mean_rating,3.0\n" in once.csv
-    assert once.csv.startswith("figure,value\n") and "inquiries_without_order,1\n" in once.csv
+    sheet = {(r["scope"], r["id"]): r for r in csv.DictReader(io.StringIO(once.csv))}
+    assert set(sheet) == {("overall", ""), ("merchant", M), ("window", "hubei-snow")}
+    overall = sheet[("overall", "")]
+    assert (overall["wismo_before_first_notice"], overall["mean_rating"], overall["inquiries_without_order"]) == (
+        "1",
+        "3.0",
+        "1",
+    )
+    assert overall["on_time.mean_rating"] == "5.0" and overall["choices.wait"] == "0"
+    assert sheet[("window", "hubei-snow")]["inquiries.refund"] == "1"
+    window_sheet = list(csv.DictReader(io.StringIO(once.window_csv)))
+    assert [(r["scope"], r["id"], r["delayed_orders"]) for r in window_sheet] == [
+        ("overall", "", "1"),
+        ("merchant", M, "1"),
+        ("window", "hubei-snow", "1"),
+    ]
     assert "every merchant" in once.text and "wismo_per_100_delayed" in once.text
+    assert "window hubei-snow" in once.text.splitlines()[1]  # a column per incident
+    # The digest's effect counters agree with the report (the inquiry before E-1's delay was
+    # detected moved to "before" when it was; the review and the dispute came after).
+    counted_effect = {k: counted[k] for k in EFFECT_COUNTERS}
+    assert counted_effect == {
+        "delayed_orders": 1,
+        "wismo_delayed_before": 1,
+        "wismo_delayed_after": 1,
+        "disputes_delayed": 1,
+        "reviews_delayed": 1,
+        "rating_sum_delayed": 3,
+    }
 
     twice = _simulate(capsys, [e for e in _events() for _ in range(2)])
     assert twice.out["summary"]["effect"] == once.out["summary"]["effect"]

@@ -125,6 +125,7 @@ def test_the_admin_routes_exist_on_the_http_api_and_require_iam(local_aws: Local
     routes = apigw.get_routes(ApiId=local_aws.stack.physical("DelayDeskHttpApi"))["Items"]
     admin = {r["RouteKey"]: r["AuthorizationType"] for r in routes if " /admin/" in r["RouteKey"]}
     assert admin == {
+        "GET /admin/effect": "AWS_IAM",
         "GET /admin/alerts": "AWS_IAM",
         "POST /admin/alerts/{alert_id}/declare": "AWS_IAM",
         "GET /admin/windows": "AWS_IAM",

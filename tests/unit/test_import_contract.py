@@ -23,6 +23,7 @@ PURE = {
     "delaydesk.core.carriers",
     "delaydesk.core.decisions",
     "delaydesk.core.events",
+    "delaydesk.core.experiments",
     "delaydesk.core.fields",
     "delaydesk.core.origins",
     "delaydesk.core.pacing",
@@ -41,6 +42,7 @@ PURE = {
     "delaydesk.tracking.seventeen_track",
     "delaydesk.tracking.shopify",
     "delaydesk.tracking.easyship",
+    "delaydesk.tracking.helpdesk",
     "delaydesk.delays.detect",
     "delaydesk.policy.engine",
     "delaydesk.policy.timeouts",
@@ -60,6 +62,7 @@ PURE = {
     "delaydesk.operations.doctor_mail",
     "delaydesk.operations.doctor_verdicts",
     "delaydesk.operations.explain",
+    "delaydesk.operations.experiments",
     "delaydesk.operations.digest",
     "delaydesk.operations.robot_formats",
 }

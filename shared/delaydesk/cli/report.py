@@ -34,20 +34,33 @@ def _cmd_report_daily(args: argparse.Namespace) -> int:
 def _cmd_report_effect(args: argparse.Namespace) -> int:
     import csv
 
-    from delaydesk.operations import effect_report, effect_rows
+    from delaydesk.operations import effect_report, effect_table
 
     use_stack(args.stack_name)
-    rows = effect_rows(effect_report(args.merchant))
-    if args.csv:
+    try:
+        summary = effect_report(args.merchant, args.window)
+    except LookupError as exc:
+        raise CommandError(str(exc)) from None
+    header, rows = effect_table(summary)
+    if args.csv:  # one row per scope, one column per figure: what a spreadsheet opens
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["figure", "value"])
+        writer.writerow(header)
         writer.writerows(rows)
         return 0
     who = f"merchant {args.merchant}" if args.merchant else "every merchant"
-    sys.stdout.write(f"What the notices achieved, {who}\n")
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        sys.stdout.write(f"  {name.ljust(width)}  {value or '-'}\n")
+    where = f", orders under window {args.window}" if args.window else ""
+    sys.stdout.write(f"What the notices achieved, {who}{where}\n")
+    if args.merchant:  # its merchant column is the overall one
+        rows = [row for row in rows if row[0] != "merchant"]
+    titles = [scope if not ident else f"{scope} {ident}" for scope, ident, *_ in rows]
+    names = header[2:]
+    width = max(len(n) for n in names)
+    widths = [max(len(t), *(len(v or "-") for v in row[2:])) for t, row in zip(titles, rows, strict=True)]
+    line = "  " + " " * width + "".join(f"  {t.rjust(w)}" for t, w in zip(titles, widths, strict=True))
+    sys.stdout.write(line.rstrip() + "\n")
+    for i, name in enumerate(names, start=2):
+        cells = "".join(f"  {(row[i] or '-').rjust(w)}" for row, w in zip(rows, widths, strict=True))
+        sys.stdout.write(f"  {name.ljust(width)}{cells}\n")
     return 0
 
 
@@ -63,5 +76,6 @@ def _report_parser(commands: Any, stack: argparse.ArgumentParser) -> None:
         "effect", parents=[stack], help="what the notices achieved: inquiries, disputes, ratings of delayed orders"
     )
     effect.add_argument("--merchant", help="one merchant (default: every merchant)")
-    effect.add_argument("--csv", action="store_true", help="print the figures as CSV")
+    effect.add_argument("--window", help="only the orders under this disruption window")
+    effect.add_argument("--csv", action="store_true", help="print the figures as CSV (a row per scope)")
     effect.set_defaults(func=_cmd_report_effect)

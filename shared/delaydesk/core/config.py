@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     """E.164 number (or short code) SMS are sent from; empty: SNS picks one (SmsOriginationNumber)."""
     order_page_base_url: str = "https://shop.example/orders"
     """DelayDesk's order page (the ``OrderPageUrl`` output, or the merchant's domain in front of it)."""
+    short_link_base_url: str = ""
+    """Where SMS short links point (``{base}/o/CODE``): ``https://`` + ``ShortLinkDomain``, else the
+    HTTP API's stage. Empty (tools, tests): SMS carry the full order page link."""
+    short_links_table: str = "delaydesk-short-links"
+    short_link_days: int = Field(default=90, ge=1, le=400)
+    """A short link works this many days after the last SMS that carried it (the table's TTL)."""
     order_link_key_parameter: str = "/delaydesk/order-link-key"
     """SSM SecureString that signs the customers' links (``links.py``)."""
     order_events_queue_url: str = ""

@@ -28,6 +28,9 @@ class Action(StrEnum):
     """An extension: the customer chose, on the order page, to wait for a late order."""
     REFUND_RECOMMENDED = "refund_recommended"
     """An extension: how to answer a refund request during logistics stagnation (cn_platform)."""
+    HELD_OUT = "held_out"
+    """An extension: an optional notice held out from an order in a holdout experiment's holdout arm
+    (core/experiments.py); ``inputs`` name the experiment, the notice kind and its stage."""
 
 
 class Decision(Contract):

@@ -192,13 +192,17 @@ class InquiryReceived(BaseEvent):
     """A customer contacted support (from the merchant's help desk). Without ``order_id`` it counts
     for the merchant (then ``merchant_id`` is required). Extension: ``topic`` may be left out when
     ``text`` (the message's subject or first lines) is given; ingest then classifies the text
-    (customer.classify_topic). A topic the sender gives always wins."""
+    (customer.classify_topic). A topic the sender gives always wins. Extension: ``order_ref`` is an
+    order number a help-desk adapter read in the inquiry's own text (not a field the help desk
+    vouches for): ingest takes it as the order only when it names an order of the sender's
+    merchant; otherwise the inquiry counts for the merchant, without an order."""
 
     type: Literal["inquiry.received"]
     order_id: Id | None = None
     topic: Topic | None = None
     channel: ContactChannel = "other"
     text: Text | None = None
+    order_ref: Id | None = None
 
     @model_validator(mode="after")
     def _addressable(self) -> InquiryReceived:

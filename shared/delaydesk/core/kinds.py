@@ -70,6 +70,8 @@ DETAIL_KEYS: dict[str, str] = {
     "compensation_type": "coupon | points",
     "compensation_value": "coupon amount (decimal string, order currency) or number of points",
     "compensation_code": "optional coupon code",
+    "compensation_held_out": "the holdout experiment that withholds compensation from this notice "
+    "(core/experiments.py): dispatch grants none",
 }
 """The documented keys of ``NoticeRequest.details``; every one is optional."""
 

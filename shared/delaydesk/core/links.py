@@ -6,6 +6,13 @@ base64url characters (72 bits). That is short enough to keep a CJK SMS within tw
 beyond online guessing. Each purpose (page, unsubscribe) has its own token, so a forwarded
 unsubscribe link does not open the order page. Checks are constant-time.
 
+An SMS carries a **short link** instead, ``{base}/o/CODE``: ``CODE`` is 11 base62 characters
+(65 bits) derived by HMAC from the order id under the same key (its own purpose, so a code is no
+token), and stored (``store.short_links``: code → order, expiring) by the first SMS that carries it.
+Derived, the same order always gets the same code, so a redelivered notice writes the same item
+and no read is needed before the write; stored, the route needs no key to find the order, and a
+code stays valid when the key is rotated (until it expires).
+
 The key is an SSM SecureString (``OrderLinkKeyParameter`` in template.yaml), read through the
 powertools parameters utility and cached for five minutes. Everything else here is pure.
 """
@@ -15,6 +22,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
+import string
 from enum import StrEnum
 from urllib.parse import quote, urlencode
 
@@ -22,10 +31,16 @@ from delaydesk.core.config import Settings
 
 TOKEN_CHARS = 12
 
+SHORT_CODE_CHARS = 11
+"""62**11 > 2**65: over 64 bits, so codes can neither be guessed nor enumerated."""
+BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+_SHORT_CODE = re.compile(f"[0-9A-Za-z]{{{SHORT_CODE_CHARS}}}")
+
 
 class Purpose(StrEnum):
     ORDER_PAGE = "order"
     UNSUBSCRIBE = "unsubscribe"
+    SHORT_LINK = "short"
 
 
 class LinkKeyMissing(RuntimeError):
@@ -56,6 +71,27 @@ def order_url(base: str, template: str | None, order_id: str, key: bytes) -> str
     if template:
         return template.format(order_id=quote(order_id), token=signed)
     return f"{base.rstrip('/')}/{quote(order_id)}?t={signed}"
+
+
+def short_code(key: bytes, order_id: str) -> str:
+    """The order's short-link code: its HMAC read as a number, in 11 base62 digits."""
+    digest = hmac.new(key, f"{Purpose.SHORT_LINK.value}:{order_id}".encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest, "big") % len(BASE62) ** SHORT_CODE_CHARS
+    digits = []
+    for _ in range(SHORT_CODE_CHARS):
+        number, digit = divmod(number, len(BASE62))
+        digits.append(BASE62[digit])
+    return "".join(reversed(digits))
+
+
+def is_short_code(value: str | None) -> bool:
+    """Whether ``value`` can be a code at all (checked before any read: anything else is refused)."""
+    return value is not None and _SHORT_CODE.fullmatch(value) is not None
+
+
+def short_url(base: str, code: str) -> str:
+    """The short link of an SMS: ``base`` is the custom domain (``ShortLinkDomain``) or the API's stage."""
+    return f"{base.rstrip('/')}/o/{code}"
 
 
 def unsubscribe_url(base: str, order_id: str, merchant_id: str, key: bytes) -> str:

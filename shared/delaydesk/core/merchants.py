@@ -19,6 +19,7 @@ from pydantic import Field, field_validator
 from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.core.config import Settings
 from delaydesk.core.events import Contract, Money
+from delaydesk.core.experiments import MAX_EXPERIMENTS, Experiment, distinct
 from delaydesk.core.transit import TransitStats
 from delaydesk.core.windows import WindowRules
 
@@ -170,6 +171,9 @@ class MerchantSettings(Contract):
     """The operations team's address: the daily digest goes there (None: no digest is mailed)."""
     digest_hour: int = Field(default=8, ge=0, le=23)
     """The local hour (the merchant's timezone) at which the previous day's digest is sent."""
+    track_engagement: bool = False
+    """Count e-mail opens and clicks (SES events) in the effect report; only with the customers'
+    consent to tracking (issue 14). Default: not counted."""
     disruption_rules: WindowRules | None = None
     """The rules of the disruption window an early-warning alert proposes (None: the default,
     ``operations.early_warning.DEFAULT_DISRUPTION_RULES``)."""
@@ -199,6 +203,13 @@ class MerchantSettings(Contract):
     cn_refund_auto: bool = False
     """cn_platform: apply the stagnation refund answer (approve an unshipped order's refund) instead
     of only recommending it to the merchant."""
+    experiments: list[Experiment] = Field(default_factory=list, max_length=MAX_EXPERIMENTS)
+    """Holdout experiments on optional notices (core/experiments.py); ids distinct."""
+
+    @field_validator("experiments")
+    @classmethod
+    def _distinct_experiments(cls, value: list[Experiment]) -> list[Experiment]:
+        return distinct(value)
 
 
 class Merchant(Contract):
@@ -251,6 +262,7 @@ class DelayPolicy:
     consumer_rules: str | None = None
     revised_ship_days: int | None = 7
     cn_refund_auto: bool = False
+    experiments: tuple[Experiment, ...] = ()
 
     @classmethod
     def for_merchant(cls, merchant: Merchant | None, settings: Settings) -> DelayPolicy:
@@ -272,4 +284,5 @@ class DelayPolicy:
             consumer_rules=own.consumer_rules,
             revised_ship_days=own.revised_ship_days,
             cn_refund_auto=own.cn_refund_auto,
+            experiments=tuple(own.experiments),
         )

@@ -31,6 +31,7 @@ from delaydesk.core.events import (
     Tag,
     Tracking,
 )
+from delaydesk.core.experiments import Assignment
 from delaydesk.core.taxonomy import is_collection_scan
 
 
@@ -179,6 +180,9 @@ class Order(State):
     """Extension (issue 14): disputes, chargebacks and complaints opened on this order."""
     rating: int | None = None
     """Extension (issue 14): the buyer's rating, 1-5 (the latest review)."""
+    experiments: dict[str, Assignment] = {}
+    """Extension (issue 14): the order's arm in each holdout experiment it met, by experiment id,
+    recorded once at its first evaluation (core/experiments.py) and never rewritten."""
     rated_at: Instant | None = None
     """The merchant confirmed the refund was paid out (``refund.issued``)."""
 

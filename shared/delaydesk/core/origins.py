@@ -9,6 +9,7 @@ merchant's own systems, which hold IAM rights on the queues):
 | ``producer`` | the order system, a carrier feed (no attribute) | every contract event | every order |
 | ``webhook:<source>`` | ``receive_webhook`` (a vendor: aftership, easypost, …) | ``tracking`` | the parcels it tracks |
 | ``webhook:generic:<merchant>`` | ``receive_webhook``, per-merchant secret | ``tracking`` | that merchant's orders |
+| ``helpdesk:<source>:<merchant>`` | ``receive_webhook``, a help desk | ``inquiry.received`` | that merchant's orders |
 | ``order-page`` | ``serve_order_page`` (signed link) | the customer's choices (``MAY_SEND``) | the linked order |
 
 Event ids are namespaced by origin (``<origin>|<event_id>``): the idempotency record, and hence
@@ -25,24 +26,28 @@ ORIGIN_ATTRIBUTE = "delaydesk-origin"
 PRODUCER = "producer"
 ORDER_PAGE = "order-page"
 WEBHOOK = "webhook"
+HELPDESK = "helpdesk"
 
 MERCHANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """A merchant id that may appear in a header, an SSM parameter name and an origin."""
 
-_ORIGIN = re.compile(r"^(producer|order-page|webhook:[a-z0-9_-]{1,32}(:[A-Za-z0-9][A-Za-z0-9._-]{0,63})?)$")
+_ORIGIN = re.compile(
+    r"^(producer|order-page|webhook:[a-z0-9_-]{1,32}(:[A-Za-z0-9][A-Za-z0-9._-]{0,63})?"
+    r"|helpdesk:[a-z0-9_-]{1,32}:[A-Za-z0-9][A-Za-z0-9._-]{0,63})$"
+)
 
 
 @dataclass(frozen=True)
 class Origin:
-    kind: str  # producer | order-page | webhook
-    source: str | None = None  # the webhook source
+    kind: str  # producer | order-page | webhook | helpdesk
+    source: str | None = None  # the webhook (or help-desk) source
     merchant_id: str | None = None  # the merchant a per-merchant source speaks for
 
     @property
     def name(self) -> str:
-        if self.kind != WEBHOOK:
+        if self.kind not in (WEBHOOK, HELPDESK):
             return self.kind
-        return ":".join(p for p in (WEBHOOK, self.source, self.merchant_id) if p)
+        return ":".join(p for p in (self.kind, self.source, self.merchant_id) if p)
 
     def key(self, event_id: str) -> str:
         """The namespaced id: what idempotency and the rejected record are keyed by."""
@@ -51,6 +56,11 @@ class Origin:
 
 def webhook(source: str, merchant_id: str | None = None) -> Origin:
     return Origin(WEBHOOK, source, merchant_id)
+
+
+def helpdesk(source: str, merchant_id: str) -> Origin:
+    """A merchant's help desk: its account (and secret) belongs to that one merchant."""
+    return Origin(HELPDESK, source, merchant_id)
 
 
 def parse_origin(value: str | None) -> Origin:
@@ -62,11 +72,13 @@ def parse_origin(value: str | None) -> Origin:
     if value in (PRODUCER, ORDER_PAGE):
         return Origin(value)
     parts = value.split(":")
-    return Origin(WEBHOOK, parts[1], parts[2] if len(parts) > 2 else None)
+    return Origin(parts[0], parts[1], parts[2] if len(parts) > 2 else None)
 
 
 MAY_SEND: dict[str, frozenset[str]] = {
     WEBHOOK: frozenset({"tracking"}),
+    # A help desk reports customers' contacts, nothing else (it cannot pay, ship, cancel, refund).
+    HELPDESK: frozenset({"inquiry.received"}),
     # The customer's choices on the page: cancel (and terminate), accept the delay, set an
     # additional period (EU/UK), return a delivered order.
     ORDER_PAGE: frozenset({"cancel.requested", "delay.accepted", "additional_period.set", "refund.requested"}),

@@ -3,7 +3,8 @@ one-click unsubscribe of the notices' List-Unsubscribe header.
 
 Routes (functions/serve_order_page):
 
-- ``GET  /orders/{order_id}?t=TOKEN``: the order page (HTML, ``order_page.py``);
+- ``GET  /orders/{order_id}?t=TOKEN``: the order page (HTML, ``order_page.py``); a visit is recorded
+  once per order and UTC day, and each choice below once per order (the effect report reads them);
 - ``GET  /orders/{order_id}/notices?t=TOKEN``: the order's status and in-app inbox (JSON);
 - ``POST /orders/{order_id}/wait?t=TOKEN``: the customer consents to the delay (a decision);
 - ``POST /orders/{order_id}/cancel?t=TOKEN``: queues the contract's ``cancel.requested`` on
@@ -14,7 +15,10 @@ Routes (functions/serve_order_page):
 - ``POST /orders/{order_id}/return?t=TOKEN``: queues ``refund.requested`` (reason ``return``) for
   a delivered order within its return window;
 - ``GET|POST /notices/unsubscribe?order=…&merchant=…&t=TOKEN``: GET shows a confirmation form,
-  POST (RFC 8058 one-click, or that form) stops e-mail to the order's address.
+  POST (RFC 8058 one-click, or that form) stops e-mail to the order's address;
+- ``GET  /o/{code}``: an SMS's short link (``links.short_code``, stored by dispatch): 303 to the
+  order page's signed link, the one the e-mail carries; a malformed, unknown or expired code gets
+  the same refusal as a wrong token.
 
 A customer is not an AWS principal: each route checks the link's HMAC token (``links.py``) before
 it reads anything, so a wrong token and an unknown order both answer 403 and order ids cannot be
@@ -35,10 +39,12 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from botocore.exceptions import BotoCoreError
+from pynamodb.exceptions import PynamoDBException
 
 from delaydesk import store
 from delaydesk.core import aws, links
-from delaydesk.core.config import get_settings
+from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.links import Purpose
 from delaydesk.core.merchants import Merchant
 from delaydesk.core.observability import count_by, logger
@@ -132,7 +138,51 @@ def page(order_id: str) -> Response[str]:
         not_open=_param("not_open") == "1",
     )
     count_by("OrderPageViews", "status", order.status.value)
+    _record_visit(order_id)
     return _html(html)
+
+
+def _record_visit(order_id: str) -> None:
+    """Once per order and day, for the effect report (a lost record must not lose the page)."""
+    try:
+        store.record_page_visit(order_id, _now())
+    except (PynamoDBException, BotoCoreError) as exc:
+        logger.warning("order-page visit not recorded", error=str(exc))
+
+
+def _record_choice(order_id: str, choice: str) -> None:
+    """Once per order and choice, for the effect report (after the choice itself was taken)."""
+    try:
+        store.record_choice(order_id, choice, _now())
+    except (PynamoDBException, BotoCoreError) as exc:
+        logger.warning("order-page choice not recorded", choice=choice, error=str(exc))
+
+
+@app.get("/o/<code>")
+def short_link(code: str) -> Response[str]:
+    """The short link of an SMS: 303 to the order page, signed as in the e-mail (the merchant's
+    own page if it has one). The code is checked for its form before any read."""
+    found = store.short_link(code, _now()) if links.is_short_code(code) else None
+    if found is None:
+        raise Forbidden("")  # no order to name: unknown, expired or malformed (never logged: a credential)
+    settings = get_settings()
+    merchant = store.cached_merchant(found.merchant_id)
+    page = merchant.settings.order_page_url if merchant and merchant.settings.order_page_url else None
+    location = links.order_url(
+        _order_page_base(settings, f"/o/{code}"), page, found.order_id, links.signing_key(settings)
+    )
+    logger.append_keys(order_id=found.order_id)
+    count_by("ShortLinksFollowed", "status", "303")
+    return Response(status_code=303, content_type="text/plain", body="", headers={"Location": location} | PAGE_HEADERS)
+
+
+def _order_page_base(settings: Settings, route: str) -> str:
+    """``OrderPageBaseUrl`` when the stack sets one, else the order page on this very API and host
+    (the short link's custom domain included): the function cannot name its own API."""
+    if settings.order_page_base_url:
+        return settings.order_page_base_url
+    event = app.current_event
+    return f"https://{event.request_context.domain_name}{event.raw_path.removesuffix(route)}/orders"
 
 
 @app.get("/orders/<order_id>/notices")
@@ -159,6 +209,7 @@ def wait(order_id: str) -> Response[Any]:
     # The order itself learns of the consent (delay.accepted): no automatic cancellation follows.
     _queue(order_page.accept_event(order, now))
     logger.info("customer chose to wait", first_time=recorded)
+    _record_choice(order_id, "wait")
     if recorded:
         count_by("CustomerChoices", "choice", "wait")
     if _wants_json():
@@ -195,6 +246,7 @@ def _queued(event: dict[str, Any], order_id: str, token: str, choice: str) -> Re
     """Queue the contract event a choice asks for on OrderEvents (ingest applies it once)."""
     _queue(event)
     logger.info("customer choice queued", choice=choice, event_id=event["event_id"])
+    _record_choice(order_id, choice)
     count_by("CustomerChoices", "choice", choice)
     if _wants_json():
         return Response(202, content_types.APPLICATION_JSON, {"order_id": order_id, "queued": event["event_id"]})

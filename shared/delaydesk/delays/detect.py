@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from delaydesk.core import experiments
 from delaydesk.core.decisions import Action, Decision
 from delaydesk.core.events import Tag
 from delaydesk.core.kinds import Kind, NoticeRequest, choose_channels
@@ -186,6 +187,12 @@ def evaluate(order: Order, policy: DelayPolicy, now: datetime) -> Evaluation:
             delay.next_update_at += policy.update_every
         result.notices.extend(_notices(order, Kind.DELAY_UPDATE, delay, policy, now))
     result.decisions.extend(escalation.decide(order, policy, now))
+    # Holdout experiments: a staged update may be held out, compensation withheld; never a delay's
+    # first notice (another kind than delay_update) nor what the law requires (the filter's own rule).
+    result.notices, held = experiments.hold_out(
+        order.order_id, result.notices, order.experiments, policy.experiments, now
+    )
+    result.decisions.extend(held)
     return result
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from delaydesk import store
-from delaydesk.core import aws, stats
+from delaydesk.core import aws, effect_stats, stats
 from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.decisions import Action
 from delaydesk.core.kinds import NoticeRequest
@@ -166,7 +166,10 @@ def process(
         if store.put_decision(decision):
             # Counted once: only the write that recorded the decision counts it (a repaired flush does not).
             store.add_counts(
-                order.merchant_id, decision.at, *stats.scope_of(result.order), stats.decision_counts(decision)
+                order.merchant_id,
+                decision.at,
+                *stats.scope_of(result.order),
+                stats.decision_counts(decision) | effect_stats.first_delay_counts(decision, result.order),
             )
             report.decisions += 1
             report.rules[decision.rule] = report.rules.get(decision.rule, 0) + 1

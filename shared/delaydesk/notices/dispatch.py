@@ -17,7 +17,9 @@ The steps, in order:
    scheduled ``release_notices`` function re-queues it) and the claim is released;
 5. an e-mail takes a slot of the merchant's send rate; one that is not now is re-queued with a
    delay, holding the slot (``ratelimit.py``);
-6. compensation is granted (at most once per order, within budget) and rendered;
+6. compensation is granted (at most once per order, within budget; none where a holdout
+   experiment withholds it, core/experiments.py) and rendered; an SMS first stores its order's
+   short link (``/o/CODE``, one conditional put, the same item on every try);
 7. send. Throttling and other transient errors release the claim and raise (the queue retries
    with backoff); a permanent refusal is recorded and not retried (and an invalid phone number
    is suppressed);
@@ -35,8 +37,9 @@ from delaydesk import store
 from delaydesk.core import links, stats
 from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.decisions import Action, Decision
+from delaydesk.core.experiments import COMPENSATION_DETAIL
 from delaydesk.core.kinds import BULK_KINDS, DELAY_KINDS, NoticeChannel, NoticeRequest
-from delaydesk.core.merchants import Merchant, NoticePolicy
+from delaydesk.core.merchants import CompensationPolicy, Merchant, NoticePolicy
 from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
 from delaydesk.core.orders import Order, OrderStatus
 from delaydesk.core.stats import NoticeOutcome
@@ -178,7 +181,7 @@ def _dispatch_claimed(
     policy = merchant.settings.notices if merchant else NoticePolicy()
     channel = request.channel
     if channel == NoticeChannel.INBOX:
-        rendered = _render(request, order, merchant, settings)
+        rendered = _render(request, order, merchant, settings, now)
         inbox.deliver(request, rendered, now)
         _record(
             claim,
@@ -226,7 +229,7 @@ def _dispatch_claimed(
                 store.release_claim(claim)
                 return _defer(request, paced, requeue)
     request = _with_compensation(request, order, policy, now)
-    rendered = _render(request, order, merchant, settings)
+    rendered = _render(request, order, merchant, settings, now)
     try:
         message_id = senders.send(channel, to, rendered, request, merchant, settings)
     except PermanentSendError as exc:
@@ -256,18 +259,37 @@ def _dispatch_claimed(
     return "sent"
 
 
-def _render(request: NoticeRequest, order: Order, merchant: Merchant | None, settings: Settings) -> rendering.Rendered:
+def _render(
+    request: NoticeRequest, order: Order, merchant: Merchant | None, settings: Settings, now: datetime
+) -> rendering.Rendered:
     locale = rendering.pick_locale(order.customer.locale, merchant)
     overrides = None
     if merchant is not None:
         prefix = f"{request.kind}#{locale}#"
         stored = _overrides(merchant.merchant_id)
         overrides = {key.removeprefix(prefix): src for key, src in stored.items() if key.startswith(prefix)} or None
-    rendered = rendering.render(request, order, merchant, settings, links.signing_key(settings), overrides)
+    key = links.signing_key(settings)
+    short = _short_url(order, key, now, settings) if request.channel == NoticeChannel.SMS else None
+    rendered = rendering.render(request, order, merchant, settings, key, overrides, short)
     for refusal in rendered.refused:  # over budget or failing at send time: the bundled template was used
         logger.warning("merchant template refused; the bundled one was used", reason=refusal)
         count_by("TemplateOverridesRefused", "kind", request.kind.value)
     return rendered
+
+
+def _short_url(order: Order, key: bytes, now: datetime, settings: Settings) -> str | None:
+    """The order's short link for an SMS, stored (or renewed) before it is sent: one conditional
+    put, the same item on every redelivery. None (the SMS keeps the full link) when the deployment
+    has no short-link base, or in the vanishing case that another order holds the code."""
+    if not settings.short_link_base_url:
+        return None
+    code = links.short_code(key, order.order_id)
+    expires_at = now + timedelta(days=settings.short_link_days)
+    if not store.put_short_link(code, order.order_id, order.merchant_id, expires_at):
+        logger.error("short-link code held by another order; the SMS carries the full link")
+        metrics.add_metric(name="ShortLinkCollisions", unit=MetricUnit.Count, value=1)
+        return None
+    return links.short_url(settings.short_link_base_url, code)
 
 
 _overrides_cache: dict[str, tuple[float, dict[str, str]]] = {}
@@ -315,6 +337,9 @@ def _with_compensation(request: NoticeRequest, order: Order, policy: NoticePolic
     rules = policy.compensation
     if not rules.rules or request.kind not in DELAY_KINDS or "compensation_type" in request.details:
         return request
+    if COMPENSATION_DETAIL in request.details:
+        _compensation_held_out(request, order, rules, now)
+        return request
     notice_key = f"{request.kind}#{request.stage}"
     existing = store.grant_of(order.order_id)
     if existing is None:
@@ -350,3 +375,29 @@ def _with_compensation(request: NoticeRequest, order: Order, policy: NoticePolic
         return request
     details = {**request.details, "compensation_type": existing.label, "compensation_value": existing.text}
     return request.model_copy(update={"details": details})
+
+
+def _compensation_held_out(request: NoticeRequest, order: Order, rules: CompensationPolicy, now: datetime) -> None:
+    """The rules decided (core/experiments.py) that this order's notices carry no compensation: grant
+    none, and record once per order that a grant was withheld when the policy would have made one."""
+    grant = compensation.decide(request, order.value.amount, rules, now)
+    if grant is None:
+        return
+    experiment_id = request.details[COMPENSATION_DETAIL]
+    decision = Decision(
+        order_id=order.order_id,
+        decision_id=f"{Action.HELD_OUT}#{experiment_id}#compensation",
+        action=Action.HELD_OUT,
+        rule="experiment_compensation",
+        at=now,
+        inputs={
+            "experiment_id": experiment_id,
+            "kind": request.kind.value,
+            "stage": request.stage,
+            "arm": "holdout",
+            "grant": grant.grant,
+            "value": str(grant.value),
+        },
+    )
+    if store.put_decision(decision):
+        logger.info("compensation held out by experiment", order_id=order.order_id, experiment_id=experiment_id)

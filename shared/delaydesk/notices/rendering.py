@@ -53,6 +53,10 @@ TRACKING_URLS = {
 GENERIC_TRACKING_URL = "https://t.17track.net/en#nums={number}"
 
 
+SMS_ORDER_URL = "sms_order_url"
+"""The context key of the link an SMS carries in place of ``order_url`` (its short link)."""
+
+
 @dataclass(frozen=True)
 class Rendered:
     locale: str
@@ -132,25 +136,34 @@ def customer_zone(order: Order, merchant: Merchant | None) -> str:
     return order.customer.timezone or (merchant.timezone if merchant else "UTC")
 
 
-def instant_formatter(zone: str, locale: str) -> Callable[[datetime], str]:
-    """An instant as the customer reads it: their zone, the locale's medium date and time."""
+def instant_formatter(zone: str, locale: str, form: str = "medium") -> Callable[[datetime], str]:
+    """An instant as the customer reads it: their zone, the locale's medium (or ``short``, for an
+    SMS: no seconds) date and time."""
     tz, babel = ZoneInfo(zone), _babel_locale(locale)
 
     def when(moment: datetime) -> str:
-        return format_datetime(moment.astimezone(tz), format="medium", locale=babel)
+        return format_datetime(moment.astimezone(tz), format=form, locale=babel)
 
     return when
 
 
 def notice_context(
-    request: NoticeRequest, order: Order, merchant: Merchant | None, locale: str, settings: Settings, link_key: bytes
+    request: NoticeRequest,
+    order: Order,
+    merchant: Merchant | None,
+    locale: str,
+    settings: Settings,
+    link_key: bytes,
+    short_url: str | None = None,
 ) -> dict[str, Any]:
     """Everything a template may use, already formatted for the locale and time zone.
 
     ``link_key`` signs the order page link (``links.py``): the customer opens it without a login.
+    ``short_url`` is the order's short link (``/o/CODE``), which an SMS carries as its ``order_url``.
     """
     babel = _babel_locale(locale)
     when = instant_formatter(customer_zone(order, merchant), locale)
+    brief = instant_formatter(customer_zone(order, merchant), locale, "short")
 
     def span(start: date, end: date) -> str:
         return format_interval(start, end, skeleton="yMMMd", locale=babel)
@@ -190,6 +203,7 @@ def notice_context(
         "estimate": span(request.eta_from, request.eta_to),
         "paid_at": when(order.paid_at),
         "ship_by": when(order.ship_by_at),
+        "ship_by_short": brief(order.ship_by_at),  # the SMS form (no seconds)
         "delay_started": when(request.delay_started_at),
         "carrier": shipment.carrier if shipment else None,
         "tracking_number": shipment.tracking_number if shipment else None,
@@ -197,6 +211,8 @@ def notice_context(
         "last_location": shipment.last_location if shipment else None,
         "last_scan": when(shipment.last_scan_at) if shipment else None,
         "order_url": order_url,
+        # What {{ order_url }} is in an SMS (render_context): the short link when there is one.
+        SMS_ORDER_URL: short_url or order_url,
         "unsubscribe_url": links.unsubscribe_url(settings.unsubscribe_url, order.order_id, order.merchant_id, link_key),
         "order_value": format_currency(amount, order.value.currency, locale=babel),
         "items": [f"{item.name} × {item.quantity}" for item in order.items],
@@ -215,14 +231,14 @@ def notice_context(
         # What the order page offers for this order when the notice is decided (policy.choices):
         # a notice mentions only these.
         "choices": choice_names(order, merchant, request.requested_at),
-        **_policy_context(request, when),
+        **_policy_context(request, when, brief),
     }
 
 
 _TIMER_KINDS = ("ship_by", "refund_confirm", "return_receipt", "return_window", "auto_confirm")
 
 
-def _policy_context(request: NoticeRequest, when: Any) -> dict[str, Any]:
+def _policy_context(request: NoticeRequest, when: Any, brief: Any) -> dict[str, Any]:
     """What the policy notices (announcement, refund, cancellation) add: the changed deadlines."""
     details = request.details
 
@@ -241,6 +257,7 @@ def _policy_context(request: NoticeRequest, when: Any) -> dict[str, Any]:
         "missed_revised_ship_by": moment("missed_revised_ship_by"),
         "silence_consents": details.get("silence_consents") == "true",
         "consent_by": moment("consent_by"),
+        "consent_by_short": brief(parse_instant(details["consent_by"])) if "consent_by" in details else None,
     }
 
 
@@ -287,10 +304,12 @@ def render(
     settings: Settings,
     link_key: bytes,
     overrides: dict[str, str] | None = None,
+    short_url: str | None = None,
 ) -> Rendered:
-    """Render every channel of ``request``; ``overrides`` maps a channel to a merchant's source."""
+    """Render every channel of ``request``; ``overrides`` maps a channel to a merchant's source;
+    ``short_url`` is the link the SMS carries (else the full order page link)."""
     locale = pick_locale(order.customer.locale, merchant)
-    context = notice_context(request, order, merchant, locale, settings, link_key)
+    context = notice_context(request, order, merchant, locale, settings, link_key, short_url)
     return render_context(request.kind.value, locale, context, settings.resolved_templates_dir, overrides)
 
 
@@ -298,16 +317,21 @@ def render_context(
     kind: str, locale: str, context: dict[str, Any], templates_dir: Path, overrides: dict[str, str] | None = None
 ) -> Rendered:
     env = environment(templates_dir)
-    module = env.get_template(f"{locale}/{kind}.txt.j2").make_module(context)
+    template = env.get_template(f"{locale}/{kind}.txt.j2")
+    module = template.make_module(context)
     text = str(module).strip() + "\n"
     exported = module.__dict__  # the template's top-level {% set %} blocks
     subject = _clean(exported["subject"])
-    sms = _clean(exported["sms"])
+    # In an SMS, {{ order_url }} is the short link (bundled and merchant templates alike).
+    sms_context = _sms_context(context)
+    sms = _clean((template.make_module(sms_context) if sms_context is not context else module).__dict__["sms"])
     inbox = text
     refused: list[str] = []
     for channel, source in (overrides or {}).items():
         try:
-            own = render_module(compile_override(source, templates_dir), context)
+            own = render_module(
+                compile_override(source, templates_dir), sms_context if channel == NoticeChannel.SMS else context
+            )
         except TemplateError as exc:  # SecurityError and BudgetExceeded included: the bundled one stands
             refused.append(f"{channel}: {type(exc).__name__}: {exc}")
             continue
@@ -340,6 +364,14 @@ def render_context(
         unsubscribe_url=str(context.get("unsubscribe_url", "")),
         refused=tuple(refused),
     )
+
+
+def _sms_context(context: dict[str, Any]) -> dict[str, Any]:
+    """The context an SMS renders with: ``order_url`` is the short link, if the notice has one."""
+    short = context.get(SMS_ORDER_URL)
+    if not short or short == context.get("order_url"):
+        return context
+    return {**context, "order_url": short}
 
 
 @lru_cache(maxsize=256)

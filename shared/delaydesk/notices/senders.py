@@ -122,10 +122,10 @@ def sms_attributes(to: str, merchant: Merchant | None, origination_number: str =
 def send_sms(to: str, rendered: Rendered, merchant: Merchant | None, origination_number: str = "") -> str:
     length = rendered.sms_length
     if length.segments > MAX_SEGMENTS[length.encoding]:
-        # Sent all the same (the customer must be told); the usual cause is a long order page
-        # base URL: the templates are checked with a 63-character link (templates_admin.py).
+        # Sent all the same (the customer must be told); the usual cause is the long execute-api
+        # host of the short link: the templates are checked with a 36-character one (templates_admin.py).
         logger.warning(
-            "SMS longer than its segment budget; set OrderPageBaseUrl to a short domain",
+            "SMS longer than its segment budget; set ShortLinkDomain to a short host",
             segments=length.segments,
             encoding=length.encoding,
         )

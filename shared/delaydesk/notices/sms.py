@@ -18,7 +18,12 @@ GSM7_BASIC = frozenset(
 GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
 
 MAX_SEGMENTS = {"gsm7": 3, "ucs2": 2}
-"""What our templates may use: at most two segments for CJK (UCS-2), three for Latin text."""
+"""What a template may use (a merchant's upload is refused beyond): at most two segments for CJK
+(UCS-2), three for Latin text."""
+
+BUNDLED_SEGMENTS = {"gsm7": 1, "ucs2": 2}
+"""What the bundled templates keep to with a short link on a ``ShortLinkDomain``, a long-ish
+merchant name and a 20-character order number (issue 12): one segment in English, two in Chinese."""
 
 # Typography Babel and editors produce that has a plain GSM-7 equivalent.
 _GSM_FRIENDLY = str.maketrans(

@@ -27,6 +27,7 @@ from typing import Any
 from jinja2 import TemplateError
 
 from delaydesk import store
+from delaydesk.core import links
 from delaydesk.core.config import Settings
 from delaydesk.core.events import parse_event
 from delaydesk.core.kinds import DELAY_KINDS, Kind, NoticeChannel, NoticeRequest
@@ -91,8 +92,11 @@ SAMPLE_LINK_KEY = b"delaydesk-sample-link-key"
 """Signs the links of sample notices (previews, lint, golden files); never a deployment's key."""
 
 SAMPLE_ORDER_PAGE = "https://shop.example/orders"
-"""The order page base of sample notices. SMS length is a property of the template, so it is
-measured with this reference link (63 characters with the sample order id and token), not with
+"""The order page base of sample notices (e-mail and inbox)."""
+
+SAMPLE_SHORT_LINK_BASE = "https://s.shop.example"
+"""The short-link base of sample SMS. SMS length is a property of the template, so it is measured
+with this reference link (36 characters: a ``ShortLinkDomain``, ``/o/`` and the code), not with
 whatever base the deployment has; dispatch warns when a real SMS runs long (``senders.py``)."""
 
 _SAMPLE_MERCHANTS = {"en": "Tea House", "zh-CN": "西湖茶舍", "zh-TW": "西湖茶舍"}
@@ -170,7 +174,8 @@ def sample(kind: Kind, locale: str, settings: Settings, merchant: Merchant | Non
         details=_sample_details(kind),
     )
     reference = settings.model_copy(update={"order_page_base_url": SAMPLE_ORDER_PAGE})
-    context = rendering.notice_context(request, order, merchant, locale, reference, SAMPLE_LINK_KEY)
+    short = links.short_url(SAMPLE_SHORT_LINK_BASE, links.short_code(SAMPLE_LINK_KEY, order_id))
+    context = rendering.notice_context(request, order, merchant, locale, reference, SAMPLE_LINK_KEY, short)
     return Sample(request, order, merchant, context)
 
 
@@ -233,7 +238,7 @@ def check_output(
     ):
         problems.append(f"{where}: the support contact is missing")
     if kind in DELAY_KINDS:
-        if ctx["order_url"] not in body:
+        if ctx[rendering.SMS_ORDER_URL if channel == NoticeChannel.SMS else "order_url"] not in body:
             problems.append(f"{where}: the link to the order page is missing")
         # An exception SMS tells what happened and where to look, a consent request by when to
         # answer (and what silence means); the estimate is in the e-mail.

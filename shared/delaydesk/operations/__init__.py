@@ -3,7 +3,7 @@ the windows admin API, the early warning on delay spikes (``early_warning`` pure
 and its delivery (the ops topic, chat robots: ``robots``), the daily digest (``digest`` pure, ``digest_job``).
 
 Decides verdicts about a deployment and answers operator questions.
-May call: delays (recompute after a window change), notices (send rates), store, core.
+May call: delays (recompute after a window change), notices (send rates), policy (a window's scope), store, core.
 """
 
 from delaydesk.operations import doctor as doctor
@@ -20,6 +20,7 @@ from delaydesk.operations.digest_job import reports_dir as reports_dir
 from delaydesk.operations.digest_job import run_digests as run_digests
 from delaydesk.operations.doctor import WEBHOOK_SOURCES as WEBHOOK_SOURCES
 from delaydesk.operations.effect import effect_rows as effect_rows
+from delaydesk.operations.effect_incidents import wide_table as effect_table
 from delaydesk.operations.effect_job import effect_report as effect_report
 from delaydesk.operations.explain import Notice as Notice
 from delaydesk.operations.explain import timeline as timeline
@@ -41,6 +42,7 @@ __all__ = [
     "doctor",
     "effect_report",
     "effect_rows",
+    "effect_table",
     "handle_alert_message",
     "list_alerts",
     "render_digest_html",

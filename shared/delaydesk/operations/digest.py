@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from delaydesk.core import stats
+from delaydesk.core import effect_stats, stats
 from delaydesk.core.merchants import SUPPORTED_LOCALES, Merchant
 from delaydesk.core.stats import Alert, CounterRow
 from delaydesk.core.windows import Window
@@ -94,6 +94,68 @@ class EscalationLine:
 
 
 @dataclass(frozen=True)
+class EffectFigures:
+    """What the notices achieved over a span, from the effect counters (``core.effect_stats``)."""
+
+    delayed_orders: int
+    wismo_before: int
+    wismo_after: int
+    disputes: int
+    disputes_on_time: int
+    mean_rating: float | None
+    mean_rating_on_time: float | None
+
+    @property
+    def wismo(self) -> int:
+        return self.wismo_before + self.wismo_after
+
+    @property
+    def wismo_per_100_delayed(self) -> float | None:
+        return None if self.delayed_orders == 0 else round(100 * self.wismo / self.delayed_orders, 1)
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(name, value) as the CSV and the e-mail show them (empty: no value)."""
+        return [
+            ("delayed_orders", str(self.delayed_orders)),
+            ("wismo_inquiries", str(self.wismo)),
+            ("wismo_per_100_delayed", _number(self.wismo_per_100_delayed)),
+            ("wismo_before_first_notice", str(self.wismo_before)),
+            ("wismo_after_first_notice", str(self.wismo_after)),
+            ("disputes", str(self.disputes)),
+            ("disputes_on_time", str(self.disputes_on_time)),
+            ("mean_rating", _number(self.mean_rating)),
+            ("mean_rating_on_time", _number(self.mean_rating_on_time)),
+        ]
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def _ratio(total: int, n: int) -> float | None:
+    return None if n <= 0 else round(total / n, 2)
+
+
+def effect_figures(counts: Counter[str]) -> EffectFigures:
+    """The effect figures of summed counter rows (the on-time side is the total less the delayed)."""
+    reviews, rating_sum = counts[stats.REVIEWS], counts[stats.RATING_SUM]
+    reviews_delayed, rating_delayed = counts[effect_stats.REVIEWS_DELAYED], counts[effect_stats.RATING_SUM_DELAYED]
+    return EffectFigures(
+        delayed_orders=counts[effect_stats.DELAYED_ORDERS],
+        wismo_before=counts[effect_stats.WISMO_DELAYED_BEFORE],
+        wismo_after=counts[effect_stats.WISMO_DELAYED_AFTER],
+        disputes=counts[effect_stats.DISPUTES_DELAYED],
+        disputes_on_time=max(0, counts[stats.DISPUTES] - counts[effect_stats.DISPUTES_DELAYED]),
+        mean_rating=_ratio(rating_delayed, reviews_delayed),
+        mean_rating_on_time=_ratio(rating_sum - rating_delayed, reviews - reviews_delayed),
+    )
+
+
+EFFECT_DAYS = 7
+"""The effect section's second column: the day and the 6 days before it."""
+
+
+@dataclass(frozen=True)
 class Digest:
     merchant_id: str
     merchant_name: str
@@ -111,6 +173,9 @@ class Digest:
     alerts: list[Alert]
     windows: list[Window]
     extra: dict[str, Any] = field(default_factory=dict)
+    effect_day: EffectFigures | None = None
+    """What the notices achieved: the day, and (``effect_week``) the day with the 6 days before it."""
+    effect_week: EffectFigures | None = None
 
     def figure(self, key: str) -> Figure:
         return next(f for f in self.figures if f.key == key)
@@ -236,6 +301,10 @@ def build_digest(
         alerts=[a for a in alerts if a.opened_at < end and (a.resolved_at is None or a.resolved_at >= start)],
         windows=[w for w in windows if w.starts_at < end and w.ends_at >= start],
         extra={"scorecard_scopes": len(scorecard)},
+        effect_day=effect_figures(today),
+        effect_week=effect_figures(
+            stats.totals(r for d, rs in by_day.items() if (day - d).days < EFFECT_DAYS for r in rs)
+        ),
     )
 
 
@@ -272,6 +341,10 @@ def digest_csv(digest: Digest) -> str:
     for kind, channel, outcomes in digest.notices_by_kind:
         for outcome, n in sorted(outcomes.items()):
             writer.writerow(("notices", f"{kind}#{channel}#{outcome}", "", "", n, ""))
+    if digest.effect_day is not None and digest.effect_week is not None:
+        for (name, value), (_, week) in zip(digest.effect_day.rows(), digest.effect_week.rows(), strict=True):
+            writer.writerow(("effect", name, "", "", value, ""))
+            writer.writerow(("effect", f"{name}.last_{EFFECT_DAYS}_days", "", "", week, ""))
     for e in digest.escalations:
         writer.writerow(("open_escalation", e.order_id, "", "", e.reason, e.opened_at.isoformat()))
     for a in digest.alerts:

@@ -251,8 +251,14 @@ def _guarded(what: str, check: Iterator[Verdict]) -> Iterator[Verdict]:
         yield warn(f"could not check {what}", _error(exc))
 
 
-def diagnose(clients: Clients, stack_name: str, webhook_sources: Sequence[str] = WEBHOOK_SOURCES) -> Iterator[Verdict]:
-    """Every check of the stack, one verdict at a time (so the CLI prints as it goes)."""
+def diagnose(
+    clients: Clients,
+    stack_name: str,
+    webhook_sources: Sequence[str] = WEBHOOK_SOURCES,
+    helpdesks: Sequence[tuple[str, str]] = (),
+) -> Iterator[Verdict]:
+    """Every check of the stack, one verdict at a time (so the CLI prints as it goes).
+    ``helpdesks``: the (source, merchant) help desks whose per-merchant secrets must exist."""
     stack = read_stack(clients, stack_name)
     yield stack_verdict(stack.name, stack.status)
     merchants: list[MerchantFacts] = []
@@ -267,7 +273,7 @@ def diagnose(clients: Clients, stack_name: str, webhook_sources: Sequence[str] =
     yield from _guarded("the alarm subscriptions", _check_subscriptions(clients, topics))
     yield from _guarded("the dead-letter queues", _check_dlqs(clients, stack))
     yield from _guarded("the schedules", _check_schedules(clients, stack))
-    yield from _guarded("the secrets", _check_secrets(clients, stack, webhook_sources))
+    yield from _guarded("the secrets", _check_secrets(clients, stack, webhook_sources, helpdesks))
     yield from _guarded("the public functions' reserved concurrency", _check_concurrency(clients, stack))
 
 
@@ -400,13 +406,21 @@ def _check_schedules(clients: Clients, stack: Stack) -> Iterator[Verdict]:
         )
 
 
-def _check_secrets(clients: Clients, stack: Stack, webhook_sources: Sequence[str]) -> Iterator[Verdict]:
+def _check_secrets(
+    clients: Clients, stack: Stack, webhook_sources: Sequence[str], helpdesks: Sequence[tuple[str, str]] = ()
+) -> Iterator[Verdict]:
     prefix = stack.parameter("WebhookSecretsPrefix").rstrip("/")
     wanted = {stack.parameter("OrderLinkKeyParameter"): "order-link key"}
     wanted |= {f"{prefix}/{source}": f"webhook secret for {source}" for source in webhook_sources}
+    wanted |= {
+        f"{prefix}/helpdesk/{source}/{merchant}": f"help-desk secret for {source} of {merchant}"
+        for source, merchant in helpdesks
+    }
+    names = list(wanted)
     found = {
         p["Name"]: p.get("Type", "String")
-        for p in clients.ssm.get_parameters(Names=list(wanted), WithDecryption=False).get("Parameters", [])
+        for start in range(0, len(names), 10)  # GetParameters takes 10 names at most
+        for p in clients.ssm.get_parameters(Names=names[start : start + 10], WithDecryption=False).get("Parameters", [])
     }
     for name, purpose in wanted.items():
         yield secret_verdict(purpose, name, found.get(name))

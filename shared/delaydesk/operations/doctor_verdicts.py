@@ -194,6 +194,10 @@ def secret_verdict(purpose: str, name: str, parameter_type: str | None) -> Verdi
     if purpose == "order-link key":
         value = "\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')\""
         effect = "dispatch cannot sign the customers' links and sends no notice"
+    elif purpose.startswith("help-desk secret"):
+        source, merchant = name.split("/")[-2:]
+        value = f'"${source.upper()}_SECRET"'
+        effect = f"every {source} help-desk webhook of {merchant} is refused with 401"
     else:
         source = name.rsplit("/", 1)[-1]
         value = f'"${source.upper()}_SECRET"'

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from delaydesk.core.kinds import DELAY_KINDS
+from delaydesk.core.effect_stats import first_delay_notice as first_delay_notice
 from delaydesk.core.orders import Contact, Order
+from delaydesk.operations.experiments import experiment_figures, experiment_rows
 
 WISMO = "where_is_my_order"
 
@@ -37,12 +38,8 @@ class OrderEffect:
     inquiries: tuple[Contact, ...] = ()
     disputes: int = 0
     rating: int | None = None
-
-
-def first_delay_notice(sent: Iterable[tuple[str, datetime | None]]) -> datetime | None:
-    """The send time of the earliest delay notice among ``(kind, sent_at)`` of an order's sent notices."""
-    times = [at for kind, at in sent if kind in DELAY_KINDS and at is not None]
-    return min(times) if times else None
+    arms: tuple[tuple[str, str, str, float], ...] = ()
+    """(experiment id, arm, what it holds out, holdout share) of each experiment the order met."""
 
 
 def order_was_delayed(order: Order) -> bool:
@@ -59,6 +56,7 @@ def order_effect(order: Order, sent: Iterable[tuple[str, datetime | None]]) -> O
         inquiries=tuple(order.inquiries),
         disputes=len(order.disputes),
         rating=order.rating,
+        arms=tuple((e, a.arm, a.holds_out, a.holdout_share) for e, a in sorted(order.experiments.items())),
     )
 
 
@@ -96,7 +94,8 @@ class _Group:
 
 def effect_figures(facts: Iterable[OrderEffect], without_order: Mapping[str, int] | None = None) -> dict[str, Any]:
     """``summary.effect`` from the orders' facts and the per-topic counts of inquiries that named no
-    order. ``experiments`` stays empty until holdout experiments exist."""
+    order; ``experiments`` compares the arms of each holdout experiment (operations/experiments.py)."""
+    facts = list(facts)
     delayed, on_time = _Group(), _Group()
     topics: Counter[str] = Counter(without_order or {})
     for fact in facts:
@@ -121,7 +120,7 @@ def effect_figures(facts: Iterable[OrderEffect], without_order: Mapping[str, int
         },
         "inquiries_by_topic": dict(sorted(topics.items())),
         "inquiries_without_order": sum((without_order or {}).values()),
-        "experiments": [],
+        "experiments": experiment_figures(facts),
     }
 
 
@@ -143,7 +142,7 @@ def effect_rows(effect: Mapping[str, Any]) -> list[tuple[str, str]]:
     rows += [(f"on_time.{name}", _text(value)) for name, value in effect["on_time"].items()]
     rows += [(f"inquiries.{topic}", str(n)) for topic, n in effect["inquiries_by_topic"].items()]
     rows.append(("inquiries_without_order", str(effect["inquiries_without_order"])))
-    return rows
+    return rows + experiment_rows(effect.get("experiments", []))
 
 
 def _text(value: Any) -> str:

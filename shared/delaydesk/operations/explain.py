@@ -36,6 +36,7 @@ ACTION_WORDS = {
     "deadline_shortened": "deadline brought back (the window ended early or changed)",
     "delay_accepted": "the customer agreed to wait for the late order",
     "refund_recommended": "refund request answered by scenario (a recommendation to the merchant)",
+    "held_out": "notice held out (the order is in the holdout arm of an experiment)",
 }
 RULE_WORDS = {
     "us_ftc_no_consent": "order cancelled and refunded automatically: no express consent to a longer delay",
@@ -130,8 +131,17 @@ def timeline(order: Order, decisions: list[Decision], notices: list[Notice], tim
                     f"delay option: {revised} ({silence}); without express consent cancelled at {when(law.cancel_at)}",
                 )
             )
+    for experiment_id, assigned in sorted(order.experiments.items()):
+        text = (
+            f"experiment {experiment_id} ({assigned.holds_out} held out from"
+            f" {assigned.holdout_share * 100:g}% of orders): assigned to the {assigned.arm} arm"
+        )
+        lines.append(Line(assigned.assigned_at, 1, text))
     for d in decisions:
         words = ACTION_WORDS.get(d.action.value, d.action.value)
+        if d.action.value == "held_out":
+            held, stage, experiment = d.inputs.get("kind"), d.inputs.get("stage"), d.inputs.get("experiment_id")
+            words = f"notice {held} #{stage} held out by experiment {experiment} (the order's holdout arm)"
         words = RULE_WORDS.get(d.rule, words)
         if d.rule == "cn_stagnation_refund":
             words = f"{words}: {d.inputs.get('answer')} (logistics stagnation)"

@@ -5,8 +5,10 @@ Routes (functions/admin_api): ``GET /admin/windows``, ``POST /admin/windows`` (a
 ``POST /admin/windows/{window_id}/end`` (``{"merchant_id": ..., "at": ...}``, ``at`` defaulting to
 the request time); and the early-warning alerts: ``GET /admin/alerts`` (``?merchant_id=``) and
 ``POST /admin/alerts/{alert_id}/declare`` (``{"merchant_id": ...}`` optional), which declares the
-window the alert proposes. "Now" is the request's own time (``requestContext.timeEpoch``). Domain errors
-become HTTP answers in one place (``app`` below): 400 invalid, 404 unknown, 409 conflict.
+window the alert proposes; and ``GET /admin/effect`` (``?merchant=&window=``): what the notices
+achieved, the JSON of ``summary.effect`` (404 for an unknown window). "Now" is the request's own
+time (``requestContext.timeEpoch``). Domain errors become HTTP answers in one place (``app``
+below): 400 invalid, 404 unknown, 409 conflict.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from delaydesk.core import fields
 from delaydesk.core.times import iso, parse_instant
 from delaydesk.core.windows import PLATFORM, Window, parse_window, preset
 from delaydesk.delays import recompute
-from delaydesk.operations import alerts
+from delaydesk.operations import alerts, effect_job
 from delaydesk.store import ConcurrentUpdate
 
 app = APIGatewayHttpResolver()
@@ -104,6 +106,22 @@ def declare_from_alert(alert_id: str) -> Response[Any]:
     except LookupError as exc:
         raise recompute.WindowNotFound(str(exc)) from None
     return _json(201 if created else 200, {"window": window_view(window), "created": created})
+
+
+@app.get("/admin/effect")
+def effect() -> dict[str, Any]:
+    """``summary.effect`` (``report effect``): ``?merchant=`` (or ``merchant_id``), ``?window=``."""
+    query = app.current_event.get_query_string_value
+    merchant_id = query("merchant") or query("merchant_id")
+    for value in (merchant_id, query("window")):
+        if value is not None:
+            if len(value) > fields.MAX_ID:
+                raise ValueError(f"a merchant or window id has at most {fields.MAX_ID} characters")
+            fields.one_line(value)  # ValueError: 400
+    try:
+        return effect_job.effect_report(merchant_id, query("window"))
+    except LookupError as exc:
+        raise recompute.WindowNotFound(str(exc)) from None
 
 
 def _json(status: int, body: dict[str, Any]) -> Response[Any]:

@@ -219,9 +219,22 @@ def _decision(order: Order, action: Action, rule: str, now: datetime, key: str, 
     )
 
 
-def _notices(
-    order: Order, kind: Kind, stage: int, reason: str, now: datetime, details: dict[str, str], span: tuple[int, int]
+def notice_requests(
+    order: Order,
+    kind: Kind,
+    stage: int,
+    rule: str,
+    reason: str,
+    now: datetime,
+    span: tuple[int, int],
+    *,
+    delay_kind: Kind | None = None,
+    delay_started_at: datetime | None = None,
+    window_id: str | None = None,
+    details: dict[str, str] | None = None,
 ) -> list[NoticeRequest]:
+    """One policy notice on each channel the customer is reached on for ``kind``, estimating
+    delivery ``span`` days (from, to) after ``now``; the timers' notices are built here too."""
     return [
         NoticeRequest(
             order_id=order.order_id,
@@ -230,16 +243,35 @@ def _notices(
             stage=stage,
             channel=channel,
             requested_at=now,
-            rule=(order.law.rules if order.law else RuleSet.NONE.value),
+            rule=rule,
             reason=reason,
-            delay_kind=Kind.SHIPMENT_DELAYED if kind == Kind.DELAY_CONSENT_REQUEST else kind,
-            delay_started_at=order.delay.started_at if order.delay else now,
+            delay_kind=delay_kind or kind,
+            delay_started_at=delay_started_at or now,
             eta_from=(now + timedelta(days=span[0])).date(),
             eta_to=(now + timedelta(days=span[1])).date(),
-            details=details,
+            window_id=window_id,
+            details=details or {},
         )
         for channel in choose_channels(order.customer, kind)
     ]
+
+
+def _notices(
+    order: Order, kind: Kind, stage: int, reason: str, now: datetime, details: dict[str, str], span: tuple[int, int]
+) -> list[NoticeRequest]:
+    """The consumer-law notices: named by the order's rule set, dated from its delay if it has one."""
+    return notice_requests(
+        order,
+        kind,
+        stage,
+        order.law.rules if order.law else RuleSet.NONE.value,
+        reason,
+        now,
+        span,
+        delay_kind=Kind.SHIPMENT_DELAYED if kind == Kind.DELAY_CONSENT_REQUEST else kind,
+        delay_started_at=order.delay.started_at if order.delay else None,
+        details=details,
+    )
 
 
 def add_working_days(start: datetime, days: int, timezone: str) -> datetime:

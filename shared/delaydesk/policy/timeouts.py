@@ -4,10 +4,10 @@ receipt timeouts; the decisions and notices they record. ``timers.evaluate`` cal
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from delaydesk.core.decisions import Action, Decision
-from delaydesk.core.kinds import Kind, NoticeRequest, choose_channels
+from delaydesk.core.kinds import Kind, NoticeRequest
 from delaydesk.core.merchants import DelayPolicy
 from delaydesk.core.orders import Order, OrderStatus, TimerState
 from delaydesk.core.times import iso
@@ -73,25 +73,9 @@ def _notice(
     window_id: str | None = None,
     details: dict[str, str] | None = None,
 ) -> list[NoticeRequest]:
-    return [
-        NoticeRequest(
-            order_id=order.order_id,
-            merchant_id=order.merchant_id,
-            kind=kind,
-            stage=stage,
-            channel=channel,
-            requested_at=now,
-            rule=rule,
-            reason=reason,
-            delay_kind=kind,
-            delay_started_at=now,
-            eta_from=(now + timedelta(days=span[0])).date(),
-            eta_to=(now + timedelta(days=span[1])).date(),
-            window_id=window_id,
-            details=details or {},
-        )
-        for channel in choose_channels(order.customer, kind)
-    ]
+    return consumer_rules.notice_requests(
+        order, kind, stage, rule, reason, now, span, window_id=window_id, details=details
+    )
 
 
 def _close(order: Order, status: OrderStatus) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from delaydesk.core import experiments
 from delaydesk.core.decisions import Action
 from delaydesk.core.kinds import Kind
 from delaydesk.core.merchants import DelayPolicy, PolicyDefaults
@@ -158,10 +159,12 @@ ANNOUNCED_CHANGES = {
 def evaluate(order: Order, policy: DelayPolicy, windows: list[Window], now: datetime) -> TimerResult:
     """Recompute the deadlines with ``windows`` and take every timer decision due at ``now``."""
     order = order.model_copy(deep=True)
+    # The order meets the merchant's experiments here, at its first evaluation (the scan's write records it).
+    order.experiments = experiments.enrol(order.order_id, order.paid_at, order.experiments, policy.experiments, now)
     out = TimerResult(order)
     if order.status in CLOSED:
         _law(order, policy, now, out)
-        return out
+        return _experiments(out, policy, now)
     found = engine.deadlines(order, policy.timers, windows)
     _extensions(order, found, windows, now, out)
     late = order.timers.get(LATE_SHIPMENT)
@@ -174,6 +177,15 @@ def evaluate(order: Order, policy: DelayPolicy, windows: list[Window], now: date
     _cancel(order, policy, windows, now, out)
     _timeouts(order, policy, now, out)
     _law(order, policy, now, out)
+    return _experiments(out, policy, now)
+
+
+def _experiments(out: TimerResult, policy: DelayPolicy, now: datetime) -> TimerResult:
+    """Holdout experiments: an announcement may be held out, compensation withheld from a delay
+    notice; never what the law requires (the filter's own rule, core/experiments.py)."""
+    order = out.order
+    out.notices, held = experiments.hold_out(order.order_id, out.notices, order.experiments, policy.experiments, now)
+    out.decisions.extend(held)
     return out
 
 

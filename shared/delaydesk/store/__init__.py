@@ -51,6 +51,7 @@ from delaydesk.store.notice_state import advance_slot_cursor as advance_slot_cur
 from delaydesk.store.notice_state import all_suppressions as all_suppressions
 from delaydesk.store.notice_state import all_template_overrides as all_template_overrides
 from delaydesk.store.notice_state import delete_template_override as delete_template_override
+from delaydesk.store.notice_state import engagement_of as engagement_of
 from delaydesk.store.notice_state import feedback_of as feedback_of
 from delaydesk.store.notice_state import grant_of as grant_of
 from delaydesk.store.notice_state import held_due as held_due
@@ -61,8 +62,10 @@ from delaydesk.store.notice_state import put_inbox as put_inbox
 from delaydesk.store.notice_state import put_slotted as put_slotted
 from delaydesk.store.notice_state import put_template_override as put_template_override
 from delaydesk.store.notice_state import raise_slot_horizon as raise_slot_horizon
+from delaydesk.store.notice_state import record_choice as record_choice
 from delaydesk.store.notice_state import record_feedback as record_feedback
 from delaydesk.store.notice_state import record_grant as record_grant
+from delaydesk.store.notice_state import record_page_visit as record_page_visit
 from delaydesk.store.notice_state import release_held as release_held
 from delaydesk.store.notice_state import reserve_send_slot as reserve_send_slot
 from delaydesk.store.notice_state import slot_cursor as slot_cursor
@@ -88,6 +91,10 @@ from delaydesk.store.orders import pending as pending
 from delaydesk.store.orders import save_order as save_order
 from delaydesk.store.orders import shard_for as shard_for
 from delaydesk.store.rejected import RejectedRecord as RejectedRecord
+from delaydesk.store.short_links import ShortLink as ShortLink
+from delaydesk.store.short_links import ShortLinkRecord as ShortLinkRecord
+from delaydesk.store.short_links import put_short_link as put_short_link
+from delaydesk.store.short_links import short_link as short_link
 from delaydesk.store.stats import StatsRecord as StatsRecord
 from delaydesk.store.stats import add_counts as add_counts
 from delaydesk.store.stats import all_counter_rows as all_counter_rows

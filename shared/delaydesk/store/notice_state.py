@@ -13,6 +13,7 @@ One table (NoticeStateTable, pk/sk) holds what notices need besides the notice l
   budget#<merchant>       <window>                         compensation spent in a window
   feedback#<order>        <notice>#<event>                 SES delivery/bounce/complaint/open/click
   digest#<merchant>       <local day>                      the daily digest's claim and send (store/digests.py)
+  engage#<order>          visit#<UTC day> | choice#<name>  order-page visits (once a day) and choices (once)
 """
 
 from __future__ import annotations
@@ -293,3 +294,25 @@ def record_feedback(order_id: str, notice_id: str, event: str, detail: str, at: 
 
 def feedback_of(order_id: str) -> list[NoticeStateRecord]:
     return list(NoticeStateRecord.query(f"feedback#{order_id}"))
+
+
+# ---- engagement with the order page (issue 14: the effect report)
+
+
+def record_page_visit(order_id: str, at: datetime) -> bool:
+    """The order page was opened on ``at``'s UTC day; False if that day was recorded before (once
+    per order and day)."""
+    day = at.astimezone(UTC).strftime("%Y-%m-%d")
+    record = NoticeStateRecord(f"engage#{order_id}", f"visit#{day}", label="visit", at=at)
+    return save_if(record, NoticeStateRecord.sk.does_not_exist())
+
+
+def record_choice(order_id: str, choice: str, at: datetime) -> bool:
+    """A choice made on the order page; False if the order made it before (once per order and choice)."""
+    record = NoticeStateRecord(f"engage#{order_id}", f"choice#{choice}", label=choice, at=at)
+    return save_if(record, NoticeStateRecord.sk.does_not_exist())
+
+
+def engagement_of(order_id: str) -> list[NoticeStateRecord]:
+    """The order's page visits (``visit#<day>``) and choices (``choice#<name>``)."""
+    return list(NoticeStateRecord.query(f"engage#{order_id}"))

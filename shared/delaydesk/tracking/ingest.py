@@ -25,14 +25,14 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyVa
 from pydantic import ValidationError
 
 from delaydesk import store
+from delaydesk.core import effect_stats, stats
 from delaydesk.core import origins as authority
-from delaydesk.core import stats
 from delaydesk.core.config import get_settings
 from delaydesk.core.events import Event, InquiryReceived, OrderPaid, Tracking, dated_ahead, parse_event
 from delaydesk.core.fields import body_problem
 from delaydesk.core.merchants import DelayPolicy
 from delaydesk.core.observability import MetricUnit, logger, metrics
-from delaydesk.core.orders import EventRejected, apply_event
+from delaydesk.core.orders import EventRejected, Order, apply_event
 from delaydesk.core.origins import Origin
 from delaydesk.customer import classify_topic
 from delaydesk.delays import eta, next_due_at
@@ -67,6 +67,8 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     origin = authority.parse_origin(event["origin"])
     if isinstance(parsed, InquiryReceived):
         parsed = parsed.model_copy(update={"topic": classify_topic(parsed.text, parsed.topic)})
+        if parsed.order_id is None and parsed.order_ref is not None:
+            parsed = _resolve_order_ref(parsed, origin)
         if parsed.order_id is None:
             return _merchant_inquiry(parsed)
     order_id = _order_id(parsed)
@@ -91,8 +93,31 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     store.save_order(order, record, due, settings.due_shards)
     # Counted after the versioned write succeeded, from the change it made: a redelivery changes nothing.
     counts = stats.event_counts(before, order) | stats.contact_counts(parsed, before)
+    counts |= effect_stats.contact_effect_counts(parsed, before, _first_notice(parsed, before))
     store.add_counts(order.merchant_id, parsed.at, *stats.scope_of(order), counts)
     return {"order_id": order.order_id, "status": order.status.value, "next_due_at": due.isoformat() if due else None}
+
+
+def _first_notice(event: Event, before: Order | None) -> datetime | None:
+    """The send time of the order's first delay notice, read only for a WISMO inquiry about a
+    delayed order (one notice-log query): the effect counters split those before and after it."""
+    if before is None or not effect_stats.needs_first_notice(event, before):
+        return None
+    sent = [(n.kind, n.sent_at) for n in store.notices_for(before.order_id) if n.status == "sent"]
+    return effect_stats.first_delay_notice(sent)
+
+
+def _resolve_order_ref(inquiry: InquiryReceived, origin: Origin) -> InquiryReceived:
+    """The inquiry about the order its text named, if that order exists and belongs to the sender's
+    (and the inquiry's) merchant; else the same inquiry, without an order. A number read in free
+    text is a guess: it never makes the inquiry refused, retried or counted for another merchant."""
+    assert inquiry.order_ref is not None
+    record = store.get_order(inquiry.order_ref)
+    if record is None or authority.order_refusal(origin, record.merchant_id):
+        return inquiry
+    if inquiry.merchant_id is not None and record.merchant_id != inquiry.merchant_id:
+        return inquiry
+    return inquiry.model_copy(update={"order_id": inquiry.order_ref})
 
 
 def _merchant_inquiry(inquiry: InquiryReceived) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 ``webhooks`` decides (signature, freshness, normalisation); this module applies it: it reads the
 source's secret from Parameter Store and puts the one ``tracking`` event on the events queue.
+A help desk's delivery (``helpdesk`` decides) becomes one ``inquiry.received`` on the order-events
+queue, under its merchant's own secret and origin.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from delaydesk.core import aws
 from delaydesk.core import origins as authority
 from delaydesk.core.config import get_settings
 from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
-from delaydesk.tracking import webhooks
+from delaydesk.tracking import helpdesk, webhooks
 
 
 def secret_for(source: str, merchant_id: str | None = None) -> str | None:
@@ -49,6 +51,26 @@ def accept_webhook(source: str, body: bytes, headers: Mapping[str, str], now: da
     event_id = str(received.event["event_id"])
     logger.info("webhook queued", source=source, event_id=event_id)
     metrics.add_metric(name="WebhooksAccepted", unit=MetricUnit.Count, value=1)
+    return event_id
+
+
+def accept_inquiry(source: str, merchant_id: str, body: bytes, headers: Mapping[str, str], now: datetime) -> str:
+    """Authenticate, map and queue one help-desk delivery; its event id. Raises ``WebhookError``."""
+    settings = get_settings()
+    known = source in helpdesk.SOURCES and helpdesk.merchant_problem(merchant_id) is None
+    secret = secret_for(f"helpdesk/{source}", merchant_id) if known else None
+    received = helpdesk.receive(
+        source, merchant_id, secret, body, headers, now, timedelta(seconds=settings.webhook_tolerance_seconds)
+    )
+    origin = authority.helpdesk(source, merchant_id).name  # inquiries only, this merchant's orders only
+    aws.sqs().send_message(
+        QueueUrl=settings.order_events_queue_url,
+        MessageBody=webhooks.dumps(received.event),
+        MessageAttributes={authority.ORIGIN_ATTRIBUTE: {"DataType": "String", "StringValue": origin}},
+    )
+    event_id = str(received.event["event_id"])
+    logger.info("help-desk inquiry queued", source=source, event_id=event_id, topic_from=received.topic_from)
+    count_by("InquiriesAccepted", "source", source)
     return event_id
 
 

@@ -673,6 +673,39 @@ def test_only_the_webhook_sources_asked_for_are_checked(
     ]
 
 
+def test_the_help_desks_asked_for_have_their_per_merchant_secrets_checked(
+    stubs: dict[str, Stubber],
+) -> None:
+    account = Account()
+    account.stub(stubs)
+    stubs["ssm"].deactivate()
+    ssm = Stubber(stubs["ssm"].client)
+    stubs["ssm"] = ssm
+    ssm.activate()
+    zendesk, freshdesk = "/delaydesk/webhooks/helpdesk/zendesk/m1", "/delaydesk/webhooks/helpdesk/freshdesk/m-2"
+    ssm.add_response(
+        "get_parameters",
+        {
+            "Parameters": [
+                {"Name": "/delaydesk/order-link-key", "Type": "SecureString"},
+                {"Name": zendesk, "Type": "SecureString"},
+            ],
+            "InvalidParameters": [freshdesk],
+        },
+        {"Names": ["/delaydesk/order-link-key", zendesk, freshdesk], "WithDecryption": False},
+    )
+    clients = Clients(**{name: stub.client for name, stub in stubs.items()})
+    helpdesks = (("zendesk", "m1"), ("freshdesk", "m-2"))
+    verdicts = list(doctor.diagnose(clients, STACK, webhook_sources=(), helpdesks=helpdesks))
+    assert lines(verdicts)[-3:] == [
+        "✔ order-link key /delaydesk/order-link-key is a SecureString",
+        f"✔ help-desk secret for zendesk of m1 {zendesk} is a SecureString",
+        f"✘ help-desk secret for freshdesk of m-2 {freshdesk} does not exist: every freshdesk help-desk webhook of "
+        f"m-2 is refused with 401 — aws ssm put-parameter --type SecureString --name {freshdesk} --value "
+        '"$FRESHDESK_SECRET"',
+    ]
+
+
 # ------------------------------------------------------------------ the pure parts
 
 
@@ -766,3 +799,11 @@ def test_exit_code_counts_failures_only() -> None:
     assert doctor.exit_code([doctor.ok("a"), doctor.warn("b", "c")]) == 0
     assert doctor.exit_code([doctor.ok("a"), doctor.fail("b", "c")]) == 1
     assert doctor.exit_code([]) == 0
+
+
+def test_helpdesks_argument_names_a_known_source_and_a_merchant(capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in ("gorgias:m1", "zendesk", "zendesk:m 1"):
+        with pytest.raises(SystemExit) as exited:
+            main(["doctor", "--helpdesks", bad])
+        assert exited.value.code == 2
+        assert "is not SOURCE:MERCHANT_ID (sources: zendesk, freshdesk, generic)" in capsys.readouterr().err
