@@ -2,12 +2,21 @@
 paced at its SES quota, with urgent notices arriving in the middle of it.
 
     .venv/bin/python benchmarks/notice_drain.py [--notices 100000] [--rate 14] [--jitter 0]
+        [--producer fanout|dispatch] [--model 1000000] [--schedule-only]
 
 The real dispatch runs on the embedded AWS (claims, send-rate buckets and the notice log in
 DynamoDB on moto) with a virtual clock, an in-memory Notices queue that honours DelaySeconds and a
 fake SES that throttles as SES does (``delaydesk_local/drain.py``). It prints the virtual drain
 time against the ideal N / rate, the most sends in any one-second window, SES throttling errors,
-sends, re-queues and DynamoDB and SQS calls per notice, the urgent notices' waits, and wall time.
+sends, queueings (every SendMessage of a notice, the first included) and re-queues per
+announcement, DynamoDB and SQS calls per notice, the urgent notices' waits, and wall time, then a
+model of ``--model`` announcements from the measured per-notice figures.
+
+``--producer fanout`` (the default, after issue 12 item 5) queues the announcement as the
+recompute's pages do, through the real ``scan.queue_notices``: each page takes a block of send
+slots, each notice is queued with DelaySeconds up to its slot, or written to the slot table and
+queued by the five-minute slot release. ``--producer dispatch`` (before) queues every notice at
+once with no slot, and dispatch paces them by re-queueing each until its turn.
 """
 
 from __future__ import annotations
@@ -20,11 +29,12 @@ import sys
 import time
 from collections import Counter
 from datetime import UTC, date, datetime
-from math import nan
+from math import ceil, nan
 from pathlib import Path
 from typing import Any
 
 from delaydesk import store
+from delaydesk.core import pacing
 from delaydesk.core.config import get_settings
 from delaydesk.core.kinds import Kind, NoticeChannel, NoticeRequest
 from delaydesk.core.merchants import Merchant, NoticePolicy
@@ -63,7 +73,9 @@ def notice(order_id: str, kind: Kind) -> NoticeRequest:
     )
 
 
-def run(notices: int, rate: float, jitter: float, bulk_share: float | None, botocore: bool) -> dict[str, Any]:
+def run(
+    notices: int, rate: float, jitter: float, bulk_share: float | None, botocore: bool, producer: str = "fanout"
+) -> dict[str, Any]:
     policy: dict[str, Any] = {"max_send_rate": rate}
     if bulk_share is not None:
         policy["bulk_share"] = bulk_share
@@ -84,8 +96,12 @@ def run(notices: int, rate: float, jitter: float, bulk_share: float | None, boto
         seeded = time.perf_counter() - seeding
 
         drain = Drain(rate, START.timestamp(), get_settings(), jitter=jitter)
-        for i in range(notices):
-            drain.submit(notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT))
+        with metered() as fan_out_meter, contextlib.nullcontext() if botocore else direct_dynamodb():
+            if producer == "fanout":
+                drain.announce([notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT) for i in range(notices)])
+            else:
+                for i in range(notices):
+                    drain.submit(notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT))
         ideal = notices / rate
         urgent: list[NoticeRequest] = []
         for n, fraction in enumerate(URGENT_AT):
@@ -107,9 +123,12 @@ def run(notices: int, rate: float, jitter: float, bulk_share: float | None, boto
         first_send.setdefault((s.order_id, s.kind), s.at)
     total = notices + urgent_count
     announcements = (notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT) for i in range(notices))
-    requeues = [result.requeues.get(key_of(r), 0) for r in announcements]
+    keys = [key_of(r) for r in announcements]
+    requeues = [result.requeues.get(key, 0) for key in keys]
+    queueings = [drain.queue.queued.get(key, 0) for key in keys]
     bulk_last = max(s.at for s in sends if s.kind == Kind.DISRUPTION_ANNOUNCEMENT.value)
-    dynamodb = sum(meter.calls.values())
+    dynamodb = sum(meter.calls.values()) + sum(fan_out_meter.calls.values())
+    calls = Counter(meter.calls) + Counter(fan_out_meter.calls)
     return {
         "notices": total,
         "announcements": notices,
@@ -124,11 +143,19 @@ def run(notices: int, rate: float, jitter: float, bulk_share: float | None, boto
         "duplicates": sum(n - 1 for n in per_key.values() if n > 1),
         "lost": total - len(per_key),
         "log": dict(sent_in_log),
+        "producer": producer,
+        "bulk_share": bulk_share if bulk_share is not None else NoticePolicy().bulk_share,
         "requeues_mean": sum(requeues) / len(requeues),
         "requeues_max": max(requeues),
+        "queueings_mean": sum(queueings) / len(queueings),
+        "queueings_max": max(queueings),
+        "queueings_over_2": sum(1 for q in queueings if q > 2),
+        "releases": result.releases,
         "dynamodb_per_notice": dynamodb / total,
-        "dynamodb_by_operation": {k: v / total for k, v in sorted(meter.calls.items())},
+        "dynamodb_by_operation": {k: v / total for k, v in sorted(calls.items())},
+        "fan_out_dynamodb": sum(fan_out_meter.calls.values()),
         "sqs_send_per_notice": drain.queue.sent / total,
+        "sqs_batch_calls_per_notice": drain.sqs.calls / total,
         "sqs_received_per_notice": drain.queue.received / total,
         "outcomes": dict(result.outcomes),
         "urgent_waits": [
@@ -141,6 +168,75 @@ def run(notices: int, rate: float, jitter: float, bulk_share: float | None, boto
     }
 
 
+def schedule_only(notices: int, rate: float, bulk_share: float | None) -> None:
+    """``--schedule-only``: the fan-out and the slot releases at full size, without dispatch
+    (whose per-notice cost the drain runs measure): queueings per notice, and when each notice
+    reaches dispatch against its ticket and the ideal drain."""
+    policy: dict[str, Any] = {"max_send_rate": rate}
+    if bulk_share is not None:
+        policy["bulk_share"] = bulk_share
+    share = bulk_share if bulk_share is not None else NoticePolicy().bulk_share
+    with Path(os.devnull).open("w", encoding="utf-8") as devnull, LocalAws(log_stream=devnull) as local:
+        del local
+        store.put_merchant(Merchant(merchant_id=MERCHANT, name="Bench Shop", settings={"notices": policy}))
+        drain = Drain(rate, START.timestamp(), get_settings())
+        started = time.perf_counter()
+        with metered() as meter, direct_dynamodb():
+            drain.announce([notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT) for i in range(notices)])
+            slotted = notices - drain.queue.sent
+            drain.run(dispatching=False)
+        wall = time.perf_counter() - started
+    queued = [drain.queue.queued[key] for key in drain.announced]
+    late = [at - (request.bulk_slot or nan) for at, request in drain.arrivals.values()]
+    last = max(at for at, _ in drain.arrivals.values()) - START.timestamp()
+    print(f"schedule only: {notices:,} announcements at {rate:g}/s, bulk share {share:g}")
+    print(f"queueings per announcement: mean {sum(queued) / len(queued):.3f}, max {max(queued)}")
+    print(f"slot table: {slotted:,} notices ({slotted / notices:.1%}); slot releases run: {drain.result.releases}")
+    print(
+        f"at dispatch: each notice arrives {min(late):.2f} to {max(late):.2f} s after its ticket; the last at "
+        f"{last:,.0f} s (N/(share x rate) {notices / (rate * share):,.0f} s, N/rate {notices / rate:,.0f} s)"
+    )
+    calls = sum(meter.calls.values())
+    print(
+        f"fan-out and releases: {calls / notices:.3f} DynamoDB calls per notice ({dict(meter.calls)}), "
+        f"{drain.sqs.calls / notices:.3f} SendMessageBatch calls per notice; wall {wall:,.0f} s"
+    )
+
+
+def model(r: dict[str, Any], n: int) -> list[str]:
+    """A model of ``n`` announcements from the measured run ``r`` (same rate and share)."""
+    bulk = r["rate"] * r["bulk_share"]
+    drain = n / bulk
+    lines = [f"model for {n:,} announcements at {r['rate']:g}/s (bulk share {r['bulk_share']:g}):"]
+    lines.append(
+        f"  drain {drain:,.0f} s ({drain / 3600:.1f} h): N/(share x rate), the pace measured above "
+        f"({r['drain_seconds'] / (r['announcements'] / bulk):.4f} of it); ideal N/rate {n / r['rate']:,.0f} s"
+    )
+    if r["producer"] == "fanout":
+        slotted = max(0, n - ceil(pacing.MAX_SQS_DELAY * bulk))
+        lines.append(
+            f"  queueings per notice: mean {r['queueings_mean']:.2f}, max {r['queueings_max']} as measured: a notice "
+            "is queued once wherever its slot is (DelaySeconds, or the slot table and one release)"
+        )
+        lines.append(
+            f"  slot table: {slotted:,} notices beyond 15 min; {ceil(drain / 300):,} releases of about "
+            f"{ceil(300 * bulk):,} notices each"
+        )
+    else:
+        # Each waits i / bulk seconds and comes back every 900 s (SQS's most), plus the last few passes.
+        waits = (r["requeues_mean"] - r["drain_seconds"] / 2 / pacing.MAX_SQS_DELAY) if r["drain_seconds"] else 0.0
+        mean = drain / 2 / pacing.MAX_SQS_DELAY + waits
+        lines.append(
+            f"  re-queues per notice: mean {mean:.1f}, max {drain / pacing.MAX_SQS_DELAY + waits:.1f} "
+            "(one per 15 min of wait, plus the measured passes near the slot)"
+        )
+    lines.append(
+        f"  DynamoDB calls {r['dynamodb_per_notice'] * n:,.0f}, SQS messages {r['sqs_send_per_notice'] * n:,.0f} "
+        "(the measured figures per notice)"
+    )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--notices", type=int, default=100_000)
@@ -150,8 +246,23 @@ def main() -> None:
     parser.add_argument(
         "--botocore", action="store_true", help="DynamoDB calls through botocore and moto's HTTP layer (slower)"
     )
+    parser.add_argument(
+        "--producer",
+        choices=("fanout", "dispatch"),
+        default="fanout",
+        help="fanout: scheduled into send slots as the recompute queues them (after); dispatch: all queued at "
+        "once, paced by re-queueing (before)",
+    )
+    parser.add_argument("--model", type=int, default=1_000_000, help="announcements of the model printed at the end")
+    parser.add_argument(
+        "--schedule-only", action="store_true", help="the fan-out and slot releases at full size, no dispatch"
+    )
     args = parser.parse_args()
-    r = run(args.notices, args.rate, args.jitter, args.bulk_share, args.botocore)
+    if args.schedule_only:
+        schedule_only(args.notices, args.rate, args.bulk_share)
+        return
+    r = run(args.notices, args.rate, args.jitter, args.bulk_share, args.botocore, args.producer)
+    print(f"producer: {r['producer']}")
     urgent = r["notices"] - r["announcements"]
     print(f"notices: {r['notices']:,} ({r['announcements']:,} announcements + {urgent} urgent) at {r['rate']:g}/s")
     hours = r["drain_seconds"] / 3600
@@ -165,7 +276,12 @@ def main() -> None:
         f"sends: {r['sends']:,} for {r['keys_sent']:,} notice keys: duplicates {r['duplicates']}, "
         f"lost {r['lost']}; notice log {r['log']}"
     )
-    print(f"re-queues per announcement: mean {r['requeues_mean']:.2f}, max {r['requeues_max']}")
+    print(
+        f"queueings per announcement (every SendMessage, the first included): mean {r['queueings_mean']:.3f}, "
+        f"max {r['queueings_max']}; more than 2: {r['queueings_over_2']:,}"
+    )
+    print(f"re-queues per announcement (by dispatch): mean {r['requeues_mean']:.3f}, max {r['requeues_max']}")
+    print(f"slot releases run: {r['releases']}; DynamoDB calls of the fan-out: {r['fan_out_dynamodb']:,}")
     print(
         f"per notice: {r['dynamodb_per_notice']:.2f} DynamoDB calls, {r['sqs_send_per_notice']:.2f} SQS "
         f"SendMessage, {r['sqs_received_per_notice']:.2f} deliveries (received ten per ReceiveMessage)"
@@ -176,6 +292,8 @@ def main() -> None:
     for kind, at, waited in r["urgent_waits"]:
         print(f"urgent {kind:<20} arrived at {at:>8,.1f} s, waited {waited:.1f} s")
     print(f"wall time: {r['wall_seconds']:,.0f} s for the drain ({r['seed_seconds']:.0f} s to seed the orders)")
+    for line in model(r, args.model):
+        print(line)
 
 
 if __name__ == "__main__":

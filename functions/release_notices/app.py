@@ -1,5 +1,6 @@
-"""Schedule (every 5 minutes) → re-queue the SMS held for quiet hours whose time has come;
-once a day (the 03:00 UTC run) → copy SNS's SMS opt-outs into the suppression list."""
+"""Schedule (every 5 minutes) → re-queue the SMS held for quiet hours whose time has come, and
+the scheduled announcements whose send slots come within 15 minutes; once a day (the 03:00 UTC
+run) → copy SNS's SMS opt-outs into the suppression list."""
 
 from __future__ import annotations
 
@@ -22,4 +23,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     store.bind(settings)
     now = parse_instant(event["time"])
     report = notice_jobs.run(now, settings)
-    return {"released": report.released, "opt_outs_synced": report.opt_outs}
+    return {"released": report.released, "slots_released": report.slots_released, "opt_outs_synced": report.opt_outs}

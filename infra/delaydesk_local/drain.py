@@ -14,6 +14,11 @@ take minutes:
   SES returns. ``senders.send_email`` and dispatch handle it as in AWS, and a throttled message
   comes back after the dispatch function's backoff (``notice_jobs.throttle_backoff``).
 
+An announcement can also be queued the way the fan-out queues it (``announce``): through the real
+``scan.queue_notices`` a page at a time, which schedules each notice into its send slot (DelaySeconds
+on the virtual queue, or the slot table in DynamoDB), with ``release_notices``' slot release run
+every five virtual minutes. ``DrainResult.queued`` counts every time a notice was put on the queue.
+
 ``direct_dynamodb()`` (used by the benchmark, not by the test) sends pynamodb's calls straight to
 moto's DynamoDB backend in-process: the same conditions, updates and errors, without the
 serialisation to HTTP and back that costs most of a call's time on moto.
@@ -38,11 +43,14 @@ from pynamodb.connection.base import Connection
 from delaydesk.core import aws
 from delaydesk.core.config import Settings
 from delaydesk.core.kinds import NoticeRequest
+from delaydesk.delays import announcements, scan
 from delaydesk.notices import dispatch, notice_jobs, senders
 from delaydesk.store import InFlight
 from delaydesk_local.stack import ACCOUNT_ID, REGION
 
 MAX_DELAY_SECONDS = 900
+RELEASE_EVERY_SECONDS = 300
+"""The release_notices schedule (rate(5 minutes))."""
 WINDOW_SECONDS = 1.0
 ROUNDING = 1e-6
 """Two sends this close to one second apart count as one second apart (float rounding of epochs)."""
@@ -123,6 +131,8 @@ class VirtualQueue:
         """SendMessage calls (re-queues by dispatch, and what the drain submitted)."""
         self.received = 0
         """Messages handed to the dispatch function (Lambda receives them ten at a time)."""
+        self.queued: Counter[Key] = Counter()
+        """Messages put on the queue per notice key (by any producer)."""
 
     def send(self, request: NoticeRequest, delay_seconds: int = 0) -> None:
         """What ``notice_jobs.requeue`` does on SQS: the message is invisible for ``delay_seconds``."""
@@ -131,7 +141,12 @@ class VirtualQueue:
     def send_at(self, request: NoticeRequest, visible_at: float) -> None:
         """A message sent so that it becomes visible at ``visible_at`` (what a producer queued)."""
         self.sent += 1
+        self.queued[key_of(request)] += 1
         self.push(Message(visible_at, self._next_seq(), request))
+
+    def peek(self) -> float | None:
+        """When the next message becomes visible (None: the queue is empty)."""
+        return self._heap[0].visible_at if self._heap else None
 
     def push(self, message: Message) -> None:
         if self.jitter:
@@ -158,6 +173,20 @@ class VirtualQueue:
     def _next_seq(self) -> int:
         self._seq += 1
         return self._seq
+
+
+class VirtualSqs:
+    """The SQS client as ``aws.send_batches`` uses it, on the virtual Notices queue."""
+
+    def __init__(self, queue: VirtualQueue) -> None:
+        self.queue = queue
+        self.calls = 0
+
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        self.calls += 1
+        for entry in Entries:
+            self.queue.send(NoticeRequest.model_validate_json(entry["MessageBody"]), entry.get("DelaySeconds", 0))
+        return {"Successful": [{"Id": e["Id"]} for e in Entries], "Failed": []}
 
 
 @dataclass
@@ -207,6 +236,8 @@ class QuotaSes:
 class DrainResult:
     outcomes: Counter[str] = field(default_factory=Counter)
     requeues: Counter[Key] = field(default_factory=Counter)
+    releases: int = 0
+    """Runs of the slot release (every five virtual minutes while the slot table holds notices)."""
     submitted_at: dict[Key, float] = field(default_factory=dict)
     throttle_retries: int = 0
 
@@ -221,12 +252,25 @@ class Drain:
         self.ses = QuotaSes(self.clock, rate)
         self.settings = settings
         self.result = DrainResult()
+        self.sqs = VirtualSqs(self.queue)
+        self.announced: set[Key] = set()
+        """Keys queued by ``announce``: the drain runs the slot release until each was queued."""
+        self._next_release = start + RELEASE_EVERY_SECONDS
+        self.arrivals: dict[Key, tuple[float, NoticeRequest]] = {}
 
     def submit(self, request: NoticeRequest, at: float | None = None) -> None:
         """Queue ``request`` so that it becomes visible at ``at`` (default: now)."""
         moment = self.clock.now if at is None else at
         self.queue.send_at(request, moment)
         self.result.submitted_at[key_of(request)] = moment
+
+    def announce(self, requests: list[NoticeRequest], page: int = 50) -> None:
+        """Queue ``requests`` now as the fan-out does: ``scan.queue_notices`` a page at a time
+        (the recompute's page), which schedules announcements into send slots."""
+        with self.patched():
+            for start in range(0, len(requests), page):
+                scan.queue_notices(requests[start : start + page], self.settings)
+        self.announced.update(key_of(r) for r in requests)
 
     def requeue(self, request: NoticeRequest, delay_seconds: int) -> None:
         self.result.requeues[key_of(request)] += 1
@@ -235,31 +279,60 @@ class Drain:
     @contextlib.contextmanager
     def patched(self) -> Iterator[None]:
         """Point dispatch at the virtual clock and SES; stdout (metrics) goes nowhere."""
-        saved_clock, saved_ses = dispatch.wall_clock, aws.sesv2
-        dispatch.wall_clock = self.clock
+        saved = dispatch.wall_clock, announcements.wall_clock, notice_jobs.wall_clock, aws.sesv2, aws.sqs
+        dispatch.wall_clock = announcements.wall_clock = notice_jobs.wall_clock = self.clock
         aws.sesv2 = self._ses  # type: ignore[assignment]
+        aws.sqs = self._sqs  # type: ignore[assignment]
         try:
             with contextlib.redirect_stdout(io.StringIO()) as sink:
                 self._sink = sink
                 yield
         finally:
-            dispatch.wall_clock = saved_clock
-            aws.sesv2 = saved_ses
+            dispatch.wall_clock, announcements.wall_clock, notice_jobs.wall_clock, aws.sesv2, aws.sqs = saved
+
+    def _sqs(self) -> Any:
+        return self.sqs
 
     def _ses(self) -> Any:
         return self.ses
 
-    def run(self, progress: Callable[[int], None] | None = None) -> DrainResult:
-        """Handle every message as the dispatch function does, until none is left."""
+    def run(self, progress: Callable[[int], None] | None = None, *, dispatching: bool = True) -> DrainResult:
+        """Handle every message as the dispatch function does, until none is left.
+
+        ``dispatching=False`` only receives them (the slot releases still run): what the producers
+        queued, and when each became visible (``arrivals``), without the cost of dispatch."""
         with self.patched():
-            while (message := self.queue.receive()) is not None:
-                self._handle(message)
+            while (message := self._next()) is not None:
+                if dispatching:
+                    self._handle(message)
+                else:
+                    self.arrivals[key_of(message.request)] = (self.clock.now, message.request)
                 if self.queue.received % 10_000 == 0:
                     self._sink.seek(0)
                     self._sink.truncate()
                     if progress is not None:
                         progress(self.queue.received)
         return self.result
+
+    def _unqueued(self) -> bool:
+        return any(key not in self.queue.queued for key in self.announced)
+
+    def _next(self) -> Message | None:
+        """The next message, after the slot releases due before it (the five-minute schedule)."""
+        idle = 0
+        while True:
+            visible = self.queue.peek()
+            if visible is not None and visible < self._next_release:
+                return self.queue.receive()
+            if visible is None and not (self.announced and self._unqueued()):
+                return None
+            self.clock.now = max(self.clock.now, self._next_release)
+            self._next_release += RELEASE_EVERY_SECONDS
+            released = notice_jobs.release_slots(self.clock.now, self.settings)
+            self.result.releases += 1
+            idle = 0 if released or visible is not None else idle + 1
+            if idle > 12:
+                raise RuntimeError("the slot table holds announced notices that no release queues")
 
     def _handle(self, message: Message) -> None:
         request = message.request

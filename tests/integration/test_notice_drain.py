@@ -87,3 +87,32 @@ def test_send_rate_buckets_on_dynamodb(local_aws: LocalAws) -> None:
     later = T0 + 60
     assert store.reserve_send_slot("m", later, 0.1, likely_busy=True) == later, "restarted at now, no credit"
     assert store.reserve_send_slot("m", later, 0.1) == pytest.approx(later + 0.1)
+
+
+def test_an_announcement_scheduled_by_the_fan_out_is_queued_once_even_beyond_15_minutes(local_aws: LocalAws) -> None:
+    """The fan-out's path (``scan.queue_notices``, a page at a time): every notice takes its ticket
+    of the bulk share up front and waits for it on the queue (DelaySeconds) or, beyond SQS's 15
+    minutes, in the slot table until the five-minute release queues it."""
+    store.put_merchant(merchant(settings={"notices": {"max_send_rate": 1, "bulk_share": 0.1}}))  # 1 every 10 s
+    announced = 120
+    urgent_at = [300.5, 1000.25]
+    seed_orders(ORDER, announced + len(urgent_at), 0, START)
+    drain = Drain(1, T0, get_settings())
+    drain.announce([_notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT) for i in range(announced)], page=50)
+    slotted = list(store.NoticeStateRecord.scan(store.NoticeStateRecord.pk.startswith("slot#")))
+    assert len(slotted) == 29, "tickets 910 s … 1,190 s away wait in the slot table"
+    assert drain.queue.sent == announced - 29, "the others are on the queue already, each with its delay"
+    for n, at in enumerate(urgent_at):
+        drain.submit(_notice(f"seed-{announced + n:06d}", Kind.DELIVERY_EXCEPTION), at=T0 + at)
+    drain.run()
+
+    per_notice = Counter((s.order_id, s.kind) for s in drain.ses.sends)
+    assert len(per_notice) == announced + 2 and set(per_notice.values()) == {1}, "every notice sent exactly once"
+    assert {n.status for n in store.all_notices()} == {"sent"}
+    queued = [drain.queue.queued[(f"seed-{i:06d}", "disruption_announcement#0#email")] for i in range(announced)]
+    assert max(queued) <= 2 and sum(queued) <= announced + 2, "queued once each (twice at most)"
+    assert drain.result.releases >= 3 and drain.ses.throttled == 0 and drain.ses.max_in_window() <= 1
+    bulk = sorted(s.at - T0 for s in drain.ses.sends if s.kind == Kind.DISRUPTION_ANNOUNCEMENT.value)
+    assert bulk[0] == 0 and 1_190 <= bulk[-1] <= 1_192, "at the bulk share: one every 10 s"
+    urgent = sorted(s.at - T0 for s in drain.ses.sends if s.kind == Kind.DELIVERY_EXCEPTION.value)
+    assert [round(u - at, 1) <= 1.0 for u, at in zip(urgent, urgent_at, strict=True)] == [True, True], urgent

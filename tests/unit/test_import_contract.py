@@ -26,6 +26,7 @@ PURE = {
     "delaydesk.core.experiments",
     "delaydesk.core.fields",
     "delaydesk.core.origins",
+    "delaydesk.core.pacing",
     "delaydesk.core.privacy",
     "delaydesk.core.kinds",
     "delaydesk.core.merchants",

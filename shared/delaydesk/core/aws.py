@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 
 @lru_cache(maxsize=1)
@@ -30,14 +31,20 @@ def sns() -> SNSClient:
     return boto3.client("sns", region_name=get_settings().aws_region)
 
 
-def send_batches(queue_url: str, bodies: list[str], what: str) -> None:
-    """Send message bodies to a queue in batches of ten; any refused entry raises (SQS retries us)."""
+def send_batches(queue_url: str, bodies: list[str], what: str, delays: list[int] | None = None) -> None:
+    """Send message bodies to a queue in batches of ten; any refused entry raises (SQS retries us).
+
+    ``delays``: each message's DelaySeconds (same order as ``bodies``; none by default).
+    """
     client = sqs()
     for start in range(0, len(bodies), 10):
-        response = client.send_message_batch(
-            QueueUrl=queue_url,
-            Entries=[{"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies[start : start + 10])],
-        )
+        entries: list[SendMessageBatchRequestEntryTypeDef] = [
+            {"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies[start : start + 10])
+        ]
+        if delays is not None:
+            for entry, delay in zip(entries, delays[start : start + 10], strict=True):
+                entry["DelaySeconds"] = delay
+        response = client.send_message_batch(QueueUrl=queue_url, Entries=entries)
         if response.get("Failed"):
             reasons = "; ".join(f"{f['Id']}: {f.get('Message', f['Code'])}" for f in response["Failed"])
             raise RuntimeError(f"could not queue {len(response['Failed'])} {what}: {reasons}")

@@ -99,8 +99,9 @@ class NoticeRequest(Contract):
     """Set by dispatch when it defers an e-mail to the merchant's send rate: the reserved slot
     (wall-clock epoch seconds), used instead of reserving another when the message returns."""
     bulk_slot: float | None = None
-    """Set by dispatch when it defers a bulk e-mail (``BULK_KINDS``) to its ticket of the
-    merchant's bulk share (wall-clock epoch seconds); at the ticket it takes a send slot."""
+    """A bulk e-mail's (``BULK_KINDS``) ticket of the merchant's bulk share (wall-clock epoch
+    seconds): taken up front by the fan-out that queues an announcement (``core.pacing``), or by
+    dispatch for one queued without; at the ticket it takes a send slot."""
     fallback_from: NoticeChannel | None = None
     """Set when this request replaces a suppressed channel of the same notice."""
     window_id: str | None = None

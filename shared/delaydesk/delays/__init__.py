@@ -1,7 +1,8 @@
 """Whether an order is late, and what to do about it.
 
 Decides delays and stalls, the delivery estimate (eta), escalation to a person; owns the
-scheduled scan that evaluates due orders and the recompute that re-runs it after a window change.
+scheduled scan that evaluates due orders and the recompute that re-runs it after a window change,
+and the scheduling of the announcements they queue into send slots (``announcements``).
 May call: policy (deadlines and timers), store, core.
 """
 

@@ -114,12 +114,15 @@ def handle(request: RecomputeRequest, settings: Settings | None = None) -> PageR
     merchants = scan._Merchants()
     windows = scan._Windows()
     scan_report = scan.ScanReport(now=request.at)
+    # The page's notices are queued together, so its announcements take one block of send slots.
+    outbox = scan._Outbox(settings, scan_report, flush_at=None)
     for order_record in orders:
         report.examined += 1
         if not policy.in_scope(window, order_record.order()):
             continue
         report.covered += 1
-        scan.process(order_record, request.at, merchants, settings, scan_report, windows)
+        scan.process(order_record, request.at, merchants, settings, scan_report, windows, outbox)
+    outbox.flush()
     report.decisions = scan_report.decisions
     report.notices_queued = scan_report.notices_queued
     if last_key:

@@ -22,7 +22,7 @@ from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
 from delaydesk.core.orders import Order
 from delaydesk.core.transit import TransitStats, history_key
 from delaydesk.core.windows import Window
-from delaydesk.delays import escalation
+from delaydesk.delays import announcements, escalation
 from delaydesk.delays.detect import evaluate, next_due_at
 from delaydesk.policy import timers
 from delaydesk.store import ConcurrentUpdate, OrderRecord
@@ -77,8 +77,9 @@ class _Windows:
 
 
 def queue_notices(requests: list[NoticeRequest], settings: Settings) -> None:
-    """Send notice requests to the Notices queue in batches of ten; any failure raises."""
-    aws.send_batches(settings.notices_queue_url, [r.model_dump_json() for r in requests], "notice(s)")
+    """Send notice requests to the Notices queue in batches of ten, announcements scheduled into
+    their send slots (``announcements.py``); any failure raises."""
+    announcements.queue(requests, settings)
 
 
 @dataclass
@@ -99,14 +100,17 @@ class _Outbox:
     notice key once).
     """
 
-    def __init__(self, settings: Settings, report: ScanReport) -> None:
+    def __init__(self, settings: Settings, report: ScanReport, flush_at: int | None = 10) -> None:
         self._settings = settings
         self._report = report
         self._waiting: list[_Committed] = []
+        self._flush_at = flush_at
+        """Notices that make a flush (None: only ``flush()``, e.g. once per recompute page, so
+        that a page's announcements take their send slots in one block)."""
 
     def add(self, committed: _Committed) -> None:
         self._waiting.append(committed)
-        if sum(len(c.notices) for c in self._waiting) >= 10:
+        if self._flush_at is not None and sum(len(c.notices) for c in self._waiting) >= self._flush_at:
             self.flush()
 
     def flush(self) -> None:

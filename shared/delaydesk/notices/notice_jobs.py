@@ -1,13 +1,16 @@
-"""Scheduled notice housekeeping: release held SMS, synchronise SMS opt-outs."""
+"""Scheduled notice housekeeping: release held SMS and the announcements' slot table, synchronise
+SMS opt-outs."""
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from delaydesk import store
-from delaydesk.core import aws
+from delaydesk.core import aws, pacing
 from delaydesk.core.config import Settings
 from delaydesk.core.kinds import NoticeRequest
 from delaydesk.core.observability import MetricUnit, logger, metrics
@@ -16,12 +19,22 @@ from delaydesk.notices import suppression
 OPT_OUT_SYNC_HOUR_UTC = 3
 THROTTLE_BACKOFF_BASE_SECONDS = 30
 THROTTLE_BACKOFF_MAX_SECONDS = 900
+MAX_RELEASE_MINUTES = 24 * 60
+"""Minutes of the slot table one run queues at most (a release that was down for longer catches up
+over several runs)."""
+
+IDLE_CURSOR_MINUTES = 60
+"""How far behind an idle release lets the slot cursor fall before it moves it (one write)."""
+
+wall_clock: Callable[[], float] = time.time
+"""Physical time for the slot table's tickets (tests replace it)."""
 
 
 @dataclass
 class JobsReport:
     released: int = 0
     opt_outs: int = 0
+    slots_released: int = 0
 
 
 def requeue(request: NoticeRequest, delay_seconds: int, settings: Settings) -> None:
@@ -52,8 +65,48 @@ def release_held(now: datetime, settings: Settings) -> int:
     return released
 
 
+def release_slots(wall_now: float, settings: Settings) -> int:
+    """Queue the slot table's announcements whose minute has come within reach of DelaySeconds,
+    each delayed up to its ticket (``core.pacing``), then move the cursor past those minutes.
+
+    Items are not deleted (their TTL removes them): the cursor says what was queued. A run that
+    dies before moving it queues the same minutes again next time, and dispatch's claim sends
+    each notice once. The horizon (the last minute a fan-out wrote) spares the Queries when the
+    table holds nothing to release: an idle run costs one call (and a cursor write an hour).
+    """
+    cursor, horizon = store.slot_cursor()
+    minutes = pacing.release_minutes(cursor, wall_now)
+    if not minutes:
+        return 0
+    if horizon is None or horizon < minutes.start:
+        # Nothing pending; a later fan-out writes beyond this run's minutes, so the cursor may skip
+        # them (at most hourly, so that the next announcement's first run reads few empty minutes).
+        if cursor is None or minutes.stop - cursor > IDLE_CURSOR_MINUTES:
+            store.advance_slot_cursor(cursor, minutes.stop)
+        return 0
+    minutes = range(minutes.start, min(minutes.stop, horizon + 1))[:MAX_RELEASE_MINUTES]
+    released = 0
+    for minute in minutes:
+        bodies: list[str] = []
+        delays: list[int] = []
+        for item in store.slotted_in(pacing.minute_key(minute)):
+            request = NoticeRequest.model_validate_json(item.text or "{}")
+            assert request.bulk_slot is not None
+            bodies.append(item.text or "")
+            delays.append(pacing.queue_delay(request.bulk_slot, wall_now))
+        if bodies:
+            aws.send_batches(settings.notices_queue_url, bodies, "scheduled notice(s)", delays)
+            released += len(bodies)
+    if not store.advance_slot_cursor(cursor, minutes[-1] + 1):
+        logger.warning("another release moved the slot cursor meanwhile", cursor=cursor)
+    if released:
+        logger.info("scheduled notices released", count=released, through=pacing.minute_key(minutes[-1]))
+        metrics.add_metric(name="ScheduledNoticesReleased", unit=MetricUnit.Count, value=released)
+    return released
+
+
 def run(now: datetime, settings: Settings) -> JobsReport:
-    report = JobsReport(released=release_held(now, settings))
+    report = JobsReport(released=release_held(now, settings), slots_released=release_slots(wall_clock(), settings))
     if now.hour == OPT_OUT_SYNC_HOUR_UTC and now.minute < 5:
         report.opt_outs = suppression.sync_sms_opt_outs(now)
     return report

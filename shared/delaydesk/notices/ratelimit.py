@@ -18,6 +18,11 @@ announcement drains at ``bulk_share`` of the quota even when nothing else is sen
 ticket handed out cannot be taken back when an urgent notice arrives; the rest of the quota is
 headroom for transactional notices, which take the whole quota when there is no announcement.
 
+An announcement takes its tickets up front: the fan-out that queues it reserves a block of them
+per page and queues each notice to arrive at its ticket (``core.pacing``, ``delays/announcements.py``),
+so dispatch only takes its send slot and sends it, within the second of that slot
+(``bulk_ahead``). A bulk e-mail queued without a ticket takes one here.
+
 A slot that has not come yet is not waited for inside Lambda: the request is re-queued with
 ``DelaySeconds`` (SQS allows 900 at most; a later slot is re-queued again, without touching
 DynamoDB) and carries the slot (``send_slot``, ``bulk_slot``) so that the redelivered message uses
@@ -36,29 +41,21 @@ from dataclasses import dataclass
 
 from delaydesk import store
 from delaydesk.core.kinds import BULK_KINDS, NoticeRequest
+from delaydesk.core.pacing import BULK_BUCKET as BULK_BUCKET
+from delaydesk.core.pacing import Rates as Rates
+from delaydesk.core.pacing import rates as rates
 
 MAX_SQS_DELAY = 900
 SLOT_GRACE_SECONDS = 5.0
 """How late a held send slot may still be used (SQS delays are whole seconds, polling adds some)."""
 EPSILON = 1e-6
 """Slots are epoch floats read back from DynamoDB: closer than this to now counts as now."""
-BULK_BUCKET = "bulk"
+BULK_SEND_AHEAD = 1.0
+"""A bulk e-mail whose ticket has come may send before its send slot, by less than a second less
+one slot (``bulk_ahead``): SQS delays are whole seconds, so the tickets of one second arrive
+together, and sending them in the second of their slots keeps each second within the quota
+without queueing them again. (Below two e-mails a second nothing is sent early.)"""
 SEND_BUCKET = "-"
-
-
-@dataclass(frozen=True)
-class Rates:
-    """E-mails per second a merchant may send: all kinds together, and bulk kinds."""
-
-    send: float
-    bulk: float
-
-
-def rates(max_send_rate: float, bulk_share: float) -> Rates:
-    """The pacing of a merchant's policy. SES counts whole e-mails per second, so a fractional
-    quota above one is rounded down (14.5 → 14): 15 sends in one second would be refused."""
-    send = float(math.floor(max_send_rate)) if max_send_rate >= 1 else max_send_rate
-    return Rates(send=send, bulk=send * bulk_share)
 
 
 @dataclass(frozen=True)
@@ -86,10 +83,18 @@ def held_until(request: NoticeRequest, now: float) -> float | None:
     return None
 
 
+def _come(at: float, now: float, ahead: float = 0.0) -> bool:
+    """Whether a slot ``at`` has come: now, or (``ahead``) less than that before it, strictly, so
+    that the slot a second ahead still waits and no second holds more than the quota."""
+    return at - now <= EPSILON if not ahead else at - now < ahead - EPSILON
+
+
 def holds_send_slot(request: NoticeRequest, now: float) -> bool:
-    """Whether the request holds a send slot that has come and is still fresh."""
+    """Whether the request holds a send slot that has come (for a bulk e-mail: whose second has
+    come) and is still fresh."""
     slot = request.send_slot
-    return slot is not None and slot - EPSILON <= now <= slot + SLOT_GRACE_SECONDS
+    ahead = BULK_SEND_AHEAD if request.kind in BULK_KINDS else 0.0
+    return slot is not None and _come(slot, now, ahead) and now <= slot + SLOT_GRACE_SECONDS
 
 
 def needs_ticket(request: NoticeRequest) -> bool:
@@ -97,14 +102,20 @@ def needs_ticket(request: NoticeRequest) -> bool:
     return request.kind in BULK_KINDS and request.bulk_slot is None and request.send_slot is None
 
 
-def _paced(field: str, at: float, now: float) -> Paced:
-    return Paced({field: at}, delay_for(at, now) if at - now > EPSILON else 0)
+def _paced(field: str, at: float, now: float, ahead: float = 0.0) -> Paced:
+    return Paced({field: at}, 0 if _come(at, now, ahead) else delay_for(at, now))
 
 
 def take_send_slot(merchant_id: str, pacing: Rates, now: float, *, bulk: bool = False) -> Paced:
-    """The e-mail's slot of the send bucket (bulk e-mails come when an announcement keeps it busy)."""
+    """The e-mail's slot of the send bucket (bulk e-mails come when an announcement keeps it busy;
+    one whose slot is in this second sends now, see ``BULK_SEND_AHEAD``)."""
     slot = store.reserve_send_slot(merchant_id, now, 1.0 / pacing.send, SEND_BUCKET, likely_busy=bulk)
-    return _paced("send_slot", slot, now)
+    return _paced("send_slot", slot, now, bulk_ahead(pacing) if bulk else 0.0)
+
+
+def bulk_ahead(pacing: Rates) -> float:
+    """How much before its send slot a bulk e-mail may go: within the second, less one slot."""
+    return max(0.0, BULK_SEND_AHEAD - 1.0 / pacing.send)
 
 
 def take_bulk_slot(merchant_id: str, pacing: Rates, now: float) -> Paced:

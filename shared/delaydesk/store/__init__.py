@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from delaydesk.store.notice_log import record_outcome as record_outcome
     from delaydesk.store.notice_log import release_claim as release_claim
     from delaydesk.store.notice_state import NoticeStateRecord as NoticeStateRecord
+    from delaydesk.store.notice_state import advance_slot_cursor as advance_slot_cursor
     from delaydesk.store.notice_state import all_suppressions as all_suppressions
     from delaydesk.store.notice_state import all_template_overrides as all_template_overrides
     from delaydesk.store.notice_state import delete_template_override as delete_template_override
@@ -63,13 +64,17 @@ if TYPE_CHECKING:
     from delaydesk.store.notice_state import inbox_of as inbox_of
     from delaydesk.store.notice_state import lift_suppression as lift_suppression
     from delaydesk.store.notice_state import put_inbox as put_inbox
+    from delaydesk.store.notice_state import put_slotted as put_slotted
     from delaydesk.store.notice_state import put_template_override as put_template_override
+    from delaydesk.store.notice_state import raise_slot_horizon as raise_slot_horizon
     from delaydesk.store.notice_state import record_choice as record_choice
     from delaydesk.store.notice_state import record_feedback as record_feedback
     from delaydesk.store.notice_state import record_grant as record_grant
     from delaydesk.store.notice_state import record_page_visit as record_page_visit
     from delaydesk.store.notice_state import release_held as release_held
     from delaydesk.store.notice_state import reserve_send_slot as reserve_send_slot
+    from delaydesk.store.notice_state import slot_cursor as slot_cursor
+    from delaydesk.store.notice_state import slotted_in as slotted_in
     from delaydesk.store.notice_state import suppress_address as suppress_address
     from delaydesk.store.notice_state import suppression_of as suppression_of
     from delaydesk.store.notice_state import template_overrides as template_overrides
@@ -209,5 +214,10 @@ else:
             "engagement_of": "delaydesk.store.notice_state:engagement_of",
             "record_choice": "delaydesk.store.notice_state:record_choice",
             "record_page_visit": "delaydesk.store.notice_state:record_page_visit",
+            "advance_slot_cursor": "delaydesk.store.notice_state:advance_slot_cursor",
+            "put_slotted": "delaydesk.store.notice_state:put_slotted",
+            "raise_slot_horizon": "delaydesk.store.notice_state:raise_slot_horizon",
+            "slot_cursor": "delaydesk.store.notice_state:slot_cursor",
+            "slotted_in": "delaydesk.store.notice_state:slotted_in",
         },
     )

@@ -6,6 +6,9 @@ One table (NoticeStateTable, pk/sk) holds what notices need besides the notice l
   inbox#<order>           <kind>#<stage>                   the in-app inbox copy of a notice
   held                    <release at>#<order>#<notice>    an SMS held for quiet hours
   rate#<merchant>         -                                the send-rate reservation (GCRA)
+  slot#<minute>           <ticket>#<order>#<notice>        a bulk e-mail scheduled beyond SQS's 15 minutes (TTL)
+  slot-cursor             -                                the first minute of the slot table not released yet
+  slot-cursor             horizon                          the last minute any fan-out wrote to
   grant#<order>           -                                the order's compensation grant
   budget#<merchant>       <window>                         compensation spent in a window
   feedback#<order>        <notice>#<event>                 SES delivery/bounce/complaint/open/click
@@ -20,6 +23,7 @@ from datetime import UTC, datetime
 
 from pynamodb.attributes import (
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
@@ -42,6 +46,7 @@ class NoticeStateRecord(Model):
     label = UnicodeAttribute(null=True)
     at = UTCDateTimeAttribute(null=True)
     number = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
 
 
 register("notice_state_table", NoticeStateRecord)
@@ -140,10 +145,18 @@ _RESERVE_ATTEMPTS = 5
 
 
 def reserve_send_slot(
-    merchant_id: str, wall_epoch: float, interval: float, bucket: str = _NONE, *, likely_busy: bool = False
+    merchant_id: str,
+    wall_epoch: float,
+    interval: float,
+    bucket: str = _NONE,
+    *,
+    likely_busy: bool = False,
+    count: int = 1,
 ) -> float:
     """Reserve the next slot of one of the merchant's send-rate buckets; returns its epoch
-    (``wall_epoch`` if the bucket is idle).
+    (``wall_epoch`` if the bucket is idle). ``count`` reserves that many consecutive slots in the
+    same call (a block of an announcement): the first is returned, the others follow ``interval``
+    apart.
 
     The bucket's number is the next free slot. An idle bucket (number in the past) is restarted
     at now with a conditional put; a busy one is advanced with an atomic ADD, which never
@@ -152,23 +165,79 @@ def reserve_send_slot(
     """
     item = NoticeStateRecord(f"rate#{merchant_id}", bucket)
     idle = NoticeStateRecord.number.does_not_exist() | (NoticeStateRecord.number < wall_epoch)
+    span = interval * count
     for _ in range(_RESERVE_ATTEMPTS):
         if likely_busy:
-            item.update(actions=[NoticeStateRecord.number.add(interval)])
-            slot = float(item.number) - interval
+            item.update(actions=[NoticeStateRecord.number.add(span)])
+            slot = float(item.number) - span
             if slot >= wall_epoch:
                 return slot
         try:
-            item.update(actions=[NoticeStateRecord.number.set(wall_epoch + interval)], condition=idle)
+            item.update(actions=[NoticeStateRecord.number.set(wall_epoch + span)], condition=idle)
         except UpdateError as exc:
             if not conditional_failure(exc):
                 raise
             if likely_busy:
                 continue  # another sender restarted the bucket between our two calls: add again
-            item.update(actions=[NoticeStateRecord.number.add(interval)])
-            return float(item.number) - interval
+            item.update(actions=[NoticeStateRecord.number.add(span)])
+            return float(item.number) - span
         return wall_epoch
     raise ConcurrentUpdate(f"send-rate bucket {bucket} of {merchant_id} kept changing")
+
+
+# ---- the slot table: bulk e-mails scheduled beyond SQS's 15-minute delay
+
+
+def put_slotted(items: list[tuple[str, str, NoticeRequest, int]]) -> None:
+    """Write scheduled requests: (minute key, ticket key, request, TTL epoch) each, 25 per call.
+
+    A plain put: a fan-out that is retried schedules its notices again under new tickets, and
+    dispatch's claim sends each notice once.
+    """
+    with NoticeStateRecord.batch_write() as batch:
+        for minute, ticket, request, expires in items:
+            key = f"{ticket}#{request.order_id}#{request.notice_id}"
+            batch.save(
+                NoticeStateRecord(
+                    f"slot#{minute}",
+                    key,
+                    text=request.model_dump_json(),
+                    expires_at=datetime.fromtimestamp(expires, UTC),
+                )
+            )
+
+
+def slotted_in(minute: str) -> Iterator[NoticeStateRecord]:
+    """The scheduled requests of one minute of the slot table, in ticket order."""
+    return NoticeStateRecord.query(f"slot#{minute}")
+
+
+def slot_cursor() -> tuple[int | None, int | None]:
+    """(cursor, horizon): the first minute of the slot table no release has queued yet, and the
+    last minute a fan-out wrote to (None: never). One Query, so an idle release costs one call."""
+    found = {item.sk: item.number for item in NoticeStateRecord.query("slot-cursor", consistent_read=True)}
+    cursor, horizon = found.get(_NONE), found.get("horizon")
+    return (int(cursor) if cursor is not None else None, int(horizon) if horizon is not None else None)
+
+
+def raise_slot_horizon(minute: int) -> None:
+    """Note that the slot table holds notices up to ``minute`` (kept at the largest)."""
+    item = NoticeStateRecord("slot-cursor", "horizon")
+    try:
+        item.update(
+            actions=[NoticeStateRecord.number.set(minute)],
+            condition=NoticeStateRecord.number.does_not_exist() | (NoticeStateRecord.number < minute),
+        )
+    except UpdateError as exc:
+        if not conditional_failure(exc):
+            raise
+
+
+def advance_slot_cursor(seen: int | None, to: int) -> bool:
+    """Move the cursor from ``seen`` to ``to``; False if another release moved it meanwhile."""
+    item = NoticeStateRecord("slot-cursor", _NONE, number=to)
+    expected = NoticeStateRecord.pk.does_not_exist() if seen is None else (NoticeStateRecord.number == seen)
+    return save_if(item, expected)
 
 
 # ---- compensation grants

@@ -7,6 +7,7 @@ steps of dispatch that use them (step 0 and step 5) are replayed by ``Sender`` b
 from __future__ import annotations
 
 import heapq
+import math
 from datetime import date
 
 import pytest
@@ -171,3 +172,36 @@ def test_bulk_tickets_and_send_slots_are_separate_buckets(buckets: Buckets) -> N
     assert second == ratelimit.Paced({"bulk_slot": T0 + 0.2}, 1)
     assert ratelimit.take_send_slot("m", pacing, T0) == ratelimit.Paced({"send_slot": T0 + 0.1}, 1)
     assert buckets.next_free == {("m", "bulk"): pytest.approx(T0 + 0.4), ("m", "-"): pytest.approx(T0 + 0.2)}
+
+
+def test_a_bulk_email_whose_ticket_came_sends_within_the_second_of_its_slot_and_no_earlier(buckets: Buckets) -> None:
+    pacing = ratelimit.rates(14, 0.8)
+    assert ratelimit.bulk_ahead(pacing) == pytest.approx(13 / 14)
+    buckets.next_free[("m", "-")] = T0 + 0.5
+    early = ratelimit.take_send_slot("m", pacing, T0, bulk=True)
+    assert early == ratelimit.Paced({"send_slot": T0 + 0.5}, 0), "in this second: sent now, not queued again"
+    held = _request("o", Kind.DISRUPTION_ANNOUNCEMENT, bulk_slot=T0 - 1, **early.fields)
+    assert ratelimit.holds_send_slot(held, T0), "and dispatch's step 5 does not take another"
+    buckets.next_free[("m", "-")] = T0 + 13 / 14
+    assert ratelimit.take_send_slot("m", pacing, T0, bulk=True).delay_seconds == 1, "a whole slot ahead waits"
+    transactional = ratelimit.take_send_slot("m", pacing, T0 + 0.9)
+    assert transactional.delay_seconds == 1, "transactional e-mails never go early"
+    slow = ratelimit.rates(1, 0.5)
+    assert ratelimit.bulk_ahead(slow) == 0.0
+    buckets.next_free[("s", "-")] = T0 + 0.5
+    assert ratelimit.take_send_slot("s", slow, T0, bulk=True).delay_seconds == 1, "one a second: never early"
+
+
+def test_a_scheduled_announcement_is_sent_at_its_ticket_without_another_pass(buckets: Buckets) -> None:
+    """What the fan-out queued (each with its ticket, arriving when it comes) is sent on arrival."""
+    pacing = ratelimit.rates(14, 0.8)
+    sender = Sender(pacing)
+    interval = 1 / pacing.bulk
+    for i in range(224):
+        ticket = T0 + i * interval
+        sender.submit(_request(f"b{i}", Kind.DISRUPTION_ANNOUNCEMENT, bulk_slot=ticket), T0 + math.ceil(ticket - T0))
+    sender.submit(_request("u", Kind.DELIVERY_EXCEPTION), T0 + 10.5)
+    sender.run()
+    assert len(sender.sent) == 225 and sender.requeues <= 1, "at most the urgent notice waits a pass"
+    assert sender.most_in_one_second() <= 14
+    assert sender.sent["u"] - sender.arrived["u"] <= 1.0
