@@ -30,6 +30,8 @@ from delaydesk.store.escalations import close_escalation as close_escalation
 from delaydesk.store.escalations import list_escalations as list_escalations
 from delaydesk.store.escalations import mark_escalation_published as mark_escalation_published
 from delaydesk.store.escalations import open_escalation as open_escalation
+from delaydesk.store.event_keys import EventKeyRecord as EventKeyRecord
+from delaydesk.store.event_keys import claim_event_key as claim_event_key
 from delaydesk.store.merchants import MerchantRecord as MerchantRecord
 from delaydesk.store.merchants import all_merchants as all_merchants
 from delaydesk.store.merchants import cached_merchant as cached_merchant
@@ -70,10 +72,12 @@ from delaydesk.store.orders import OrderRecord as OrderRecord
 from delaydesk.store.orders import TrackingIndex as TrackingIndex
 from delaydesk.store.orders import _set_due as _set_due
 from delaydesk.store.orders import all_orders as all_orders
+from delaydesk.store.orders import applied_before as applied_before
 from delaydesk.store.orders import clear_outbox as clear_outbox
 from delaydesk.store.orders import commit_evaluation as commit_evaluation
 from delaydesk.store.orders import due_orders as due_orders
 from delaydesk.store.orders import due_page as due_page
+from delaydesk.store.orders import event_digest as event_digest
 from delaydesk.store.orders import get_order as get_order
 from delaydesk.store.orders import oldest_due as oldest_due
 from delaydesk.store.orders import order_id_for_parcel as order_id_for_parcel
@@ -86,6 +90,7 @@ from delaydesk.store.rejected import RejectedRecord as RejectedRecord
 from delaydesk.store.stats import StatsRecord as StatsRecord
 from delaydesk.store.stats import add_counts as add_counts
 from delaydesk.store.stats import all_counter_rows as all_counter_rows
+from delaydesk.store.stats import batched_counts as batched_counts
 from delaydesk.store.stats import counter_rows as counter_rows
 from delaydesk.store.transit import TransitStatsRecord as TransitStatsRecord
 from delaydesk.store.transit import add_transit_sample as add_transit_sample

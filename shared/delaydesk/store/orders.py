@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -76,6 +77,10 @@ class OrderRecord(Model):
     packed = BinaryAttribute(null=True, legacy_encoding=False)
     """The order's state as zlib-compressed JSON: a third of the map's size, so that each of the
     order's writes costs one write unit instead of three (``pack_state``)."""
+    applied = BinaryAttribute(null=True, legacy_encoding=False)
+    """The last ``APPLIED_KEPT`` input events applied to the order, newest last, 12 bytes each
+    (``event_digest``): ingest's idempotency, checked and extended by the order's own versioned
+    write (no separate idempotency record)."""
     pending_decisions = ListAttribute[str](null=True)  # JSON decisions not yet recorded
     outbox = ListAttribute[str](null=True)  # JSON notice requests not yet queued
     version = VersionAttribute()
@@ -95,6 +100,40 @@ class OrderRecord(Model):
 
 
 register("orders_table", OrderRecord)
+
+
+APPLIED_KEPT = 32
+"""Input events remembered per order (``OrderRecord.applied``): a redelivery of any of the
+order's last 32 events is recognised (384 bytes at most)."""
+
+_KEY_BYTES, _CONTENT_BYTES = 8, 4
+
+
+def event_digest(key: str, content: str) -> bytes:
+    """12 bytes for an input event: 8 of its namespaced id, 4 of its content (to tell a reused id
+    with other content from a redelivery)."""
+    return (
+        hashlib.blake2b(key.encode("utf-8"), digest_size=_KEY_BYTES).digest()
+        + hashlib.blake2b(content.encode("utf-8"), digest_size=_CONTENT_BYTES).digest()
+    )
+
+
+def applied_before(record: OrderRecord | None, digest: bytes) -> bool | None:
+    """Whether the order applied this event already: True (the same content: a redelivery),
+    False (its id with other content: a conflict), None (not among its last ``APPLIED_KEPT``)."""
+    seen = record.applied if record is not None and record.applied else b""
+    size = _KEY_BYTES + _CONTENT_BYTES
+    for start in range(0, len(seen), size):
+        entry = seen[start : start + size]
+        if entry[:_KEY_BYTES] == digest[:_KEY_BYTES]:
+            return entry == digest
+    return None
+
+
+def _remember(record: OrderRecord, digest: bytes) -> None:
+    size = _KEY_BYTES + _CONTENT_BYTES
+    kept = (record.applied or b"") + digest
+    record.applied = kept[-APPLIED_KEPT * size :]
 
 
 def shard_for(order_id: str, shards: int) -> str:
@@ -139,10 +178,15 @@ def _tracking_key(carrier: str, tracking_number: str) -> str:
     return f"{normalise_carrier(carrier)}#{parcel_number(tracking_number)}"
 
 
-def save_order(order: Order, record: OrderRecord | None, due: datetime | None, shards: int) -> OrderRecord:
-    """Create (if ``record`` is None) or update the order, conditional on its version."""
+def save_order(
+    order: Order, record: OrderRecord | None, due: datetime | None, shards: int, event: bytes | None = None
+) -> OrderRecord:
+    """Create (if ``record`` is None) or update the order, conditional on its version; ``event``
+    (an ``event_digest``) is remembered as applied in the same write."""
     if record is None:
         record = OrderRecord(order.order_id, merchant_id=order.merchant_id)
+    if event is not None:
+        _remember(record, event)
     record.pack_state(order)
     if order.shipment is not None:
         record.tracking_key = _tracking_key(order.shipment.carrier, order.shipment.tracking_number)
