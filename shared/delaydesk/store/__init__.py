@@ -44,6 +44,7 @@ from delaydesk.store.notice_log import NoticeClaim as NoticeClaim
 from delaydesk.store.notice_log import NoticeRecord as NoticeRecord
 from delaydesk.store.notice_log import all_notices as all_notices
 from delaydesk.store.notice_log import claim_notice_key as claim_notice_key
+from delaydesk.store.notice_log import inbox_copies as inbox_copies
 from delaydesk.store.notice_log import notice_status as notice_status
 from delaydesk.store.notice_log import notices_for as notices_for
 from delaydesk.store.notice_log import record_outcome as record_outcome
@@ -51,6 +52,7 @@ from delaydesk.store.notice_log import release_claim as release_claim
 from delaydesk.store.notice_state import NoticeStateRecord as NoticeStateRecord
 from delaydesk.store.notice_state import all_suppressions as all_suppressions
 from delaydesk.store.notice_state import all_template_overrides as all_template_overrides
+from delaydesk.store.notice_state import batched_feedback as batched_feedback
 from delaydesk.store.notice_state import delete_template_override as delete_template_override
 from delaydesk.store.notice_state import feedback_of as feedback_of
 from delaydesk.store.notice_state import grant_of as grant_of
@@ -58,7 +60,6 @@ from delaydesk.store.notice_state import held_due as held_due
 from delaydesk.store.notice_state import hold_notice as hold_notice
 from delaydesk.store.notice_state import inbox_of as inbox_of
 from delaydesk.store.notice_state import lift_suppression as lift_suppression
-from delaydesk.store.notice_state import put_inbox as put_inbox
 from delaydesk.store.notice_state import put_template_override as put_template_override
 from delaydesk.store.notice_state import record_feedback as record_feedback
 from delaydesk.store.notice_state import record_grant as record_grant
