@@ -114,9 +114,15 @@ def test_a_scan_dated_far_in_the_future_is_refused_and_the_order_keeps_its_deadl
 
 
 def test_an_event_costs_one_read_and_one_write_and_the_order_remembers_its_last_32(local_aws: LocalAws) -> None:
+    local_aws.aws_calls.reset()
     local_aws.send("OrderEventsQueue", json.dumps(paid("o32", "2020-01-20T10:00:00+08:00")))
+    local_aws.drain()
     local_aws.send("OrderEventsQueue", json.dumps(shipped("o32", "2020-01-20T18:00:00+08:00")))
     local_aws.drain()
+    calls = local_aws.aws_calls.summary()["ingest_events"]
+    # A new order is written without a read; the shipment reads it, then writes it (and the
+    # merchant is read once per container).
+    assert (calls["dynamodb.GetItem"], calls["dynamodb.PutItem"]) == (1 + 1, 2)
     scans = [scan("o32", f"2020-01-{day:02d}T{hour:02d}:00:00+08:00") for day in (21, 22) for hour in range(4, 22)]
     first, *others = scans
     local_aws.aws_calls.reset()

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from delaydesk import store
 from delaydesk.core import origins as authority
 from delaydesk.core import stats
-from delaydesk.core.config import get_settings
+from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.events import Event, InquiryReceived, OrderPaid, Tracking, dated_ahead, parse_event
 from delaydesk.core.fields import body_problem
 from delaydesk.core.merchants import DelayPolicy
@@ -34,6 +34,7 @@ from delaydesk.core.orders import EventRejected, apply_event
 from delaydesk.core.origins import Origin
 from delaydesk.customer import classify_topic
 from delaydesk.delays import eta, next_due_at
+from delaydesk.store import ConcurrentUpdate, OrderRecord
 from delaydesk.tracking import parcels, rejections
 from delaydesk.tracking.rejections import Category
 
@@ -87,7 +88,20 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
             return _merchant_inquiry(parsed)
     order_id = _order_id(parsed)
     logger.append_keys(order_id=order_id)
+    if isinstance(parsed, OrderPaid):
+        # A new order, almost always: written without reading it first (the write is conditional
+        # on the order not existing); only if it exists is it read and the event checked against it.
+        try:
+            return _apply_to(None, parsed, origin, digest, settings)
+        except ConcurrentUpdate:
+            pass
     record = store.get_order(order_id)
+    return _apply_to(record, parsed, origin, digest, settings)
+
+
+def _apply_to(
+    record: OrderRecord | None, parsed: Event, origin: Origin, digest: bytes, settings: Settings
+) -> dict[str, Any]:
     _check_once(store.applied_before(record, digest))
     if record is not None and (refusal := authority.order_refusal(origin, record.merchant_id)):
         raise EventRejected(refusal)
@@ -99,7 +113,7 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     if merchant is None:
         logger.warning("unknown merchant: the deployment's default thresholds apply", merchant_id=order.merchant_id)
     due = next_due_at(order, DelayPolicy.for_merchant(merchant, settings))
-    if record is not None and (record.outbox or record.pending_decisions) and record.next_due_at is not None:
+    if record is not None and record.has_outbox() and record.next_due_at is not None:
         due = min(due, record.next_due_at) if due else record.next_due_at  # the scan must still flush them
     previous_status = record.status if record is not None else None
     # The sample first, once per order: if the save then fails, the retry finds it in and the
