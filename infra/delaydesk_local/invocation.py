@@ -134,11 +134,9 @@ class FunctionRunner:
         from delaydesk import store
         from delaydesk.core import aws
         from delaydesk.notices import dispatch, rendering
-        from delaydesk.tracking import ingest
 
         parameters.clear_caches()  # type: ignore[no-untyped-call]
         aws.reset()
-        ingest._idempotency.cache_clear()
         rendering.environment.cache_clear()
         rendering.sandbox.cache_clear()
         dispatch.forget_merchants()

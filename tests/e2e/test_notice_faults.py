@@ -19,7 +19,7 @@ from conftest import instant, load_event, notice_request, paid
 from delaydesk import store
 from delaydesk.core.kinds import Kind, NoticeRequest, choose_channels
 from delaydesk.core.orders import Order
-from delaydesk.notices import dispatch, senders
+from delaydesk.notices import dispatch, inbox, senders
 from delaydesk_local.runtime import LocalAws
 
 pytestmark = pytest.mark.e2e
@@ -210,7 +210,7 @@ def test_no_notice_is_lost_or_doubled_under_redelivery_throttling_crashes_and_a_
     assert per_key[("F-024", "sms")] == 1
     assert log[("F-021", "inbox")].status == "sent" and log[("F-030", "inbox")].status == "sent"
     assert faults.throttled >= 0.25 * faults.calls and not faults.crash_after_claim, "every fault fired"
-    assert all(store.inbox_of(o.order_id) for o in orders), "every notice has its inbox copy"
+    assert all(inbox.entries(o.order_id) for o in orders), "every notice has its inbox copy"
     assert local_aws.queue_depth("NoticesDLQ") == 0
     print(
         f"fault run: {len(expected)} notice keys, {sum(per_key.values())} provider sends, {faults.calls} send "

@@ -52,7 +52,7 @@ def test_unshipped_order_gets_one_delay_notice_in_its_locale(local_aws: LocalAws
     decisions = sorted((d.action, d.rule, d.window_id) for d in store.all_decisions())
     assert decisions == [("delay_detected", "ship_by", None), ("late_shipment_recorded", "ship_by", None)]
     record = store.get_order("TS-1")
-    assert record is not None and record.outbox is None
+    assert record is not None and not record.has_outbox()
 
 
 def test_redelivering_every_message_of_the_slice_twice_sends_nothing_more(local_aws: LocalAws) -> None:

@@ -182,3 +182,20 @@ def test_the_cli_stores_lints_previews_and_lists(
     assert main(["notices", "inbox", "L-1", "--stack-name", "delaydesk-local"]) == 0
     (listed,) = json.loads(capsys.readouterr().out)
     assert listed["notice"] == "shipment_delayed#0" and "L-1" in listed["title"]
+
+
+def test_the_inbox_is_one_entry_per_notice_from_the_notice_log_and_older_copies(local_aws: LocalAws) -> None:
+    _order(local_aws, "IB-1", email="li.lei@mail.example", phone="+8613800138011")
+    first = _request("IB-1", NoticeChannel.EMAIL, "2020-01-24T12:00:00+08:00")
+    assert dispatch.dispatch(first, first.requested_at) == "sent"
+    also = first.model_copy(update={"channel": NoticeChannel.SMS})
+    assert dispatch.dispatch(also, also.requested_at) == "sent"
+    (email,) = [n for n in store.notices_for("IB-1") if n.channel == "email"]
+    assert email.inbox and email.subject  # the copy is kept on the notice's own record
+    # A copy stored before the notice log held them (the notice-state table) is still listed.
+    older = store.NoticeStateRecord("inbox#IB-1", "delay_update#1", title="旧通知", text="正文", label="zh-CN")
+    older.at = instant("2020-01-27T12:00:00+08:00")
+    older.save()
+    entries = inbox.entries("IB-1")
+    assert [e.key for e in entries] == ["shipment_delayed#0", "delay_update#1"]  # e-mail and SMS: one entry
+    assert entries[0].body == email.inbox and entries[1].title == "旧通知"

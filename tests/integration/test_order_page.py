@@ -16,6 +16,7 @@ from delaydesk import store
 from delaydesk.core import links
 from delaydesk.core.decisions import Action
 from delaydesk.core.links import Purpose
+from delaydesk.notices import inbox
 from delaydesk.tracking import rejections
 from delaydesk_local.runtime import LOCAL_ORDER_LINK_KEY, LocalAws
 
@@ -65,7 +66,7 @@ def test_the_link_in_a_notice_opens_the_order_page_with_its_inbox(local_aws: Loc
     assert response["headers"]["Cache-Control"] == "no-store"
     assert response["headers"]["Referrer-Policy"] == "no-referrer"
     page = response["body"]
-    (entry,) = store.inbox_of("OP-1")
+    (entry,) = inbox.entries("OP-1")
     assert entry.title and entry.title in page  # the shipment_delayed notice, listed in the inbox
     assert "很抱歉，您的订单未能在承诺时间内发货。" in page  # zh-CN: the customer's locale
     assert "&amp;confirm=wait" in page and "&amp;confirm=cancel" in page  # the choices are offered
@@ -206,7 +207,7 @@ def test_one_click_unsubscribe_stops_email_and_later_notices_reach_the_inbox_onl
     update = [n for n in store.notices_for("OP-8") if n.kind == "delay_update"]
     assert {(n.channel, n.status) for n in update} >= {("email", "suppressed"), ("inbox", "sent")}
     assert not any(n.channel == "sms" for n in update)
-    assert [i.sk for i in store.inbox_of("OP-8")] == ["delay_update#1", "shipment_delayed#0"]
+    assert [e.key for e in inbox.entries("OP-8")] == ["shipment_delayed#0", "delay_update#1"]
 
 
 def test_the_customer_routes_exist_on_the_http_api_without_aws_auth(local_aws: LocalAws) -> None:

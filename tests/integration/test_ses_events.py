@@ -172,3 +172,26 @@ def test_without_a_configuration_set_nothing_is_published() -> None:
         _notice(local, "SN-1")
         assert _statuses("SN-1") == {("shipment_delayed", 0, "email"): "sent"}
         assert local.ses_events == [] and store.suppression_of("bounce@simulator.amazonses.com") is None
+
+
+def test_the_deliveries_of_a_batch_are_one_batch_write_and_a_redelivery_is_the_same_item(
+    local_aws: LocalAws,
+) -> None:
+    def delivery(order_id: str) -> str:
+        event = load_event("ses_event_delivery")
+        event["mail"]["tags"] |= {"order_id": [order_id], "kind": ["shipment_delayed"], "stage": ["0"]}
+        return json.dumps(event)
+
+    bodies = [delivery("FB-1"), delivery("FB-2"), delivery("FB-1")]  # FB-1's event delivered twice
+    for body in bodies:
+        local_aws.send("SesFeedbackQueue", body)
+    local_aws.aws_calls.reset()
+    local_aws.drain()
+    calls = local_aws.aws_calls.summary()["ses_feedback"]
+    assert calls == {"dynamodb.BatchWriteItem": 1}  # no conditional put per delivery, nothing counted
+    assert [f.sk for f in store.feedback_of("FB-1")] == ["shipment_delayed#0#email#delivery"]
+    assert [f.label for f in store.feedback_of("FB-2")] == ["delivery"]
+    local_aws.send("SesFeedbackQueue", bodies[0])  # a later redelivery writes the same item again
+    local_aws.drain()
+    assert len(store.feedback_of("FB-1")) == 1
+    assert local_aws.queue_depth("SesFeedbackDLQ") == 0

@@ -78,3 +78,23 @@ def test_a_failed_count_is_lost_not_raised(local_aws: LocalAws, monkeypatch: pyt
     monkeypatch.undo()
     assert store.add_counts("m-1", H, "sf", "CN-HB", {stats.ORDERS_PAID: 1}) is True
     assert store.add_counts("m-1", H, "sf", "CN-HB", {}) is True
+
+
+def test_counts_in_a_batch_are_one_add_per_row(local_aws: LocalAws) -> None:
+    with local_aws.aws_calls.counting("batch"), store.batched_counts():
+        store.add_counts("m-1", H + timedelta(minutes=5), "sf", "CN-HB", {stats.ORDERS_PAID: 1})
+        store.add_counts("m-1", H + timedelta(minutes=9), "sf", "CN-HB", {stats.ORDERS_PAID: 2, stats.REFUNDS: 1})
+        with store.batched_counts():  # an inner block adds to the outer one's sums
+            store.add_counts("m-1", H + timedelta(hours=1), "sf", "CN-HB", {stats.ORDERS_PAID: 1})
+        assert store.counter_rows("m-1", H, H + timedelta(hours=2)) == []  # nothing written yet
+    assert local_aws.aws_calls.summary()["batch"] == {"dynamodb.Query": 1, "dynamodb.UpdateItem": 2}
+    rows = {r.hour: r.counts for r in store.counter_rows("m-1", H, H + timedelta(hours=2))}
+    assert rows == {H: {stats.ORDERS_PAID: 3, stats.REFUNDS: 1}, H + timedelta(hours=1): {stats.ORDERS_PAID: 1}}
+
+
+def test_a_batch_that_raises_still_writes_what_it_counted(local_aws: LocalAws) -> None:
+    with pytest.raises(RuntimeError), store.batched_counts():
+        store.add_counts("m-1", H, "sf", "CN-HB", {stats.ORDERS_PAID: 1})
+        raise RuntimeError("a record failed")
+    (row,) = store.counter_rows("m-1", H, H + timedelta(hours=1))
+    assert row.counts == {stats.ORDERS_PAID: 1}

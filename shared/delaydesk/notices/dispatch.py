@@ -23,7 +23,7 @@ The steps, in order:
 7. send. Throttling and other transient errors release the claim and raise (the queue retries
    with backoff); a permanent refusal is recorded and not retried (and an invalid phone number
    is suppressed);
-8. record the provider's message id and store the inbox copy.
+8. record the provider's message id with the inbox copy (one conditional update).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from delaydesk.core.merchants import CompensationPolicy, Merchant, NoticePolicy
 from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
 from delaydesk.core.orders import Order, OrderStatus
 from delaydesk.core.stats import NoticeOutcome
-from delaydesk.notices import compensation, inbox, ratelimit, rendering, senders, suppression
+from delaydesk.notices import compensation, ratelimit, rendering, senders, suppression
 from delaydesk.notices.notice_policy import quiet_until
 from delaydesk.notices.senders import PermanentSendError
 from delaydesk.store import InFlight, NoticeClaim
@@ -182,7 +182,6 @@ def _dispatch_claimed(
     channel = request.channel
     if channel == NoticeChannel.INBOX:
         rendered = _render(request, order, merchant, settings, now)
-        inbox.deliver(request, rendered, now)
         _record(
             claim,
             request,
@@ -193,6 +192,7 @@ def _dispatch_claimed(
             locale=rendered.locale,
             subject=rendered.subject,
             sent_at=now,
+            inbox=rendered.inbox,
         )
         count_by("NoticesSent", "channel", channel.value)
         return "sent"
@@ -252,8 +252,8 @@ def _dispatch_claimed(
         subject=rendered.subject,
         message_id=message_id,
         sent_at=now,
+        inbox=rendered.inbox,  # the in-app copy, in the same write
     )
-    inbox.deliver(request, rendered, now)
     logger.info("notice sent", channel=channel.value, locale=rendered.locale, message_id=message_id)
     count_by("NoticesSent", "channel", channel.value)
     return "sent"

@@ -5,7 +5,9 @@ the raw event with raw message delivery) and applied by ``ses_feedback``.
 A permanent (hard) bounce and a complaint put the address on the suppression list; every event
 is recorded against its notice when the e-mail carried our tags (``senders.email_tags``:
 ``order_id``, ``kind``, ``stage``). Both writes are idempotent, so a redelivered event changes
-nothing. Also accepts the older identity-notification shape (``notificationType``).
+nothing: a bounce or complaint record is a conditional put (it is counted once), the other
+events are written as they are, in one ``BatchWriteItem`` per batch of messages. Also accepts
+the older identity-notification shape (``notificationType``).
 """
 
 from __future__ import annotations
@@ -111,7 +113,8 @@ def apply(event: dict[str, Any]) -> Applied:
             {"message_id": mail.get("messageId"), **{k: v for k, v in section.items() if isinstance(v, str)}},
             ensure_ascii=False,
         )
-        if store.record_feedback(order_id, result.notice, kind.lower(), detail, at) and kind in _COUNTED:
+        counted = kind in _COUNTED  # recorded once (a conditional put); the others batched by the handler
+        if store.record_feedback(order_id, result.notice, kind.lower(), detail, at, once=counted) and counted:
             _count(order_id, _tag(mail, "merchant"), notice_kind, _COUNTED[kind], at)
     count_by("SesFeedback", "event", kind)
     logger.info("SES feedback applied", event=kind, suppressed=len(result.suppressed), notice=result.notice)

@@ -1,5 +1,6 @@
-"""The in-app inbox: every notice is stored once per (order, kind, stage), whatever its channels,
-and listed by the order page, the API and ``delaydesk notices inbox ORDER_ID``."""
+"""The in-app inbox: every notice sent is kept with its record in the notice log (the copy is
+written by the update that records the send) and listed once per (order, kind, stage), whatever
+its channels, by the order page, the API and ``delaydesk notices inbox ORDER_ID``."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from delaydesk import store
-from delaydesk.core.kinds import NoticeRequest
 from delaydesk.core.times import iso
-from delaydesk.notices.rendering import Rendered
 
 
 @dataclass(frozen=True)
@@ -23,16 +22,16 @@ class InboxEntry:
     at: datetime | None
 
 
-def deliver(request: NoticeRequest, rendered: Rendered, now: datetime) -> bool:
-    """Store the inbox copy; False if an earlier channel (or a redelivery) stored it already."""
-    key = f"{request.kind}#{request.stage}"
-    return store.put_inbox(request.order_id, key, rendered.subject, rendered.inbox, rendered.locale, now)
-
-
 def entries(order_id: str) -> list[InboxEntry]:
-    """The order's inbox, oldest first."""
-    items = sorted(store.inbox_of(order_id), key=lambda i: (i.at is None, i.at))
-    return [InboxEntry(i.sk, i.title or "", i.text or "", i.label or "", i.at) for i in items]
+    """The order's inbox, oldest first: one entry per notice (its first channel sent), with the
+    copies stored before the notice log held them."""
+    copies: dict[str, InboxEntry] = {}
+    for n in sorted(store.inbox_copies(order_id), key=lambda n: (n.sent_at is None, n.sent_at)):
+        key = f"{n.kind}#{n.stage}"
+        copies.setdefault(key, InboxEntry(key, n.subject or "", n.inbox or "", n.locale or "", n.sent_at))
+    for item in store.inbox_of(order_id):
+        copies.setdefault(item.sk, InboxEntry(item.sk, item.title or "", item.text or "", item.label or "", item.at))
+    return sorted(copies.values(), key=lambda e: (e.at is None, e.at))
 
 
 def list_inbox(order_id: str) -> list[dict[str, Any]]:

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from delaydesk.store.escalations import list_escalations as list_escalations
     from delaydesk.store.escalations import mark_escalation_published as mark_escalation_published
     from delaydesk.store.escalations import open_escalation as open_escalation
+    from delaydesk.store.event_keys import EventKeyRecord as EventKeyRecord
+    from delaydesk.store.event_keys import claim_event_key as claim_event_key
     from delaydesk.store.merchants import MerchantRecord as MerchantRecord
     from delaydesk.store.merchants import all_merchants as all_merchants
     from delaydesk.store.merchants import cached_merchant as cached_merchant
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from delaydesk.store.notice_log import NoticeRecord as NoticeRecord
     from delaydesk.store.notice_log import all_notices as all_notices
     from delaydesk.store.notice_log import claim_notice_key as claim_notice_key
+    from delaydesk.store.notice_log import inbox_copies as inbox_copies
     from delaydesk.store.notice_log import notice_status as notice_status
     from delaydesk.store.notice_log import notices_for as notices_for
     from delaydesk.store.notice_log import record_outcome as record_outcome
@@ -55,6 +58,7 @@ if TYPE_CHECKING:
     from delaydesk.store.notice_state import advance_slot_cursor as advance_slot_cursor
     from delaydesk.store.notice_state import all_suppressions as all_suppressions
     from delaydesk.store.notice_state import all_template_overrides as all_template_overrides
+    from delaydesk.store.notice_state import batched_feedback as batched_feedback
     from delaydesk.store.notice_state import delete_template_override as delete_template_override
     from delaydesk.store.notice_state import engagement_of as engagement_of
     from delaydesk.store.notice_state import feedback_of as feedback_of
@@ -63,7 +67,6 @@ if TYPE_CHECKING:
     from delaydesk.store.notice_state import hold_notice as hold_notice
     from delaydesk.store.notice_state import inbox_of as inbox_of
     from delaydesk.store.notice_state import lift_suppression as lift_suppression
-    from delaydesk.store.notice_state import put_inbox as put_inbox
     from delaydesk.store.notice_state import put_slotted as put_slotted
     from delaydesk.store.notice_state import put_template_override as put_template_override
     from delaydesk.store.notice_state import raise_slot_horizon as raise_slot_horizon
@@ -83,10 +86,12 @@ if TYPE_CHECKING:
     from delaydesk.store.orders import TrackingIndex as TrackingIndex
     from delaydesk.store.orders import _set_due as _set_due
     from delaydesk.store.orders import all_orders as all_orders
+    from delaydesk.store.orders import applied_before as applied_before
     from delaydesk.store.orders import clear_outbox as clear_outbox
     from delaydesk.store.orders import commit_evaluation as commit_evaluation
     from delaydesk.store.orders import due_orders as due_orders
     from delaydesk.store.orders import due_page as due_page
+    from delaydesk.store.orders import event_digest as event_digest
     from delaydesk.store.orders import get_order as get_order
     from delaydesk.store.orders import oldest_due as oldest_due
     from delaydesk.store.orders import order_id_for_parcel as order_id_for_parcel
@@ -103,6 +108,7 @@ if TYPE_CHECKING:
     from delaydesk.store.stats import StatsRecord as StatsRecord
     from delaydesk.store.stats import add_counts as add_counts
     from delaydesk.store.stats import all_counter_rows as all_counter_rows
+    from delaydesk.store.stats import batched_counts as batched_counts
     from delaydesk.store.stats import counter_rows as counter_rows
     from delaydesk.store.transit import TransitStatsRecord as TransitStatsRecord
     from delaydesk.store.transit import add_transit_sample as add_transit_sample
@@ -168,7 +174,6 @@ else:
             "hold_notice": "delaydesk.store.notice_state:hold_notice",
             "inbox_of": "delaydesk.store.notice_state:inbox_of",
             "lift_suppression": "delaydesk.store.notice_state:lift_suppression",
-            "put_inbox": "delaydesk.store.notice_state:put_inbox",
             "put_template_override": "delaydesk.store.notice_state:put_template_override",
             "record_feedback": "delaydesk.store.notice_state:record_feedback",
             "record_grant": "delaydesk.store.notice_state:record_grant",
@@ -219,5 +224,12 @@ else:
             "raise_slot_horizon": "delaydesk.store.notice_state:raise_slot_horizon",
             "slot_cursor": "delaydesk.store.notice_state:slot_cursor",
             "slotted_in": "delaydesk.store.notice_state:slotted_in",
+            "EventKeyRecord": "delaydesk.store.event_keys:EventKeyRecord",
+            "claim_event_key": "delaydesk.store.event_keys:claim_event_key",
+            "inbox_copies": "delaydesk.store.notice_log:inbox_copies",
+            "batched_feedback": "delaydesk.store.notice_state:batched_feedback",
+            "applied_before": "delaydesk.store.orders:applied_before",
+            "event_digest": "delaydesk.store.orders:event_digest",
+            "batched_counts": "delaydesk.store.stats:batched_counts",
         },
     )

@@ -1,4 +1,8 @@
-"""The notice log: one item per (order, kind, stage, channel), claimed before sending."""
+"""The notice log: one item per (order, kind, stage, channel), claimed before sending.
+
+The item that records a sent notice also holds its in-app inbox copy (``subject`` and ``inbox``),
+written by the same conditional update that closes the claim: one write per notice, not two.
+"""
 
 from __future__ import annotations
 
@@ -43,6 +47,8 @@ class NoticeRecord(Model):
     message_id = UnicodeAttribute(null=True)
     sent_at = UTCDateTimeAttribute(null=True)
     error = UnicodeAttribute(null=True)
+    inbox = UnicodeAttribute(null=True)
+    """The in-app inbox copy's text (its title is ``subject``), on the notices that were sent."""
 
 
 register("notice_log_table", NoticeRecord)
@@ -130,3 +136,8 @@ def all_notices() -> Iterator[NoticeRecord]:
 
 def notices_for(order_id: str) -> list[NoticeRecord]:
     return list(NoticeRecord.query(order_id))
+
+
+def inbox_copies(order_id: str) -> list[NoticeRecord]:
+    """The order's sent notices that hold an inbox copy (one query on the order's key)."""
+    return [n for n in NoticeRecord.query(order_id, consistent_read=True) if n.inbox is not None]

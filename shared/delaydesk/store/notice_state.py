@@ -3,7 +3,8 @@
 One table (NoticeStateTable, pk/sk) holds what notices need besides the notice log:
   template#<merchant>     <kind>#<locale>#<channel>       a merchant's template override
   suppress#<address>      -                                an address never sent to again
-  inbox#<order>           <kind>#<stage>                   the in-app inbox copy of a notice
+  inbox#<order>           <kind>#<stage>                   the in-app inbox copy of a notice, as stored
+                                                           before the notice log held it (read only)
   held                    <release at>#<order>#<notice>    an SMS held for quiet hours
   rate#<merchant>         -                                the send-rate reservation (GCRA)
   slot#<minute>           <ticket>#<order>#<notice>        a bulk e-mail scheduled beyond SQS's 15 minutes (TTL)
@@ -18,7 +19,9 @@ One table (NoticeStateTable, pk/sk) holds what notices need besides the notice l
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from pynamodb.attributes import (
@@ -106,13 +109,8 @@ def all_suppressions() -> Iterator[NoticeStateRecord]:
 # ---- in-app inbox
 
 
-def put_inbox(order_id: str, key: str, title: str, body: str, locale: str, now: datetime) -> bool:
-    """Store the inbox copy once; False if it was stored before (a redelivery)."""
-    item = NoticeStateRecord(f"inbox#{order_id}", key, title=title, text=body, label=locale, at=now)
-    return save_if(item, NoticeStateRecord.sk.does_not_exist())
-
-
 def inbox_of(order_id: str) -> list[NoticeStateRecord]:
+    """Inbox copies stored here before the notice log held them (``notice_log.inbox_copies``)."""
     return list(NoticeStateRecord.query(f"inbox#{order_id}"))
 
 
@@ -286,9 +284,37 @@ def record_grant(
 # ---- SES feedback
 
 
-def record_feedback(order_id: str, notice_id: str, event: str, detail: str, at: datetime) -> bool:
-    """Record an SES event against its notice once. False: it was recorded before (a redelivery)."""
+_feedback_batch: ContextVar[dict[tuple[str, str], NoticeStateRecord] | None] = ContextVar(
+    "delaydesk_feedback_batch", default=None
+)
+
+
+@contextlib.contextmanager
+def batched_feedback() -> Iterator[None]:
+    """Keep the SES events recorded inside the block with ``once=False`` and write them when it
+    ends, 25 per ``BatchWriteItem``. A failed write raises (the caller's whole batch is then
+    retried: every write of it is idempotent); a block that raises writes nothing."""
+    items: dict[tuple[str, str], NoticeStateRecord] = {}
+    token = _feedback_batch.set(items)
+    try:
+        yield
+    finally:
+        _feedback_batch.reset(token)
+    if items:
+        with NoticeStateRecord.batch_write() as batch:
+            for item in items.values():
+                batch.save(item)
+
+
+def record_feedback(order_id: str, notice_id: str, event: str, detail: str, at: datetime, *, once: bool = True) -> bool:
+    """Record an SES event against its notice. ``once``: a conditional put, False if it was
+    recorded before (a redelivery), for the events that are counted. Otherwise the event is
+    written as it is (the same item again on a redelivery), batched inside ``batched_feedback``."""
     record = NoticeStateRecord(f"feedback#{order_id}", f"{notice_id}#{event}", label=event, text=detail, at=at)
+    batch = _feedback_batch.get()
+    if not once and batch is not None:
+        batch[record.pk, record.sk] = record
+        return True
     return save_if(record, NoticeStateRecord.sk.does_not_exist())
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -76,8 +78,16 @@ class OrderRecord(Model):
     packed = BinaryAttribute(null=True, legacy_encoding=False)
     """The order's state as zlib-compressed JSON: a third of the map's size, so that each of the
     order's writes costs one write unit instead of three (``pack_state``)."""
-    pending_decisions = ListAttribute[str](null=True)  # JSON decisions not yet recorded
-    outbox = ListAttribute[str](null=True)  # JSON notice requests not yet queued
+    applied = BinaryAttribute(null=True, legacy_encoding=False)
+    """The last ``APPLIED_KEPT`` input events applied to the order, newest last, 12 bytes each
+    (``event_digest``): ingest's idempotency, checked and extended by the order's own versioned
+    write (no separate idempotency record)."""
+    pending_decisions = ListAttribute[str](null=True)  # items written before the outbox was packed
+    outbox = ListAttribute[str](null=True)  # items written before the outbox was packed
+    unflushed = BinaryAttribute(null=True, legacy_encoding=False)
+    """The outbox: decisions not yet recorded and notice requests not yet queued, as one
+    zlib-compressed JSON document (a notice request is ~0.5 KB of JSON with repeated keys; packed,
+    the commit and the write that clears it each cost a unit or two less)."""
     version = VersionAttribute()
 
     due_index = DueIndex()
@@ -89,12 +99,49 @@ class OrderRecord(Model):
             return Order.model_validate_json(zlib.decompress(self.packed))
         return Order.model_validate(self.state.as_dict())
 
+    def has_outbox(self) -> bool:
+        return bool(self.unflushed or self.outbox or self.pending_decisions)
+
     def pack_state(self, order: Order) -> None:
         self.packed = zlib.compress(order.model_dump_json().encode("utf-8"), 9)
         self.state = None
 
 
 register("orders_table", OrderRecord)
+
+
+APPLIED_KEPT = 32
+"""Input events remembered per order (``OrderRecord.applied``): a redelivery of any of the
+order's last 32 events is recognised (384 bytes at most)."""
+
+_KEY_BYTES, _CONTENT_BYTES = 8, 4
+
+
+def event_digest(key: str, content: str) -> bytes:
+    """12 bytes for an input event: 8 of its namespaced id, 4 of its content (to tell a reused id
+    with other content from a redelivery)."""
+    return (
+        hashlib.blake2b(key.encode("utf-8"), digest_size=_KEY_BYTES).digest()
+        + hashlib.blake2b(content.encode("utf-8"), digest_size=_CONTENT_BYTES).digest()
+    )
+
+
+def applied_before(record: OrderRecord | None, digest: bytes) -> bool | None:
+    """Whether the order applied this event already: True (the same content: a redelivery),
+    False (its id with other content: a conflict), None (not among its last ``APPLIED_KEPT``)."""
+    seen = record.applied if record is not None and record.applied else b""
+    size = _KEY_BYTES + _CONTENT_BYTES
+    for start in range(0, len(seen), size):
+        entry = seen[start : start + size]
+        if entry[:_KEY_BYTES] == digest[:_KEY_BYTES]:
+            return entry == digest
+    return None
+
+
+def _remember(record: OrderRecord, digest: bytes) -> None:
+    size = _KEY_BYTES + _CONTENT_BYTES
+    kept = (record.applied or b"") + digest
+    record.applied = kept[-APPLIED_KEPT * size :]
 
 
 def shard_for(order_id: str, shards: int) -> str:
@@ -139,10 +186,15 @@ def _tracking_key(carrier: str, tracking_number: str) -> str:
     return f"{normalise_carrier(carrier)}#{parcel_number(tracking_number)}"
 
 
-def save_order(order: Order, record: OrderRecord | None, due: datetime | None, shards: int) -> OrderRecord:
-    """Create (if ``record`` is None) or update the order, conditional on its version."""
+def save_order(
+    order: Order, record: OrderRecord | None, due: datetime | None, shards: int, event: bytes | None = None
+) -> OrderRecord:
+    """Create (if ``record`` is None) or update the order, conditional on its version; ``event``
+    (an ``event_digest``) is remembered as applied in the same write."""
     if record is None:
         record = OrderRecord(order.order_id, merchant_id=order.merchant_id)
+    if event is not None:
+        _remember(record, event)
     record.pack_state(order)
     if order.shipment is not None:
         record.tracking_key = _tracking_key(order.shipment.carrier, order.shipment.tracking_number)
@@ -165,26 +217,40 @@ def commit_evaluation(
 
     This one versioned write is the commit point. ``flush_outbox`` then records the decisions
     (each conditionally, so once) and queues the notices; until it clears the outbox the order
-    stays due at ``now``, so a crash in between is repaired by the next scan.
+    stays due (at the time it was found due, or ``now``), so a crash in between is repaired by
+    the next scan. Keeping the earlier due time leaves the due index unwritten by the commit.
     """
     record.pack_state(order)
-    record.pending_decisions = [d.model_dump_json() for d in decisions] or None
-    record.outbox = [n.model_dump_json() for n in notices] or None
-    _set_due(record, order, now if (decisions or notices) else due, shards)
+    record.pending_decisions = None
+    record.outbox = None
+    if decisions or notices:
+        document = {"decisions": [d.model_dump(mode="json") for d in decisions]} | {
+            "notices": [n.model_dump(mode="json") for n in notices]
+        }
+        record.unflushed = zlib.compress(json.dumps(document, separators=(",", ":")).encode("utf-8"), 9)
+        was_due = record.next_due_at
+        _set_due(record, order, was_due if was_due is not None and was_due <= now else now, shards)
+    else:
+        record.unflushed = None
+        _set_due(record, order, due, shards)
     _save(record, order.order_id)
 
 
 def pending(record: OrderRecord) -> tuple[list[Decision], list[NoticeRequest]]:
     """Decisions and notices a previous run committed but may not have flushed."""
-    return (
-        [Decision.model_validate_json(raw) for raw in record.pending_decisions or []],
-        [NoticeRequest.model_validate_json(raw) for raw in record.outbox or []],
-    )
+    decisions = [Decision.model_validate_json(raw) for raw in record.pending_decisions or []]
+    notices = [NoticeRequest.model_validate_json(raw) for raw in record.outbox or []]
+    if record.unflushed:
+        document = json.loads(zlib.decompress(record.unflushed))
+        decisions += [Decision.model_validate(d) for d in document["decisions"]]
+        notices += [NoticeRequest.model_validate(n) for n in document["notices"]]
+    return decisions, notices
 
 
 def clear_outbox(record: OrderRecord, order: Order, due: datetime | None, shards: int) -> None:
     record.pending_decisions = None
     record.outbox = None
+    record.unflushed = None
     _set_due(record, order, due, shards)
     _save(record, order.order_id)
 

@@ -9,11 +9,18 @@ Exactly once: callers increment only after the conditional write of the decision
 succeeded (on that write's success branch), so a redelivery or a repaired flush, whose conditional write
 fails, never counts again. The one gap: a process that dies between the two writes, or an ADD that fails,
 loses that count (undercounts by one, logged and metered as ``CountersLost``; it never double counts).
+
+Batched: inside ``batched_counts()`` (a Lambda batch of queue messages, a scan page) the counts are summed
+in memory per row and written when the block ends, one ADD per row touched instead of one per count; the
+gap above then spans the rest of the batch (a process that dies within it loses the batch's counts).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -62,10 +69,31 @@ def row_key(hour: datetime, carrier: str | None, region: str | None) -> str:
     return f"{hour_of(hour.astimezone(UTC)).strftime(_HOUR)}#{_part(carrier)}#{_part(region)}"
 
 
+_batch: ContextVar[dict[tuple[str, str], Counter[str]] | None] = ContextVar("delaydesk_counts_batch", default=None)
+
+
+@contextlib.contextmanager
+def batched_counts() -> Iterator[None]:
+    """Sum the ``add_counts`` made inside the block per row, and write them when it ends (one ADD
+    per row touched, never raising). A block inside another adds to the outer one's sums."""
+    if _batch.get() is not None:
+        yield
+        return
+    rows: dict[tuple[str, str], Counter[str]] = {}
+    token = _batch.set(rows)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+        for (merchant_id, row), counts in rows.items():
+            _add(merchant_id, row, counts)
+
+
 def add_counts(
     merchant_id: str, at: datetime, carrier: str | None, region: str | None, counts: Mapping[str, int]
 ) -> bool:
-    """Add ``counts`` to the row of ``at``'s hour (one ADD update; zero counts are left out).
+    """Add ``counts`` to the row of ``at``'s hour (one ADD update; zero counts are left out), or
+    to the open batch's sums (``batched_counts``: written when it ends).
 
     Never raises: it runs after the write it counts has succeeded, and a retry of that would find
     the write done and count nothing (an ingest retry would even refuse its event as a duplicate).
@@ -74,12 +102,24 @@ def add_counts(
     deltas = {name: n for name, n in counts.items() if n}
     if not deltas:
         return True
+    row = row_key(at, carrier, region)
+    batch = _batch.get()
+    if batch is not None:
+        batch.setdefault((merchant_id, row), Counter()).update(deltas)
+        return True
+    return _add(merchant_id, row, deltas)
+
+
+def _add(merchant_id: str, row: str, counts: Mapping[str, int]) -> bool:
+    deltas = {name: n for name, n in counts.items() if n}
+    if not deltas:
+        return True
     names = {f"#c{i}": _PREFIX + name for i, name in enumerate(deltas)}
     values = {f":c{i}": {"N": str(n)} for i, n in enumerate(deltas.values())}
     try:
         _client(StatsRecord.Meta.region).update_item(
             TableName=StatsRecord.Meta.table_name,
-            Key={"merchant_id": {"S": merchant_id}, "row": {"S": row_key(at, carrier, region)}},
+            Key={"merchant_id": {"S": merchant_id}, "row": {"S": row}},
             UpdateExpression="ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(deltas))),
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,

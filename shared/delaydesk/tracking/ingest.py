@@ -1,6 +1,11 @@
 """Applying input events to orders: validate, check the sender's authority, apply once per
 (origin, event_id), re-index the due time.
 
+Once: the order item remembers its last events (``store.event_digest``: the namespaced id and
+the content), checked after reading the order and extended by the same versioned write that
+applies the event, so an event costs one read and one write. An event that names no order (an
+inquiry) is recorded in the idempotency table instead (``store.claim_event_key``).
+
 Outcomes of one message: ``applied``; ``invalid`` (fails the contract or the limits in
 ``core.fields``); ``refused`` (the sender may not say it, or the order cannot take it);
 ``conflict`` (an id this origin already used, with other content: the first stays applied);
@@ -13,21 +18,14 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
 from pydantic import ValidationError
 
 from delaydesk import store
 from delaydesk.core import effect_stats, stats
 from delaydesk.core import origins as authority
-from delaydesk.core.config import get_settings
+from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.events import Event, InquiryReceived, OrderPaid, Tracking, dated_ahead, parse_event
 from delaydesk.core.fields import body_problem
 from delaydesk.core.merchants import DelayPolicy
@@ -36,12 +34,17 @@ from delaydesk.core.orders import EventRejected, Order, apply_event
 from delaydesk.core.origins import Origin
 from delaydesk.customer import classify_topic
 from delaydesk.delays import eta, next_due_at
+from delaydesk.store import ConcurrentUpdate, OrderRecord
 from delaydesk.tracking import parcels, rejections
 from delaydesk.tracking.rejections import Category
 
 
-class LambdaContextLike(Protocol):
-    def get_remaining_time_in_millis(self) -> int: ...
+class EventConflict(Exception):
+    """The event's id was applied before with other content (the first stays applied)."""
+
+
+class AlreadyApplied(Exception):
+    """The event was applied before (a redelivery): nothing to do."""
 
 
 def _order_id(event: Event) -> str:
@@ -59,21 +62,49 @@ def _order_id(event: Event) -> str:
     return event.order_id
 
 
+def _digest(event: dict[str, Any]) -> bytes:
+    return store.event_digest(event["key"], json.dumps(event["event"], sort_keys=True, ensure_ascii=False))
+
+
+def _check_once(seen: bool | None) -> None:
+    if seen is True:
+        raise AlreadyApplied
+    if seen is False:
+        raise EventConflict
+
+
 def apply(event: dict[str, Any]) -> dict[str, Any]:
     """Apply one validated event (``{"key", "origin", "event"}``) to its order with a conditional
-    (versioned) write, if its origin speaks for that order's merchant."""
+    (versioned) write, if its origin speaks for that order's merchant and the order has not
+    applied it yet (raises ``AlreadyApplied`` or ``EventConflict`` if it has)."""
     settings = get_settings()
     parsed = parse_event(event["event"])
     origin = authority.parse_origin(event["origin"])
+    digest = _digest(event)
     if isinstance(parsed, InquiryReceived):
         parsed = parsed.model_copy(update={"topic": classify_topic(parsed.text, parsed.topic)})
         if parsed.order_id is None and parsed.order_ref is not None:
             parsed = _resolve_order_ref(parsed, origin)
         if parsed.order_id is None:
+            _check_once(store.claim_event_key(event["key"], digest, parsed.at))
             return _merchant_inquiry(parsed)
     order_id = _order_id(parsed)
     logger.append_keys(order_id=order_id)
+    if isinstance(parsed, OrderPaid):
+        # A new order, almost always: written without reading it first (the write is conditional
+        # on the order not existing); only if it exists is it read and the event checked against it.
+        try:
+            return _apply_to(None, parsed, origin, digest, settings)
+        except ConcurrentUpdate:
+            pass
     record = store.get_order(order_id)
+    return _apply_to(record, parsed, origin, digest, settings)
+
+
+def _apply_to(
+    record: OrderRecord | None, parsed: Event, origin: Origin, digest: bytes, settings: Settings
+) -> dict[str, Any]:
+    _check_once(store.applied_before(record, digest))
     if record is not None and (refusal := authority.order_refusal(origin, record.merchant_id)):
         raise EventRejected(refusal)
     before = record.order() if record else None
@@ -84,13 +115,13 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     if merchant is None:
         logger.warning("unknown merchant: the deployment's default thresholds apply", merchant_id=order.merchant_id)
     due = next_due_at(order, DelayPolicy.for_merchant(merchant, settings))
-    if record is not None and (record.outbox or record.pending_decisions) and record.next_due_at is not None:
+    if record is not None and record.has_outbox() and record.next_due_at is not None:
         due = min(due, record.next_due_at) if due else record.next_due_at  # the scan must still flush them
     previous_status = record.status if record is not None else None
     # The sample first, once per order: if the save then fails, the retry finds it in and the
     # order not yet delivered, so it neither loses nor doubles it.
     eta.record_delivery(previous_status, order, parsed.at)
-    store.save_order(order, record, due, settings.due_shards)
+    store.save_order(order, record, due, settings.due_shards, event=digest)
     # Counted after the versioned write succeeded, from the change it made: a redelivery changes nothing.
     counts = stats.event_counts(before, order) | stats.contact_counts(parsed, before)
     counts |= effect_stats.contact_effect_counts(parsed, before, _first_notice(parsed, before))
@@ -121,33 +152,11 @@ def _resolve_order_ref(inquiry: InquiryReceived, origin: Origin) -> InquiryRecei
 
 
 def _merchant_inquiry(inquiry: InquiryReceived) -> dict[str, Any]:
-    """An inquiry that names no order: it changes no order and counts for its merchant (the
-    idempotency record around ``apply`` makes it count once)."""
+    """An inquiry that names no order: it changes no order and counts for its merchant (once: its
+    key was recorded in the idempotency table first)."""
     assert inquiry.merchant_id is not None  # the contract requires it without an order id
     store.add_counts(inquiry.merchant_id, inquiry.at, stats.UNKNOWN, stats.UNKNOWN, stats.contact_counts(inquiry, None))
     return {"order_id": None, "merchant_id": inquiry.merchant_id, "topic": inquiry.topic}
-
-
-@lru_cache(maxsize=1)
-def _idempotency() -> tuple[IdempotencyConfig, Any]:
-    """The idempotency config and ``apply`` wrapped by it (built at first use, once)."""
-    persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
-    # Keyed by origin and id; the content is hashed with the record, so a reused id with other
-    # content is told apart from a redelivery (IdempotencyValidationError: a conflict).
-    config = IdempotencyConfig(
-        event_key_jmespath="key",
-        payload_validation_jmespath="event",
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=14 * 24 * 3600,
-    )
-    wrapped = idempotent_function(data_keyword_argument="event", persistence_store=persistence, config=config)(apply)
-    return config, wrapped
-
-
-def register_context(context: LambdaContextLike) -> None:
-    """Let the idempotency layer expire in-progress records if this Lambda run times out."""
-    config, _ = _idempotency()
-    config.register_lambda_context(context)  # type: ignore[arg-type]
 
 
 _EVENT_ID = re.compile(r'"event_id"\s*:\s*"([^"\\]{1,128})"')
@@ -233,10 +242,12 @@ def _apply_once(message: Message, event: Event, sender: Origin) -> str:
     if refusal is not None:
         return _reject(message, Category.REFUSED, [refusal], event.event_id, key)
     try:
-        _idempotency()[1](event={"key": key, "origin": sender.name, "event": event.model_dump(mode="json")})
+        apply({"key": key, "origin": sender.name, "event": event.model_dump(mode="json")})
+    except AlreadyApplied:
+        logger.info("event applied before; redelivery ignored")
     except EventRejected as exc:
         return _reject(message, Category.REFUSED, [str(exc)], event.event_id, key)
-    except IdempotencyValidationError:
+    except EventConflict:
         reason = f"event_id {event.event_id!r} was already used by {sender.name} with other content; the first stays"
         return _reject(message, Category.CONFLICT, [reason], event.event_id, key)
     except Exception as exc:

@@ -42,7 +42,7 @@ def check_fresh(moment: datetime, now: datetime, tolerance: timedelta) -> None:
 
     ``tolerance`` (``WebhookToleranceSeconds``, 4 days by default) is wider than the vendors' own
     retry schedules (AfterShip retries for ~68 hours), so an honest retry is accepted; what it
-    carries again is absorbed by ingest's idempotency on the event id (kept 14 days).
+    carries again is absorbed by ingest's idempotency on the event id (the order's last 32).
     """
     if now - moment > tolerance:
         raise Unauthorized(f"timestamp {iso(moment)} is older than the {int(tolerance.total_seconds())} s window")

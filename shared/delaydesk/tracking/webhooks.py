@@ -21,7 +21,7 @@ by a replayer; the window (4 days by default) is wider than the vendors' retries
 missing signature, or a timestamp outside ``tolerance``, is ``Unauthorized`` (401); a signed
 body that is not JSON or not a usable payload is ``Malformed`` (400). Nothing is queued in
 either case. A delivery replayed inside the window carries the same vendor event id,
-which ingest applies once (powertools idempotency on ``event_id``).
+which ingest applies once (the order remembers its last 32 event ids).
 """
 
 from __future__ import annotations
