@@ -113,7 +113,7 @@ def test_a_scan_dated_far_in_the_future_is_refused_and_the_order_keeps_its_deadl
     assert "more than 1 day after it arrived" in record.errors[0]
 
 
-def test_an_event_costs_one_read_and_one_write_and_the_order_remembers_its_last_32(local_aws: LocalAws) -> None:
+def test_an_event_costs_one_read_and_two_writes_and_the_order_remembers_its_last_32(local_aws: LocalAws) -> None:
     local_aws.aws_calls.reset()
     local_aws.send("OrderEventsQueue", json.dumps(paid("o32", "2020-01-20T10:00:00+08:00")))
     local_aws.drain()
@@ -121,15 +121,21 @@ def test_an_event_costs_one_read_and_one_write_and_the_order_remembers_its_last_
     local_aws.drain()
     calls = local_aws.aws_calls.summary()["ingest_events"]
     # A new order is written without a read; the shipment reads it, then writes it (and the
-    # merchant is read once per container).
-    assert (calls["dynamodb.GetItem"], calls["dynamodb.PutItem"]) == (1 + 1, 2)
+    # merchant is read once per container); each event's id is noted once across orders, and each
+    # batch adds its statistics in one update.
+    assert (calls["dynamodb.GetItem"], calls["dynamodb.PutItem"], calls["dynamodb.UpdateItem"]) == (1 + 1, 2, 2 + 2)
     scans = [scan("o32", f"2020-01-{day:02d}T{hour:02d}:00:00+08:00") for day in (21, 22) for hour in range(4, 22)]
     first, *others = scans
     local_aws.aws_calls.reset()
     local_aws.send("TrackingEventsQueue", json.dumps(first))
     local_aws.drain()
-    # No idempotency record: the order's own versioned write remembers the event.
-    assert local_aws.aws_calls.summary()["ingest_events"] == {"dynamodb.GetItem": 1, "dynamodb.PutItem": 1}
+    # The id noted across orders (one conditional update, for conflicts), the order read, and the
+    # order's own versioned write, which remembers the event.
+    assert local_aws.aws_calls.summary()["ingest_events"] == {
+        "dynamodb.UpdateItem": 1,
+        "dynamodb.GetItem": 1,
+        "dynamodb.PutItem": 1,
+    }
     for body in others[:30]:
         local_aws.send("TrackingEventsQueue", json.dumps(body))
     local_aws.drain()

@@ -114,3 +114,31 @@ def test_redelivery_changes_nothing_and_a_reused_id_is_a_listed_conflict(local_a
     assert masked.expires_at is not None
     expires = datetime.fromtimestamp(masked.expires_at, tz=UTC)
     assert masked.last_seen_at + timedelta(days=29) < expires <= masked.last_seen_at + timedelta(days=30, seconds=1)
+
+
+def test_an_id_reused_for_another_order_is_a_conflict_and_changes_neither(local_aws: LocalAws) -> None:
+    """The contract: an ``event_id`` reused with other content is refused and listed, whichever order
+    it names (the order's own record of its events could not see a reuse on another order)."""
+    for event in (
+        paid("D-1", "2020-01-20T10:00:00+08:00"),
+        shipped("D-1", "2020-01-20T18:00:00+08:00"),
+        paid("D-2", "2020-01-20T10:00:00+08:00"),
+        shipped("D-2", "2020-01-20T18:00:00+08:00", tracking_number="SF222"),
+    ):
+        local_aws.send("OrderEventsQueue", json.dumps(event))
+    local_aws.drain()
+    first = scan("D-1", "2020-01-21T08:00:00+08:00") | {"event_id": "feed-7"}
+    local_aws.send("TrackingEventsQueue", json.dumps(first))
+    local_aws.drain()
+    d2_before = store.get_order("D-2")
+    assert d2_before is not None
+    reused = scan("D-2", "2020-01-21T09:00:00+08:00", tracking_number="SF222") | {"event_id": "feed-7"}
+    local_aws.send("TrackingEventsQueue", json.dumps(reused))
+    local_aws.send("TrackingEventsQueue", json.dumps(first))  # and the first once more: a redelivery
+    local_aws.drain()
+
+    assert _scans("D-1") == 1
+    d2_after = store.get_order("D-2")
+    assert d2_after is not None and d2_after.version == d2_before.version and _scans("D-2") == 0
+    conflicts = {r.event_id: r for r in rejections.list_rejected(rejections.Category.CONFLICT)}
+    assert set(conflicts) == {"feed-7"}

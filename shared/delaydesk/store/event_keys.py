@@ -1,15 +1,19 @@
-"""The idempotency table: input events that change no order (an inquiry that names none), each
-applied once per namespaced id for 14 days. Events that name an order are remembered in the
-order item itself (``orders.applied``), checked by its versioned write."""
+"""The idempotency table: every input event's namespaced id with the digest of its content, kept
+14 days, so that an id reused with other content is a conflict wherever it points (another order
+included). Whether an event that names an order was *applied* is the order item's own record
+(``orders.applied``, written by its versioned write); an inquiry that names no order changes no
+order, so this item is its only record.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
-from delaydesk.store.base import ConcurrentUpdate, register, save_if
+from delaydesk.store.base import conditional_failure, register
 
 KEPT = timedelta(days=14)
 
@@ -23,18 +27,29 @@ class EventKeyRecord(Model):
     digest = BinaryAttribute(legacy_encoding=False)
     expiration = NumberAttribute()
     """Epoch seconds; the table's TTL attribute."""
+    deliveries = NumberAttribute(default=0)
+    """How many times the id was noted with this content (1: the first)."""
 
 
 register("idempotency_table", EventKeyRecord)
 
 
 def claim_event_key(key: str, digest: bytes, now: datetime) -> bool | None:
-    """Record the event as applied: None if it is new (the caller applies it), True if it was
-    applied before with the same content (a redelivery), False if with other content."""
-    item = EventKeyRecord(key, digest=digest, expiration=int((now + KEPT).timestamp()))
-    if save_if(item, EventKeyRecord.id.does_not_exist()):
-        return None
+    """Note the event's id and content in one conditional update: None if the id is new, True if it
+    was noted before with the same content (a redelivery, or a retry after a failed apply), False if
+    with other content (a conflict; the item keeps the first content)."""
+    item = EventKeyRecord(key)
     try:
-        return bool(EventKeyRecord.get(key, consistent_read=True).digest == digest)
-    except EventKeyRecord.DoesNotExist:
-        raise ConcurrentUpdate(f"event {key} expired between two calls") from None
+        item.update(
+            actions=[
+                EventKeyRecord.digest.set(digest),
+                EventKeyRecord.expiration.set(EventKeyRecord.expiration | int((now + KEPT).timestamp())),
+                EventKeyRecord.deliveries.add(1),
+            ],
+            condition=EventKeyRecord.id.does_not_exist() | (EventKeyRecord.digest == digest),
+        )
+    except UpdateError as exc:
+        if conditional_failure(exc):
+            return False
+        raise
+    return None if item.deliveries == 1 else True

@@ -1,10 +1,12 @@
 """Applying input events to orders: validate, check the sender's authority, apply once per
 (origin, event_id), re-index the due time.
 
-Once: the order item remembers its last events (``store.event_digest``: the namespaced id and
-the content), checked after reading the order and extended by the same versioned write that
-applies the event, so an event costs one read and one write. An event that names no order (an
-inquiry) is recorded in the idempotency table instead (``store.claim_event_key``).
+Once: every event's namespaced id is noted with its content's digest in the idempotency table
+(``store.claim_event_key``, one conditional update), so an id reused with other content is a
+conflict whichever order it names; and the order item remembers its last events
+(``store.event_digest``), checked after reading the order and extended by the same versioned
+write that applies the event, so a redelivery changes nothing. An event that names no order (an
+inquiry) has the idempotency item as its only record.
 
 Outcomes of one message: ``applied``; ``invalid`` (fails the contract or the limits in
 ``core.fields``); ``refused`` (the sender may not say it, or the order cannot take it);
@@ -88,6 +90,10 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
         if parsed.order_id is None:
             _check_once(store.claim_event_key(event["key"], digest, parsed.at))
             return _merchant_inquiry(parsed)
+    # The id across every order (one conditional update): reused with other content, it is a
+    # conflict whichever order it names; whether this order applied it, its own item says below.
+    if store.claim_event_key(event["key"], digest, parsed.at) is False:
+        raise EventConflict
     order_id = _order_id(parsed)
     logger.append_keys(order_id=order_id)
     if isinstance(parsed, OrderPaid):
