@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from conftest import instant, merchant, order_from, paid, scan, shipped
+from pure_runs import drive as replay
 
 from delaydesk.core.config import Settings
 from delaydesk.core.decisions import Action, Decision
@@ -14,9 +15,8 @@ from delaydesk.core.events import parse_event
 from delaydesk.core.kinds import Kind, NoticeRequest
 from delaydesk.core.merchants import DelayPolicy
 from delaydesk.core.orders import Order, OrderStatus, apply_event
-from delaydesk.delays.detect import evaluate, next_due_at
 from delaydesk.operations.explain import timeline
-from delaydesk.policy import consumer_rules, timers
+from delaydesk.policy import consumer_rules
 from delaydesk.policy.consumer_rules import RuleSet, add_working_days, buyer_options, choose
 
 US_POLICY = DelayPolicy.for_merchant(merchant(timezone="America/Los_Angeles"), Settings())
@@ -39,23 +39,7 @@ def drive(
     order: Order, policy: DelayPolicy, until: datetime, events: list[dict[str, Any]] | None = None
 ) -> tuple[Order, list[Decision], list[NoticeRequest]]:
     """Evaluate at every due instant (each event applied at its time) up to ``until``, as the scan does."""
-    decisions: list[Decision] = []
-    notices: list[NoticeRequest] = []
-    pending = sorted(events or [], key=lambda e: e["at"])
-    for _ in range(400):
-        due = next_due_at(order, policy)
-        upcoming = instant(pending[0]["at"]) if pending else None
-        if upcoming is not None and (due is None or upcoming < due) and upcoming <= until:
-            order = apply_event(order, parse_event(pending.pop(0)))
-            continue
-        if due is None or due > until:
-            return order, decisions, notices
-        timed = timers.evaluate(order, policy, [], due)
-        result = evaluate(timed.order, policy, due)
-        order = result.order
-        decisions += timed.decisions + result.decisions
-        notices += timed.notices + result.notices
-    raise AssertionError("the order never stopped being due")
+    return replay(order, policy, [], until, events or [])
 
 
 def _kinds(notices: list[NoticeRequest]) -> list[tuple[str, datetime]]:

@@ -18,18 +18,16 @@ from typing import Any
 from conftest import instant, merchant, order_from, paid, scan, shipped
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pure_runs import drive
 
 from delaydesk.core import experiments
 from delaydesk.core.config import Settings
-from delaydesk.core.decisions import Action, Decision
-from delaydesk.core.events import parse_event
+from delaydesk.core.decisions import Action
 from delaydesk.core.experiments import Experiment
 from delaydesk.core.kinds import DELAY_KINDS, Kind, NoticeRequest
 from delaydesk.core.merchants import DelayPolicy
-from delaydesk.core.orders import Order, apply_event
+from delaydesk.core.orders import Order
 from delaydesk.core.windows import Window, preset
-from delaydesk.delays.detect import evaluate, next_due_at
-from delaydesk.policy import timers
 
 POLICY = DelayPolicy.for_merchant(merchant(timezone="Asia/Shanghai", settings={"update_every_days": 2}), Settings())
 DECLARED = tuple(
@@ -79,28 +77,6 @@ def _life(name: str, order_id: str) -> tuple[Order, list[Window], datetime, list
 def _strip(request: NoticeRequest) -> NoticeRequest:
     details = {k: v for k, v in request.details.items() if k != experiments.COMPENSATION_DETAIL}
     return request.model_copy(update={"details": details})
-
-
-def drive(
-    order: Order, policy: DelayPolicy, windows: list[Window], until: datetime, events: list[dict[str, Any]]
-) -> tuple[Order, list[Decision], list[NoticeRequest]]:
-    decisions: list[Decision] = []
-    notices: list[NoticeRequest] = []
-    pending = sorted(events, key=lambda e: e["at"])
-    for _ in range(400):
-        due = next_due_at(order, policy)
-        upcoming = instant(pending[0]["at"]) if pending else None
-        if upcoming is not None and (due is None or upcoming < due) and upcoming <= until:
-            order = apply_event(order, parse_event(pending.pop(0)))
-            continue
-        if due is None or due > until:
-            return order, decisions, notices
-        timed = timers.evaluate(order, policy, windows, due)
-        result = evaluate(timed.order, policy, due)
-        order = result.order
-        decisions += timed.decisions + result.decisions
-        notices += timed.notices + result.notices
-    raise AssertionError("the order never stopped being due")
 
 
 LIVES = (

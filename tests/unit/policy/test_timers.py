@@ -6,15 +6,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from conftest import instant, merchant, order_from, paid, shipped
+from pure_runs import drive as replay
 
 from delaydesk.core.config import Settings
 from delaydesk.core.decisions import Decision
-from delaydesk.core.events import parse_event
 from delaydesk.core.kinds import NoticeRequest
 from delaydesk.core.merchants import DelayPolicy
-from delaydesk.core.orders import Order, OrderStatus, apply_event
+from delaydesk.core.orders import Order, OrderStatus
 from delaydesk.core.windows import Window, preset
-from delaydesk.delays.detect import evaluate, next_due_at
+from delaydesk.delays.detect import next_due_at
 from delaydesk.policy import timers
 
 POLICY = DelayPolicy.for_merchant(merchant(timezone="Asia/Shanghai"), Settings())
@@ -33,23 +33,7 @@ def drive(
     events: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> tuple[Order, list[Decision], list[NoticeRequest]]:
     """Evaluate at every due instant (and apply each event at its time) up to ``until``."""
-    decisions: list[Decision] = []
-    notices: list[NoticeRequest] = []
-    pending = sorted(events, key=lambda e: e["at"])
-    for _ in range(200):
-        due = next_due_at(order, POLICY)
-        upcoming = instant(pending[0]["at"]) if pending else None
-        if upcoming is not None and (due is None or upcoming < due) and upcoming <= until:
-            order = apply_event(order, parse_event(pending.pop(0)))
-            continue
-        if due is None or due > until:
-            return order, decisions, notices
-        timed = timers.evaluate(order, POLICY, windows, due)
-        result = evaluate(timed.order, POLICY, due)
-        order = result.order
-        decisions += timed.decisions + result.decisions
-        notices += timed.notices + result.notices
-    raise AssertionError("the order never stopped being due")
+    return replay(order, POLICY, windows, until, events, steps=200)
 
 
 def _actions(decisions: list[Decision]) -> list[tuple[str, str, str | None]]:
