@@ -62,22 +62,6 @@ def _decision(
     )
 
 
-def _notice(
-    order: Order,
-    kind: Kind,
-    stage: int,
-    rule: str,
-    reason: str,
-    now: datetime,
-    span: tuple[int, int],
-    window_id: str | None = None,
-    details: dict[str, str] | None = None,
-) -> list[NoticeRequest]:
-    return consumer_rules.notice_requests(
-        order, kind, stage, rule, reason, now, span, window_id=window_id, details=details
-    )
-
-
 def _close(order: Order, status: OrderStatus) -> None:
     order.status = status
     if order.delay is not None:
@@ -126,7 +110,7 @@ def _cancel(order: Order, policy: DelayPolicy, windows: list[Window], now: datet
             )
         )
         out.notices.extend(
-            _notice(
+            consumer_rules.notice_requests(
                 order,
                 Kind.ORDER_CANCELLED,
                 0,
@@ -134,8 +118,9 @@ def _cancel(order: Order, policy: DelayPolicy, windows: list[Window], now: datet
                 "not_shipped",
                 now,
                 policy.refund_arrival_days,
-                window.window_id if window else None,
-                _money(order) | {"promised_by": iso(order.default_ship_by_at), "cancel_reason": "not_shipped_in_time"},
+                window_id=window.window_id if window else None,
+                details=_money(order)
+                | {"promised_by": iso(order.default_ship_by_at), "cancel_reason": "not_shipped_in_time"},
             )
         )
     elif order.shipment is not None:
@@ -157,8 +142,16 @@ def _cancel(order: Order, policy: DelayPolicy, windows: list[Window], now: datet
         if return_window is not None:
             details["return_until"] = iso(return_window.at)
         out.notices.extend(
-            _notice(
-                order, Kind.CANCEL_REFUSED, 0, "cancel_after_shipping", "already_shipped", now, (0, 0), None, details
+            consumer_rules.notice_requests(
+                order,
+                Kind.CANCEL_REFUSED,
+                0,
+                "cancel_after_shipping",
+                "already_shipped",
+                now,
+                (0, 0),
+                window_id=None,
+                details=details,
             )
         )
 
@@ -193,7 +186,7 @@ def _terminate(order: Order, policy: DelayPolicy, now: datetime, out: TimerResul
         )
     )
     out.notices.extend(
-        _notice(
+        consumer_rules.notice_requests(
             order,
             Kind.ORDER_CANCELLED,
             0,
@@ -201,8 +194,9 @@ def _terminate(order: Order, policy: DelayPolicy, now: datetime, out: TimerResul
             "not_delivered_in_time",
             now,
             policy.refund_arrival_days,
-            None,
-            _money(order) | {"cancel_reason": "not_delivered_in_time", "rules": order.law.rules, "clause": clause},
+            window_id=None,
+            details=_money(order)
+            | {"cancel_reason": "not_delivered_in_time", "rules": order.law.rules, "clause": clause},
         )
     )
 
@@ -255,7 +249,7 @@ def _timeouts(order: Order, policy: DelayPolicy, now: datetime, out: TimerResult
             )
         )
         out.notices.extend(
-            _notice(
+            consumer_rules.notice_requests(
                 order,
                 Kind.REFUND_APPROVED,
                 0,
@@ -263,8 +257,8 @@ def _timeouts(order: Order, policy: DelayPolicy, now: datetime, out: TimerResult
                 "seller_did_not_answer",
                 now,
                 policy.refund_arrival_days,
-                refund.window_id,
-                _money(order),
+                window_id=refund.window_id,
+                details=_money(order),
             )
         )
         return
@@ -288,7 +282,7 @@ def _timeouts(order: Order, policy: DelayPolicy, now: datetime, out: TimerResult
             )
         )
         out.notices.extend(
-            _notice(
+            consumer_rules.notice_requests(
                 order,
                 Kind.REFUND_APPROVED,
                 1,
@@ -296,8 +290,8 @@ def _timeouts(order: Order, policy: DelayPolicy, now: datetime, out: TimerResult
                 "seller_did_not_confirm_return",
                 now,
                 policy.refund_arrival_days,
-                receipt.window_id,
-                _money(order),
+                window_id=receipt.window_id,
+                details=_money(order),
             )
         )
         return

@@ -25,11 +25,12 @@ from delaydesk.core.orders import Order, OrderStatus, TimerState
 from delaydesk.core.times import iso
 from delaydesk.core.windows import TimerKind, Window
 from delaydesk.policy import consumer_rules, engine
+from delaydesk.policy.consumer_rules import notice_requests
 from delaydesk.policy.engine import Deadline
 from delaydesk.policy.timeouts import CLOSED as CLOSED
 from delaydesk.policy.timeouts import LATE_SHIPMENT as LATE_SHIPMENT
 from delaydesk.policy.timeouts import TimerResult as TimerResult
-from delaydesk.policy.timeouts import _cancel, _decision, _late_shipment, _notice, _pending, _timeouts
+from delaydesk.policy.timeouts import _cancel, _decision, _late_shipment, _pending, _timeouts
 
 ENFORCED = (LATE_SHIPMENT, TimerKind.REFUND_CONFIRM, TimerKind.RETURN_RECEIPT, TimerKind.AUTO_CONFIRM)
 
@@ -132,7 +133,7 @@ def _extensions(
         if window is not None:
             changes |= {"window_starts": iso(window.starts_at), "window_ends": iso(window.ends_at)}
         out.notices.extend(
-            _notice(
+            notice_requests(
                 order,
                 Kind.DISRUPTION_ANNOUNCEMENT,
                 len(order.announced_windows),
@@ -140,8 +141,8 @@ def _extensions(
                 reasons.get(window_id, "holiday"),
                 now,
                 (0, 0),
-                window_id,
-                changes,
+                window_id=window_id,
+                details=changes,
             )
         )
         order.announced_windows.append(window_id)
