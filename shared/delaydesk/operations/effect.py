@@ -16,15 +16,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from delaydesk.core.effect_stats import first_delay_notice as first_delay_notice
 from delaydesk.core.orders import Contact, Order
-from delaydesk.operations.experiments import experiment_figures, experiment_rows
-
-WISMO = "where_is_my_order"
+from delaydesk.operations.experiments import Tally, experiment_figures, experiment_rows
 
 
 @dataclass(frozen=True)
@@ -68,35 +66,11 @@ def _mean(ratings: list[int]) -> float | None:
     return round(sum(ratings) / len(ratings), 2) if ratings else None
 
 
-@dataclass
-class _Group:
-    orders: int = 0
-    wismo: int = 0
-    before: int = 0
-    after: int = 0
-    disputes: int = 0
-    ratings: list[int] = field(default_factory=list)
-
-    def add(self, fact: OrderEffect) -> None:
-        self.orders += 1
-        self.disputes += fact.disputes
-        if fact.rating is not None:
-            self.ratings.append(fact.rating)
-        for inquiry in fact.inquiries:
-            if inquiry.topic != WISMO:
-                continue
-            self.wismo += 1
-            if fact.first_notice_at is not None and inquiry.at >= fact.first_notice_at:
-                self.after += 1
-            else:
-                self.before += 1
-
-
 def effect_figures(facts: Iterable[OrderEffect], without_order: Mapping[str, int] | None = None) -> dict[str, Any]:
     """``summary.effect`` from the orders' facts and the per-topic counts of inquiries that named no
     order; ``experiments`` compares the arms of each holdout experiment (operations/experiments.py)."""
     facts = list(facts)
-    delayed, on_time = _Group(), _Group()
+    delayed, on_time = Tally(), Tally()
     topics: Counter[str] = Counter(without_order or {})
     for fact in facts:
         (delayed if fact.delayed else on_time).add(fact)

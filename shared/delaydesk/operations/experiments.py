@@ -198,53 +198,74 @@ def welch(first: MeanSummary, second: MeanSummary) -> Interval | None:
 
 
 @dataclass
-class _Arm:
+class Tally:
+    """The WISMO inquiries (split at the first notice), disputes and ratings of a group of orders:
+    the delayed arm of an experiment here, and ``summary.effect``'s two groups (operations/effect.py)."""
+
     orders: int = 0
-    delayed: int = 0
     wismo: int = 0
     before: int = 0
     after: int = 0
-    with_wismo: int = 0
     disputes: int = 0
-    with_dispute: int = 0
     ratings: list[int] = field(default_factory=list)
+
+    def add(self, fact: ArmFact) -> int:
+        """Count one order's facts; returns its WISMO inquiries."""
+        self.orders += 1
+        self.disputes += fact.disputes
+        if fact.rating is not None:
+            self.ratings.append(fact.rating)
+        asked = 0
+        for inquiry in fact.inquiries:
+            if inquiry.topic != WISMO:
+                continue
+            asked += 1
+            if fact.first_notice_at is not None and inquiry.at >= fact.first_notice_at:
+                self.after += 1
+            else:
+                self.before += 1
+        self.wismo += asked
+        return asked
+
+
+@dataclass
+class _Arm:
+    orders: int = 0
+    tally: Tally = field(default_factory=Tally)
+    """The arm's delayed orders."""
+    with_wismo: int = 0
+    with_dispute: int = 0
+
+    @property
+    def delayed(self) -> int:
+        return self.tally.orders
 
     def add(self, fact: ArmFact) -> None:
         self.orders += 1
         if not fact.delayed:
             return
-        self.delayed += 1
-        self.disputes += fact.disputes
+        self.with_wismo += self.tally.add(fact) > 0
         self.with_dispute += fact.disputes > 0
-        if fact.rating is not None:
-            self.ratings.append(fact.rating)
-        asked = [inquiry for inquiry in fact.inquiries if inquiry.topic == WISMO]
-        self.wismo += len(asked)
-        self.with_wismo += bool(asked)
-        for inquiry in asked:
-            if fact.first_notice_at is not None and inquiry.at >= fact.first_notice_at:
-                self.after += 1
-            else:
-                self.before += 1
 
     def figures(self, arm: str) -> dict[str, Any]:
         wismo_share, dispute_share = wilson(self.with_wismo, self.delayed), wilson(self.with_dispute, self.delayed)
-        rating = mean_interval(self.ratings)
+        tally = self.tally
+        rating = mean_interval(tally.ratings)
         return {
             "arm": arm,
             "orders": self.orders,
             "delayed_orders": self.delayed,
-            "wismo_inquiries": self.wismo,
-            "wismo_per_100_delayed": round(100 * self.wismo / self.delayed, 2) if self.delayed else None,
-            "wismo_before_first_notice": self.before,
-            "wismo_after_first_notice": self.after,
+            "wismo_inquiries": tally.wismo,
+            "wismo_per_100_delayed": round(100 * tally.wismo / self.delayed, 2) if self.delayed else None,
+            "wismo_before_first_notice": tally.before,
+            "wismo_after_first_notice": tally.after,
             "delayed_with_wismo": self.with_wismo,
             "wismo_share": wismo_share.as_dict() if wismo_share else None,
-            "disputes": self.disputes,
+            "disputes": tally.disputes,
             "delayed_with_dispute": self.with_dispute,
             "dispute_share": dispute_share.as_dict() if dispute_share else None,
             "mean_rating": round(rating.mean, 2) if rating else None,
-            "reviews": len(self.ratings),
+            "reviews": len(tally.ratings),
             "rating": rating.as_dict() if rating else None,
         }
 
@@ -262,7 +283,7 @@ def _compare(arms: Mapping[str, _Arm]) -> dict[str, Any]:
     ):
         assert first is not None and second is not None  # enough delayed orders in each arm
         out[name] = newcombe(first, second).as_dict()
-    means = mean_interval(treatment.ratings), mean_interval(holdout.ratings)
+    means = mean_interval(treatment.tally.ratings), mean_interval(holdout.tally.ratings)
     rating = welch(means[0], means[1]) if means[0] and means[1] else None
     out["mean_rating"] = rating.as_dict() if rating else None
     return out
