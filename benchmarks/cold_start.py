@@ -21,16 +21,23 @@ boto3`` for every handler.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
 PROBE = """
 import sys, time
 sys.path[:0] = [{path!r}, {shared!r}]
+if {site!r}:
+    sys.path.append({site!r})
 wall, cpu = time.perf_counter(), time.process_time()
 import {module}
 took = [time.perf_counter() - wall, time.process_time() - cpu]
@@ -89,10 +96,29 @@ ENV = {
 }
 
 
-def measure(module: str, path: Path, *, traced: bool) -> tuple[float, ...]:
+def layer_site() -> str:
+    """A directory with only what a function has in Lambda: the SharedLayer's packages
+    (``shared/requirements.txt``) and the runtime's own (``RUNTIME_PROVIDED`` in the Makefile), linked
+    from the venv, with their metadata (pydantic's plugin lookup reads every distribution's)."""
+    names = re.findall(r"^([A-Za-z0-9_.-]+)==", (ROOT / "shared" / "requirements.txt").read_text(), re.MULTILINE)
+    provided = re.search(r"^RUNTIME_PROVIDED\s*:=(.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    names += provided.group(1).split() if provided else []
+    site = Path(tempfile.mkdtemp(prefix="cold-start-site-"))
+    atexit.register(shutil.rmtree, site)  # links only: their targets stay
+    for name in names:
+        dist = metadata.distribution(name)
+        for top in {Path(str(f)).parts[0] for f in dist.files or ()}:
+            source = Path(str(dist.locate_file(top)))
+            if source.exists() and not (site / top).exists() and source.parent.name == "site-packages":
+                (site / top).symlink_to(source)
+    return str(site)
+
+
+def measure(module: str, path: Path, *, traced: bool, site: str | None = None) -> tuple[float, ...]:
     """(wall, cpu) seconds of one fresh interpreter importing ``module`` from ``path``, then the same
     with the first request's setup (``FIRST_REQUEST``), then with everything deferred paid
-    (``EVERYTHING``; both for a handler only)."""
+    (``EVERYTHING``; both for a handler only). With ``site``, the interpreter starts without the venv's
+    site-packages (``-S``) and imports from ``site`` instead."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "AWS_", "LAMBDA_"))}
     env |= ENV | {"LAMBDA_TASK_ROOT": str(path), "AWS_LAMBDA_FUNCTION_NAME": path.name}
     if not traced:
@@ -101,8 +127,11 @@ def measure(module: str, path: Path, *, traced: bool) -> tuple[float, ...]:
     done = subprocess.run(  # noqa: S603 - our own interpreter and probe
         [
             sys.executable,
+            *(["-S"] if site else []),
             "-c",
-            PROBE.format(path=str(path), shared=shared, module=module, first=module == "app", deferred=DEFERRED),
+            PROBE.format(
+                path=str(path), shared=shared, site=site, module=module, first=module == "app", deferred=DEFERRED
+            ),
         ],
         capture_output=True,
         text=True,
@@ -117,17 +146,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--traced", action="store_true", help="tracing on, as deployed (Tracing: Active)")
     parser.add_argument("--only", default="", help="comma-separated function names (default: every handler)")
+    parser.add_argument(
+        "--layer",
+        action="store_true",
+        help="only the SharedLayer's and the Lambda runtime's packages on the path, as in Lambda "
+        "(default: the development venv, where botocore also loads awscrt and pydantic scans ~190 distributions)",
+    )
     args = parser.parse_args()
+    site = layer_site() if args.layer else None
     functions = sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
     if args.only:
         functions = [f for f in functions if f in args.only.split(",")]
     base: list[tuple[float, ...]] = []
     took: dict[str, list[tuple[float, ...]]] = {f: [] for f in functions}
     for _ in range(args.runs):
-        base.append(measure("boto3", ROOT, traced=args.traced))
+        base.append(measure("boto3", ROOT, traced=args.traced, site=site))
         for function in functions:
-            took[function].append(measure("app", ROOT / "functions" / function, traced=args.traced))
+            took[function].append(measure("app", ROOT / "functions" / function, traced=args.traced, site=site))
     print(f"tracing {'on (as deployed)' if args.traced else 'off (as the embedded AWS runs them)'}")
+    print(f"packages: {'the layer and the runtime only (' + site + ')' if site else 'the development venv'}")
     print("first request = " + " ".join(FIRST_REQUEST.split()))
     print("everything = " + " ".join(EVERYTHING.split()))
     ratio = "ratio"
