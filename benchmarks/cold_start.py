@@ -1,6 +1,6 @@
 """Benchmark: each handler's cold import time against ``import boto3`` (prints figures; not a test).
 
-    .venv/bin/python benchmarks/cold_start.py [--runs 7] [--traced] [--only scan_due,admin_api]
+    .venv/bin/python benchmarks/cold_start.py [--runs 7] [--traced] [--layer] [--only scan_due,admin_api]
 
 Each measurement is a fresh interpreter that imports the handler module (``functions/<name>/app.py``)
 as Lambda's init phase does: the function's code directory first on ``sys.path``, then ``shared``
@@ -16,6 +16,13 @@ ratio alike; the figure is the median over ``--runs`` rounds. Both the CPU time 
 (``time.process_time``: what a dedicated Lambda vCPU would spend) and its wall time are printed; on
 a loaded machine the wall time mostly measures the wait for a core. Goal: at most 1.5 × ``import
 boto3`` for every handler.
+
+Two more columns follow the import: plus the first request's setup (``FIRST_REQUEST``), and plus
+everything the code defers (``EVERYTHING``: every model built, the renderers' libraries imported), so
+that a cost moved out of the import into the first request is seen. ``--layer`` leaves the venv's
+site-packages out and puts only the SharedLayer's and the Lambda runtime's packages on the path: the
+development venv adds awscrt and pyOpenSSL to ``import boto3`` and ~190 distributions to pydantic's
+plugin lookup.
 """
 
 from __future__ import annotations
