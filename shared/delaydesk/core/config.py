@@ -27,7 +27,7 @@ def _default_templates_dir() -> str:
 class Settings(BaseModel):
     """Deployment settings. Every field maps to an environment variable of template.yaml."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True, defer_build=True)
 
     def __init__(self, **values: Any) -> None:
         """The environment's value of every field, unless given here."""

@@ -33,7 +33,7 @@ NaiveLocal = Annotated[str, Field(max_length=40), AfterValidator(_naive_local)]
 
 class Contract(BaseModel):
     # Unknown fields are tolerated (the contract grows by optional fields) but not kept.
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class Tag(StrEnum):
@@ -264,7 +264,7 @@ EVENT_TYPES = (
     "review.posted",
 )
 
-_event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
+_event_adapter: TypeAdapter[Event] = TypeAdapter(Event, config=ConfigDict(defer_build=True))
 
 
 def parse_event(payload: Any) -> Event:

@@ -81,7 +81,7 @@ class NoticePolicy(Contract):
     """The share of ``max_send_rate`` that bulk kinds (disruption announcements) may use; the rest
     is kept for transactional notices while an announcement drains. 1: no share kept."""
     sms_sender_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,11}$")
-    compensation: CompensationPolicy = CompensationPolicy()
+    compensation: CompensationPolicy = Field(default_factory=CompensationPolicy)
 
 
 class Support(Contract):
@@ -151,7 +151,7 @@ class MerchantSettings(Contract):
     exception_eta_days: tuple[int, int] = (3, 10)
     order_page_url: str | None = None
     """Order page URL with ``{order_id}``; default: the deployment's OrderPageBaseUrl."""
-    notices: NoticePolicy = NoticePolicy()
+    notices: NoticePolicy = Field(default_factory=NoticePolicy)
     """Quiet hours, send rate, SMS sender id and compensation rules (notice_policy.py)."""
     storefront_origins: list[str] = Field(default_factory=list, max_length=20)
     """The shop's own origins (``https://shop.example``): the only sites whose pages may read the
@@ -218,8 +218,8 @@ class Merchant(Contract):
     timezone: str = "UTC"
     default_locale: str = "en"
     from_email: str | None = None
-    support: Support = Support()
-    settings: MerchantSettings = MerchantSettings()
+    support: Support = Field(default_factory=Support)
+    settings: MerchantSettings = Field(default_factory=MerchantSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -56,7 +56,7 @@ class OrderNotFound(Exception):
 
 
 class State(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 class Shipment(State):

@@ -42,7 +42,7 @@ class TimerKind(StrEnum):
 
 class Strict(BaseModel):
     # Unknown rule names are an error, not silently ignored: a typo must not disable a rule.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ExtendShipBy(Strict):
@@ -81,8 +81,8 @@ class Window(Strict):
     starts_at: Instant
     ends_at: Instant
     title: str | None = None
-    scope: WindowScope = WindowScope()
-    rules: WindowRules = WindowRules()
+    scope: WindowScope = Field(default_factory=WindowScope)
+    rules: WindowRules = Field(default_factory=WindowRules)
     ended_early_at: Instant | None = None
     """Set when the window was ended before its planned ``ends_at`` (which then moves there)."""
 

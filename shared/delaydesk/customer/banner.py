@@ -24,9 +24,6 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_skeleton
-
 from delaydesk.core.merchants import SUPPORTED_LOCALES, Merchant
 from delaydesk.core.windows import ExtendShipBy, Window, WindowRules
 
@@ -188,6 +185,8 @@ def region_name(code: str, locale: str) -> str:
     if code in _REGIONS:
         return _REGIONS[code][_INDEX[locale]]
     if len(code) == 2:
+        from babel import Locale  # Babel where a banner is written, not at import (cold start)
+
         return str(Locale.parse(_BABEL[locale]).territories.get(code, code))
     return code
 
@@ -199,6 +198,8 @@ def _join(names: list[str], locale: str) -> str:
 
 
 def _day(moment: datetime, zone: ZoneInfo, locale: str) -> str:
+    from babel.dates import format_skeleton
+
     return str(format_skeleton("MMMd", moment.astimezone(zone), locale=_BABEL[locale]))
 
 

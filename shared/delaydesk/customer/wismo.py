@@ -20,7 +20,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from delaydesk.core.merchants import Merchant
@@ -39,7 +38,7 @@ _SEPARATORS = re.compile(r"[\s\-().\u00a0\u3000]")
 class WismoQuestion(BaseModel):
     """The robot's request body. Every field bounded; no control characters, no lone surrogates."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
 
     merchant_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     """The shop the robot answers for (an order of another shop gets the neutral answer)."""
@@ -169,6 +168,8 @@ def status_key(order: Order, now: datetime) -> str:
 
 
 def _date(day: date, locale: str) -> str:
+    from babel.dates import format_skeleton  # Babel where an answer is written, not at import (cold start)
+
     return str(format_skeleton("MMMd", day, locale=_BABEL[locale]))
 
 

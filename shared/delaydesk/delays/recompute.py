@@ -43,7 +43,7 @@ class WindowConflict(Exception):
 class RecomputeRequest(BaseModel):
     """One message on the RecomputeDeadlines queue: one page of one due-index shard."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     window_id: str
     owner: str

@@ -244,7 +244,7 @@ def backoff(attempt: int) -> float:
 class ScanWork(BaseModel):
     """One work item of a fanned-out run: a page of one due-index shard."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     shard: int = Field(ge=0, le=63)
     until: datetime

@@ -21,13 +21,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
-
-from babel.dates import format_datetime, format_interval
-from babel.numbers import format_currency
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError, select_autoescape
 
 from delaydesk.core import links
 from delaydesk.core.config import Settings
@@ -35,9 +31,18 @@ from delaydesk.core.kinds import NoticeChannel, NoticeRequest
 from delaydesk.core.merchants import SUPPORTED_LOCALES, Merchant
 from delaydesk.core.orders import Order
 from delaydesk.core.times import parse_instant
-from delaydesk.notices.budget import BudgetedSandbox, render_module
 from delaydesk.notices.sms import SmsLength, gsm_friendly, measure
 from delaydesk.policy import choice_names
+
+if TYPE_CHECKING:
+    from jinja2 import Environment, Template
+
+    from delaydesk.notices.budget import BudgetedSandbox
+
+# jinja2, Babel and the sandbox (budget.py, jinja2 too) are imported where a notice is rendered or
+# formatted, not with this module: pick_locale and customer_zone are imported by functions that
+# render nothing (answer_wismo), and a cold start pays for what its first request uses
+# (benchmarks/cold_start.py).
 
 TRACKING_URLS = {
     "sf": "https://www.sf-express.com/chn/en/waybill/waybill-detail/{number}",
@@ -108,6 +113,8 @@ def tracking_url(carrier: str, number: str) -> str:
 
 @lru_cache(maxsize=4)
 def environment(templates_dir: Path) -> Environment:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(str(templates_dir)),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
@@ -124,6 +131,8 @@ def sandbox(templates_dir: Path) -> BudgetedSandbox:
     """Where merchant templates run: no attribute access to Python internals, no mutation of
     what they are given, autoescape on (their output may reach HTML), a budget per render. They
     may import the bundled macros (``{% import "en/_common.j2" as c with context %}``)."""
+    from delaydesk.notices.budget import BudgetedSandbox
+
     return BudgetedSandbox(templates_dir)
 
 
@@ -139,6 +148,8 @@ def customer_zone(order: Order, merchant: Merchant | None) -> str:
 def instant_formatter(zone: str, locale: str, form: str = "medium") -> Callable[[datetime], str]:
     """An instant as the customer reads it: their zone, the locale's medium (or ``short``, for an
     SMS: no seconds) date and time."""
+    from babel.dates import format_datetime
+
     tz, babel = ZoneInfo(zone), _babel_locale(locale)
 
     def when(moment: datetime) -> str:
@@ -161,6 +172,9 @@ def notice_context(
     ``link_key`` signs the order page link (``links.py``): the customer opens it without a login.
     ``short_url`` is the order's short link (``/o/CODE``), which an SMS carries as its ``order_url``.
     """
+    from babel.dates import format_interval
+    from babel.numbers import format_currency
+
     babel = _babel_locale(locale)
     when = instant_formatter(customer_zone(order, merchant), locale)
     brief = instant_formatter(customer_zone(order, merchant), locale, "short")
@@ -316,6 +330,10 @@ def render(
 def render_context(
     kind: str, locale: str, context: dict[str, Any], templates_dir: Path, overrides: dict[str, str] | None = None
 ) -> Rendered:
+    from jinja2 import TemplateError
+
+    from delaydesk.notices.budget import render_module
+
     env = environment(templates_dir)
     template = env.get_template(f"{locale}/{kind}.txt.j2")
     module = template.make_module(context)
