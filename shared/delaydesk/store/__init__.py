@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from delaydesk.store.escalations import open_escalation as open_escalation
     from delaydesk.store.event_keys import EventKeyRecord as EventKeyRecord
     from delaydesk.store.event_keys import claim_event_key as claim_event_key
+    from delaydesk.store.event_keys import noted_together as noted_together
     from delaydesk.store.merchants import MerchantRecord as MerchantRecord
     from delaydesk.store.merchants import all_merchants as all_merchants
     from delaydesk.store.merchants import cached_merchant as cached_merchant
@@ -98,6 +99,8 @@ if TYPE_CHECKING:
     from delaydesk.store.orders import order_page as order_page
     from delaydesk.store.orders import orders_with_number as orders_with_number
     from delaydesk.store.orders import pending as pending
+    from delaydesk.store.orders import prefetched_orders as prefetched_orders
+    from delaydesk.store.orders import read_order as read_order
     from delaydesk.store.orders import save_order as save_order
     from delaydesk.store.orders import shard_for as shard_for
     from delaydesk.store.rejected import RejectedRecord as RejectedRecord
@@ -192,6 +195,8 @@ else:
             "due_orders": "delaydesk.store.orders:due_orders",
             "due_page": "delaydesk.store.orders:due_page",
             "get_order": "delaydesk.store.orders:get_order",
+            "prefetched_orders": "delaydesk.store.orders:prefetched_orders",
+            "read_order": "delaydesk.store.orders:read_order",
             "oldest_due": "delaydesk.store.orders:oldest_due",
             "order_id_for_parcel": "delaydesk.store.orders:order_id_for_parcel",
             "order_page": "delaydesk.store.orders:order_page",
@@ -226,6 +231,7 @@ else:
             "slotted_in": "delaydesk.store.notice_state:slotted_in",
             "EventKeyRecord": "delaydesk.store.event_keys:EventKeyRecord",
             "claim_event_key": "delaydesk.store.event_keys:claim_event_key",
+            "noted_together": "delaydesk.store.event_keys:noted_together",
             "inbox_copies": "delaydesk.store.notice_log:inbox_copies",
             "batched_feedback": "delaydesk.store.notice_state:batched_feedback",
             "applied_before": "delaydesk.store.orders:applied_before",

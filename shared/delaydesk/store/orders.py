@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import zlib
@@ -17,7 +18,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, PynamoDBException
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -165,6 +166,39 @@ def get_order(order_id: str) -> OrderRecord | None:
         return None
 
 
+_PREFETCHED: list[dict[str, OrderRecord | None]] = []
+"""The orders read by the batch in progress (``prefetched_orders``), each taken once."""
+
+
+@contextlib.contextmanager
+def prefetched_orders(order_ids: Iterable[str]) -> Iterator[None]:
+    """Read the orders of a batch of events together (``BatchGetItem``, consistent, a hundred per
+    call) when there are two or more; inside the block, ``read_order`` takes each from there once,
+    and ``save_order`` puts back what it wrote, so the batch's next event for that order reads
+    nothing. A read taken and not written back (the event failed) is read again if needed."""
+    wanted = list(dict.fromkeys(order_ids))
+    read: dict[str, OrderRecord | None] = {}
+    if len(wanted) >= 2:
+        chunks = (wanted[start : start + BATCH_GET] for start in range(0, len(wanted), BATCH_GET))
+        try:
+            found = {r.order_id: r for chunk in chunks for r in _by_keys(chunk)}
+            read = {order_id: found.get(order_id) for order_id in wanted}
+        except PynamoDBException:
+            read = {}  # each event reads its order on its own (and fails on its own if it must)
+    _PREFETCHED.append(read)
+    try:
+        yield
+    finally:
+        _PREFETCHED.remove(read)
+
+
+def read_order(order_id: str) -> OrderRecord | None:
+    """The order as its batch read it (``prefetched_orders``; taken once), else one consistent read."""
+    if _PREFETCHED and order_id in _PREFETCHED[-1]:
+        return _PREFETCHED[-1].pop(order_id)
+    return get_order(order_id)
+
+
 def order_id_for_parcel(carrier: str, tracking_number: str) -> str | None:
     for hit in OrderRecord.tracking_index.query(_tracking_key(carrier, tracking_number), limit=1):
         return hit.order_id
@@ -201,6 +235,8 @@ def save_order(
         record.parcel_number = parcel_number(order.shipment.tracking_number)
     _set_due(record, order, due, shards)
     _save(record, order.order_id)
+    if _PREFETCHED:
+        _PREFETCHED[-1][order.order_id] = record  # as written (its new version): the batch's next event reads nothing
     return record
 
 
