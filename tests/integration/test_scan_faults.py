@@ -68,23 +68,36 @@ def test_an_order_that_keeps_failing_is_left_due_for_the_next_run(
     local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_orders(load_event("contract/order_paid"), total=30, due=20, now=NOW)
+    before = store.get_order("seed-000007")
     _failing_commit(monkeypatch, "seed-000007", times=3)
     report = _scan(local_aws)
     assert (report["examined"], report["failed"], report["retries"]) == (20, 1, 2)
-    assert report["notices"] == 19 and local_aws.queue_depth("NoticesQueue") == 19
-    record = store.get_order("seed-000007")
-    assert record is not None and record.next_due_at is not None and record.next_due_at <= NOW
-    assert not [d for d in store.all_decisions() if d.order_id == "seed-000007"]
-    # The next run takes it, and only it.
-    again = _scan(local_aws)
-    assert (again["examined"], again["failed"], again["notices"]) == (1, 0, 1)
+    # Its notice was queued and its decisions recorded before the commit (the one write of an
+    # evaluation): neither is counted, and the order is left as it was, due.
+    assert report["notices"] == 19 and report["decisions"] == 38
     assert local_aws.queue_depth("NoticesQueue") == 20
+    record = store.get_order("seed-000007")
+    assert record is not None and before is not None and record.version == before.version
+    assert record.next_due_at is not None and record.next_due_at <= NOW
+    assert len([d for d in store.all_decisions() if d.order_id == "seed-000007"]) == 2
+    # The next run takes it, and only it: the same notice key again, the same decisions rewritten,
+    # both counted now, once.
+    again = _scan(local_aws)
+    assert (again["examined"], again["failed"], again["notices"], again["decisions"]) == (1, 0, 1, 2)
+    assert local_aws.queue_depth("NoticesQueue") == 21
+    decisions = Counter((d.order_id, d.decision_id) for d in store.all_decisions())
+    assert len(decisions) == 40 and set(decisions.values()) == {1}
+    # Dispatch claims the key once: 21 messages, 20 notices, one e-mail each.
+    local_aws.drain()
+    assert [n.status for n in store.notices_for("seed-000007")] == ["sent"]
+    assert sum(1 for m in local_aws.sent_messages() if m["channel"] == "email") == 20
 
 
-def test_a_failed_notice_batch_leaves_its_orders_due_with_their_outbox(
+def test_a_failed_notice_batch_leaves_its_orders_due_and_unwritten(
     local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_orders(load_event("contract/order_paid"), total=5, due=3, now=NOW)
+    versions = {n: store.get_order(f"seed-{n:06d}").version for n in range(3)}  # type: ignore[union-attr]
     real = scan_module.queue_notices
 
     def refuse(requests: list[Any], settings: Any) -> None:
@@ -92,11 +105,12 @@ def test_a_failed_notice_batch_leaves_its_orders_due_with_their_outbox(
 
     monkeypatch.setattr(scan_module, "queue_notices", refuse)
     report = _scan(local_aws)
-    assert (report["examined"], report["failed"], report["notices"]) == (3, 3, 0)
+    assert (report["examined"], report["failed"], report["notices"], report["decisions"]) == (3, 3, 0, 0)
     for n in range(3):
         record = store.get_order(f"seed-{n:06d}")
-        assert record is not None and record.has_outbox() and record.next_due_at is not None
-        assert record.next_due_at <= NOW  # still due: the time it was found due (the index unwritten)
+        assert record is not None and record.version == versions[n] and record.next_due_at is not None
+        assert record.next_due_at <= NOW  # still due, as it was: the commit comes after the queueing
+    assert not list(store.all_decisions())
     monkeypatch.setattr(scan_module, "queue_notices", real)
     again = _scan(local_aws)
     assert (again["examined"], again["failed"], again["notices"]) == (3, 0, 3)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from delaydesk.store.decisions import all_decisions as all_decisions
     from delaydesk.store.decisions import decisions_for as decisions_for
     from delaydesk.store.decisions import put_decision as put_decision
+    from delaydesk.store.decisions import record_decisions as record_decisions
     from delaydesk.store.digests import claim_digest as claim_digest
     from delaydesk.store.digests import digest_status as digest_status
     from delaydesk.store.digests import mark_digest_sent as mark_digest_sent
@@ -88,7 +89,6 @@ if TYPE_CHECKING:
     from delaydesk.store.orders import _set_due as _set_due
     from delaydesk.store.orders import all_orders as all_orders
     from delaydesk.store.orders import applied_before as applied_before
-    from delaydesk.store.orders import clear_outbox as clear_outbox
     from delaydesk.store.orders import commit_evaluation as commit_evaluation
     from delaydesk.store.orders import due_orders as due_orders
     from delaydesk.store.orders import due_page as due_page
@@ -142,6 +142,7 @@ else:
             "all_decisions": "delaydesk.store.decisions:all_decisions",
             "decisions_for": "delaydesk.store.decisions:decisions_for",
             "put_decision": "delaydesk.store.decisions:put_decision",
+            "record_decisions": "delaydesk.store.decisions:record_decisions",
             "claim_digest": "delaydesk.store.digests:claim_digest",
             "digest_status": "delaydesk.store.digests:digest_status",
             "mark_digest_sent": "delaydesk.store.digests:mark_digest_sent",
@@ -190,7 +191,6 @@ else:
             "TrackingIndex": "delaydesk.store.orders:TrackingIndex",
             "_set_due": "delaydesk.store.orders:_set_due",
             "all_orders": "delaydesk.store.orders:all_orders",
-            "clear_outbox": "delaydesk.store.orders:clear_outbox",
             "commit_evaluation": "delaydesk.store.orders:commit_evaluation",
             "due_orders": "delaydesk.store.orders:due_orders",
             "due_page": "delaydesk.store.orders:due_page",

@@ -86,9 +86,9 @@ class OrderRecord(Model):
     pending_decisions = ListAttribute[str](null=True)  # items written before the outbox was packed
     outbox = ListAttribute[str](null=True)  # items written before the outbox was packed
     unflushed = BinaryAttribute(null=True, legacy_encoding=False)
-    """The outbox: decisions not yet recorded and notice requests not yet queued, as one
-    zlib-compressed JSON document (a notice request is ~0.5 KB of JSON with repeated keys; packed,
-    the commit and the write that clears it each cost a unit or two less)."""
+    """The outbox of items written before the scan queued first: decisions not yet recorded and
+    notice requests not yet queued, as one zlib-compressed JSON document. The scan no longer
+    writes one (it queues and records before its commit); it empties one it finds."""
     version = VersionAttribute()
 
     due_index = DueIndex()
@@ -240,40 +240,24 @@ def save_order(
     return record
 
 
-def commit_evaluation(
-    record: OrderRecord,
-    order: Order,
-    decisions: list[Decision],
-    notices: list[NoticeRequest],
-    due: datetime | None,
-    now: datetime,
-    shards: int,
-) -> None:
-    """Write the evaluated order with its new decisions and notices in its outbox.
+def commit_evaluation(record: OrderRecord, order: Order, due: datetime | None, shards: int) -> None:
+    """Write the evaluated order, conditional on its version: the evaluation's one write.
 
-    This one versioned write is the commit point. ``flush_outbox`` then records the decisions
-    (each conditionally, so once) and queues the notices; until it clears the outbox the order
-    stays due (at the time it was found due, or ``now``), so a crash in between is repaired by
-    the next scan. Keeping the earlier due time leaves the due index unwritten by the commit.
+    The scan has queued its notices and recorded its decisions before (``delays/scan.py``), so
+    the order is written once with its outbox empty and its next due time (an outbox left by an
+    earlier version of the scan is emptied here: its contents went with this evaluation's).
     """
     record.pack_state(order)
     record.pending_decisions = None
     record.outbox = None
-    if decisions or notices:
-        document = {"decisions": [d.model_dump(mode="json") for d in decisions]} | {
-            "notices": [n.model_dump(mode="json") for n in notices]
-        }
-        record.unflushed = zlib.compress(json.dumps(document, separators=(",", ":")).encode("utf-8"), 9)
-        was_due = record.next_due_at
-        _set_due(record, order, was_due if was_due is not None and was_due <= now else now, shards)
-    else:
-        record.unflushed = None
-        _set_due(record, order, due, shards)
+    record.unflushed = None
+    _set_due(record, order, due, shards)
     _save(record, order.order_id)
 
 
 def pending(record: OrderRecord) -> tuple[list[Decision], list[NoticeRequest]]:
-    """Decisions and notices a previous run committed but may not have flushed."""
+    """Decisions and notices an earlier version of the scan committed in the order's outbox but
+    may not have recorded or queued (items written before the scan queued first)."""
     decisions = [Decision.model_validate_json(raw) for raw in record.pending_decisions or []]
     notices = [NoticeRequest.model_validate_json(raw) for raw in record.outbox or []]
     if record.unflushed:
@@ -281,14 +265,6 @@ def pending(record: OrderRecord) -> tuple[list[Decision], list[NoticeRequest]]:
         decisions += [Decision.model_validate(d) for d in document["decisions"]]
         notices += [NoticeRequest.model_validate(n) for n in document["notices"]]
     return decisions, notices
-
-
-def clear_outbox(record: OrderRecord, order: Order, due: datetime | None, shards: int) -> None:
-    record.pending_decisions = None
-    record.outbox = None
-    record.unflushed = None
-    _set_due(record, order, due, shards)
-    _save(record, order.order_id)
 
 
 def _save(record: OrderRecord, order_id: str) -> None:
