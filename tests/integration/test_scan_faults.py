@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from scan_runs import run_scan
 
 from delaydesk import store
 from delaydesk.core.config import get_settings
+from delaydesk.core.decisions import Action, Decision
 from delaydesk.delays import scan as scan_module
 from delaydesk_local.runtime import LocalAws
 from delaydesk_local.seeding import seed_orders
@@ -171,3 +173,51 @@ def test_each_shard_gets_its_budget_per_run_and_the_rest_waits(
     second = _scan(local_aws, NOW)
     assert second["examined"] == sum(min(5, max(0, n - 5)) for n in shards.values())
     assert first["failed"] == second["failed"] == 0
+
+
+def test_a_commit_whose_answer_was_lost_is_recognised_and_counted_once(
+    local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_orders(load_event("contract/order_paid"), total=3, due=2, now=NOW)
+    real: Callable[..., None] = store.commit_evaluation
+    lost = {"left": 1}
+
+    def commit(record: store.OrderRecord, *args: Any, **kwargs: Any) -> None:
+        real(record, *args, **kwargs)
+        if record.order_id == "seed-000001" and lost["left"]:
+            lost["left"] -= 1
+            record.version -= 1  # as if the answer never came: the local version was not moved
+            raise _throttled()
+
+    monkeypatch.setattr(store, "commit_evaluation", commit)
+    monkeypatch.setattr(scan_module, "sleep", lambda seconds: None)
+    report = _scan(local_aws)
+    # The retry finds the order holding what it wrote: committed, not a conflict, counted once.
+    assert (report["examined"], report["retries"], report["conflicts"], report["failed"]) == (2, 1, 0, 0)
+    assert report["decisions"] == 4 and report["notices"] == 2
+    record = store.get_order("seed-000001")
+    assert record is not None and record.next_due_at is not None and record.next_due_at > NOW
+
+
+def test_an_outbox_of_the_earlier_scan_is_queued_recorded_once_and_emptied(local_aws: LocalAws) -> None:
+    seed_orders(load_event("contract/order_paid"), total=2, due=1, now=NOW)
+    record = store.get_order("seed-000000")
+    assert record is not None
+    order = record.order()
+    earlier = Decision(
+        order_id=order.order_id,
+        decision_id="late_shipment_recorded#earlier",
+        action=Action.LATE_SHIPMENT_RECORDED,
+        rule="earlier_scan",
+        at=NOW,
+    )
+    document = {"decisions": [earlier.model_dump(mode="json")], "notices": []}
+    record.unflushed = zlib.compress(json.dumps(document).encode("utf-8"))
+    record.save()
+    report = _scan(local_aws)
+    # Its decision put on condition and counted (it was not in), with the evaluation's own two.
+    assert (report["examined"], report["decisions"], report["notices"]) == (1, 3, 1)
+    after = store.get_order("seed-000000")
+    assert after is not None and not after.has_outbox()
+    decisions = Counter(d.decision_id for d in store.all_decisions() if d.order_id == "seed-000000")
+    assert decisions["late_shipment_recorded#earlier"] == 1 and len(decisions) == 3
