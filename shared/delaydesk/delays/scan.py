@@ -144,12 +144,19 @@ def _commit_isolated(evaluated: _Evaluated, settings: Settings, report: ScanRepo
     """Commit one evaluated order, retried with backoff; a lost race or the last failure leaves it
     due for the next run (which queues and records the same again)."""
     record = evaluated.record
+    escalations = [d for d in evaluated.earlier + evaluated.decisions if d.action == Action.ESCALATED]
     for attempt in range(1, settings.scan_item_attempts + 1):
         try:
             for decision in evaluated.earlier:
                 if store.put_decision(decision):
-                    _count(decision, evaluated, settings, report)
+                    _count(decision, evaluated, report)
             evaluated.earlier = []
+            # Before the commit, as the notices are: opening and publishing are idempotent (the
+            # decision's id), so the run that repeats an uncommitted evaluation raises it once.
+            for decision in escalations:
+                if escalation.raise_escalation(decision, evaluated.order, settings.escalations_topic_arn):
+                    count_by("Escalations", "reason", decision.rule)
+            escalations = []
             store.commit_evaluation(record, evaluated.order, evaluated.due, settings.due_shards)
             break
         except ConcurrentUpdate:
@@ -171,7 +178,7 @@ def _commit_isolated(evaluated: _Evaluated, settings: Settings, report: ScanRepo
             report.retries += 1
             sleep(backoff(attempt))
     for decision in evaluated.decisions:
-        _count(decision, evaluated, settings, report)
+        _count(decision, evaluated, report)
     report.notices_queued += len(evaluated.notices)
 
 
@@ -181,8 +188,8 @@ def _committed_before(record: OrderRecord) -> bool:
     return fresh is not None and fresh.packed == record.packed and fresh.version == (record.version or 0) + 1
 
 
-def _count(decision: Decision, evaluated: _Evaluated, settings: Settings, report: ScanReport) -> None:
-    """Count a decision now part of its order (once), and raise its escalation (idempotent)."""
+def _count(decision: Decision, evaluated: _Evaluated, report: ScanReport) -> None:
+    """Count a decision now part of its order (once)."""
     order = evaluated.order
     store.add_counts(
         order.merchant_id,
@@ -195,10 +202,6 @@ def _count(decision: Decision, evaluated: _Evaluated, settings: Settings, report
     logger.info("decision", order_id=order.order_id, action=decision.action.value, rule=decision.rule)
     if decision.action == Action.DELAY_DETECTED:
         count_by("DelaysDetected", "rule", decision.rule)
-    if decision.action == Action.ESCALATED and escalation.raise_escalation(
-        decision, order, settings.escalations_topic_arn
-    ):
-        count_by("Escalations", "reason", decision.rule)
 
 
 def process(
