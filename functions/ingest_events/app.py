@@ -18,17 +18,25 @@ from delaydesk.tracking import ingest
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+def _origin(record: SQSRecord) -> str | None:
+    origin: dict[str, Any] = (record.raw_event.get("messageAttributes") or {}).get(ORIGIN_ATTRIBUTE) or {}
+    return origin.get("stringValue")
+
+
+def _received_at(record: SQSRecord) -> datetime:
+    return datetime.fromtimestamp(int(record.attributes.sent_timestamp) / 1000, tz=UTC)
+
+
 def record_handler(record: SQSRecord) -> str:
     logger.remove_keys(RECORD_KEYS)
     logger.set_correlation_id(None)
-    origin = (record.raw_event.get("messageAttributes") or {}).get(ORIGIN_ATTRIBUTE) or {}
     return ingest.handle_message(
         record.body,
         source=record.event_source_arn.rsplit(":", 1)[-1],
         message_id=record.message_id,
         receive_count=int(record.attributes.approximate_receive_count),
-        received_at=datetime.fromtimestamp(int(record.attributes.sent_timestamp) / 1000, tz=UTC),
-        origin=origin.get("stringValue"),
+        received_at=_received_at(record),
+        origin=_origin(record),
     )
 
 
@@ -37,7 +45,9 @@ def record_handler(record: SQSRecord) -> str:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     store.bind(get_settings())
-    with store.batched_counts():  # one statistics ADD per row for the whole batch
+    records = [SQSRecord(raw) for raw in event.get("Records") or []]
+    # One statistics ADD per row for the whole batch; the batch's orders read and ids noted together.
+    with store.batched_counts(), ingest.batch_reads((r.body, _origin(r), _received_at(r)) for r in records):
         response = process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )

@@ -155,3 +155,76 @@ def test_an_event_costs_one_read_and_two_writes_and_the_order_remembers_its_last
     assert latest is not None and latest.applied is not None and len(latest.applied) == 32 * 12
     assert store.applied_before(latest, latest.applied[:12]) is True
     assert _failures(local_aws) == 0
+
+
+def _batch_of_scans(local: LocalAws, order_ids: list[str], at: str) -> list[dict[str, object]]:
+    scans = [scan(o, at, tracking_number=f"SF9{n:05d}") for n, o in enumerate(order_ids)]
+    for body in scans:
+        local.send("TrackingEventsQueue", json.dumps(body))
+    return scans
+
+
+def _shipped_orders(local: LocalAws, order_ids: list[str]) -> None:
+    for order_id in order_ids:
+        local.send("OrderEventsQueue", json.dumps(paid(order_id, "2020-01-20T10:00:00+08:00")))
+    local.drain()
+    for n, order_id in enumerate(order_ids):
+        local.send(
+            "OrderEventsQueue",
+            json.dumps(shipped(order_id, "2020-01-20T18:00:00+08:00", tracking_number=f"SF9{n:05d}")),
+        )
+    local.drain()
+
+
+def test_a_batch_reads_its_orders_and_notes_its_ids_together(local_aws: LocalAws) -> None:
+    order_ids = [f"B-{n}" for n in range(10)]
+    _shipped_orders(local_aws, order_ids)
+    versions = {o: store.get_order(o).version for o in order_ids}  # type: ignore[union-attr]
+    local_aws.aws_calls.reset()
+    invoked = len(local_aws.invocations)
+    _batch_of_scans(local_aws, order_ids, "2020-01-21T08:00:00+08:00")
+    local_aws.drain()
+    assert [i.function for i in local_aws.invocations[invoked:]] == ["IngestEventsFunction"]  # one batch of ten
+    calls = local_aws.aws_calls.summary()["ingest_events"]
+    # The ten orders read by one BatchGetItem, the ten ids noted by one transaction, and each
+    # order written once (the statistics: one update per counter row, as before).
+    assert (calls["dynamodb.BatchGetItem"], calls["dynamodb.TransactWriteItems"], calls["dynamodb.PutItem"]) == (
+        1,
+        1,
+        10,
+    )
+    assert "dynamodb.GetItem" not in calls
+    assert calls.get("dynamodb.UpdateItem", 0) <= 1
+    for order_id in order_ids:
+        record = store.get_order(order_id)
+        assert record is not None and record.version == versions[order_id] + 1
+        assert record.order().shipment.scans == 1  # type: ignore[union-attr]
+    assert _failures(local_aws) == 0 and list(rejections.list_rejected()) == []
+
+
+def test_a_conflict_in_a_batch_is_found_and_the_rest_applied(local_aws: LocalAws) -> None:
+    order_ids = ["C-1", "C-2", "C-3"]
+    _shipped_orders(local_aws, order_ids)
+    first = scan("C-1", "2020-01-21T08:00:00+08:00", tracking_number="SF900000") | {"event_id": "feed-9"}
+    local_aws.send("TrackingEventsQueue", json.dumps(first))
+    local_aws.drain()
+    c1 = store.get_order("C-1")
+    assert c1 is not None
+    # One batch: the id reused for C-2 with other content, and a new scan of C-3 (and of C-1).
+    reused = scan("C-2", "2020-01-21T09:00:00+08:00", tracking_number="SF900001") | {"event_id": "feed-9"}
+    local_aws.send("TrackingEventsQueue", json.dumps(reused))
+    local_aws.send(
+        "TrackingEventsQueue", json.dumps(scan("C-3", "2020-01-21T09:00:00+08:00", tracking_number="SF900002"))
+    )
+    local_aws.send(
+        "TrackingEventsQueue", json.dumps(scan("C-1", "2020-01-21T10:00:00+08:00", tracking_number="SF900000"))
+    )
+    local_aws.aws_calls.reset()
+    local_aws.drain()
+    calls = local_aws.aws_calls.summary()["ingest_events"]
+    # The transaction is refused whole; each event then notes its id on its own.
+    assert calls["dynamodb.TransactWriteItems"] == 1 and calls["dynamodb.UpdateItem"] >= 3
+    conflicts = {r.event_id for r in rejections.list_rejected(rejections.Category.CONFLICT)}
+    assert conflicts == {"feed-9"}
+    scans = {o: store.get_order(o).order().shipment.scans for o in order_ids}  # type: ignore[union-attr]
+    assert scans == {"C-1": 2, "C-2": 0, "C-3": 1}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from scan_runs import run_scan
 
 from delaydesk import store
 from delaydesk.core.config import get_settings
+from delaydesk.core.decisions import Action, Decision
 from delaydesk.delays import scan as scan_module
 from delaydesk_local.runtime import LocalAws
 from delaydesk_local.seeding import seed_orders
@@ -68,23 +70,36 @@ def test_an_order_that_keeps_failing_is_left_due_for_the_next_run(
     local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_orders(load_event("contract/order_paid"), total=30, due=20, now=NOW)
+    before = store.get_order("seed-000007")
     _failing_commit(monkeypatch, "seed-000007", times=3)
     report = _scan(local_aws)
     assert (report["examined"], report["failed"], report["retries"]) == (20, 1, 2)
-    assert report["notices"] == 19 and local_aws.queue_depth("NoticesQueue") == 19
-    record = store.get_order("seed-000007")
-    assert record is not None and record.next_due_at is not None and record.next_due_at <= NOW
-    assert not [d for d in store.all_decisions() if d.order_id == "seed-000007"]
-    # The next run takes it, and only it.
-    again = _scan(local_aws)
-    assert (again["examined"], again["failed"], again["notices"]) == (1, 0, 1)
+    # Its notice was queued and its decisions recorded before the commit (the one write of an
+    # evaluation): neither is counted, and the order is left as it was, due.
+    assert report["notices"] == 19 and report["decisions"] == 38
     assert local_aws.queue_depth("NoticesQueue") == 20
+    record = store.get_order("seed-000007")
+    assert record is not None and before is not None and record.version == before.version
+    assert record.next_due_at is not None and record.next_due_at <= NOW
+    assert len([d for d in store.all_decisions() if d.order_id == "seed-000007"]) == 2
+    # The next run takes it, and only it: the same notice key again, the same decisions rewritten,
+    # both counted now, once.
+    again = _scan(local_aws)
+    assert (again["examined"], again["failed"], again["notices"], again["decisions"]) == (1, 0, 1, 2)
+    assert local_aws.queue_depth("NoticesQueue") == 21
+    decisions = Counter((d.order_id, d.decision_id) for d in store.all_decisions())
+    assert len(decisions) == 40 and set(decisions.values()) == {1}
+    # Dispatch claims the key once: 21 messages, 20 notices, one e-mail each.
+    local_aws.drain()
+    assert [n.status for n in store.notices_for("seed-000007")] == ["sent"]
+    assert sum(1 for m in local_aws.sent_messages() if m["channel"] == "email") == 20
 
 
-def test_a_failed_notice_batch_leaves_its_orders_due_with_their_outbox(
+def test_a_failed_notice_batch_leaves_its_orders_due_and_unwritten(
     local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_orders(load_event("contract/order_paid"), total=5, due=3, now=NOW)
+    versions = {n: store.get_order(f"seed-{n:06d}").version for n in range(3)}  # type: ignore[union-attr]
     real = scan_module.queue_notices
 
     def refuse(requests: list[Any], settings: Any) -> None:
@@ -92,11 +107,12 @@ def test_a_failed_notice_batch_leaves_its_orders_due_with_their_outbox(
 
     monkeypatch.setattr(scan_module, "queue_notices", refuse)
     report = _scan(local_aws)
-    assert (report["examined"], report["failed"], report["notices"]) == (3, 3, 0)
+    assert (report["examined"], report["failed"], report["notices"], report["decisions"]) == (3, 3, 0, 0)
     for n in range(3):
         record = store.get_order(f"seed-{n:06d}")
-        assert record is not None and record.has_outbox() and record.next_due_at is not None
-        assert record.next_due_at <= NOW  # still due: the time it was found due (the index unwritten)
+        assert record is not None and record.version == versions[n] and record.next_due_at is not None
+        assert record.next_due_at <= NOW  # still due, as it was: the commit comes after the queueing
+    assert not list(store.all_decisions())
     monkeypatch.setattr(scan_module, "queue_notices", real)
     again = _scan(local_aws)
     assert (again["examined"], again["failed"], again["notices"]) == (3, 0, 3)
@@ -157,3 +173,51 @@ def test_each_shard_gets_its_budget_per_run_and_the_rest_waits(
     second = _scan(local_aws, NOW)
     assert second["examined"] == sum(min(5, max(0, n - 5)) for n in shards.values())
     assert first["failed"] == second["failed"] == 0
+
+
+def test_a_commit_whose_answer_was_lost_is_recognised_and_counted_once(
+    local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_orders(load_event("contract/order_paid"), total=3, due=2, now=NOW)
+    real: Callable[..., None] = store.commit_evaluation
+    lost = {"left": 1}
+
+    def commit(record: store.OrderRecord, *args: Any, **kwargs: Any) -> None:
+        real(record, *args, **kwargs)
+        if record.order_id == "seed-000001" and lost["left"]:
+            lost["left"] -= 1
+            record.version -= 1  # as if the answer never came: the local version was not moved
+            raise _throttled()
+
+    monkeypatch.setattr(store, "commit_evaluation", commit)
+    monkeypatch.setattr(scan_module, "sleep", lambda seconds: None)
+    report = _scan(local_aws)
+    # The retry finds the order holding what it wrote: committed, not a conflict, counted once.
+    assert (report["examined"], report["retries"], report["conflicts"], report["failed"]) == (2, 1, 0, 0)
+    assert report["decisions"] == 4 and report["notices"] == 2
+    record = store.get_order("seed-000001")
+    assert record is not None and record.next_due_at is not None and record.next_due_at > NOW
+
+
+def test_an_outbox_of_the_earlier_scan_is_queued_recorded_once_and_emptied(local_aws: LocalAws) -> None:
+    seed_orders(load_event("contract/order_paid"), total=2, due=1, now=NOW)
+    record = store.get_order("seed-000000")
+    assert record is not None
+    order = record.order()
+    earlier = Decision(
+        order_id=order.order_id,
+        decision_id="late_shipment_recorded#earlier",
+        action=Action.LATE_SHIPMENT_RECORDED,
+        rule="earlier_scan",
+        at=NOW,
+    )
+    document = {"decisions": [earlier.model_dump(mode="json")], "notices": []}
+    record.unflushed = zlib.compress(json.dumps(document).encode("utf-8"))
+    record.save()
+    report = _scan(local_aws)
+    # Its decision put on condition and counted (it was not in), with the evaluation's own two.
+    assert (report["examined"], report["decisions"], report["notices"]) == (1, 3, 1)
+    after = store.get_order("seed-000000")
+    assert after is not None and not after.has_outbox()
+    decisions = Counter(d.decision_id for d in store.all_decisions() if d.order_id == "seed-000000")
+    assert decisions["late_shipment_recorded#earlier"] == 1 and len(decisions) == 3

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from delaydesk import store
 from delaydesk.core import aws, effect_stats, stats
 from delaydesk.core.config import Settings, get_settings
-from delaydesk.core.decisions import Action
+from delaydesk.core.decisions import Action, Decision
 from delaydesk.core.kinds import NoticeRequest
 from delaydesk.core.merchants import DelayPolicy, Merchant
 from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
@@ -83,34 +83,44 @@ def queue_notices(requests: list[NoticeRequest], settings: Settings) -> None:
 
 
 @dataclass
-class _Committed:
-    """An order committed with notices in its outbox, waiting for them to be queued."""
+class _Evaluated:
+    """An order evaluated, waiting for its notices to be queued and its decisions recorded, then
+    for its commit."""
 
     record: OrderRecord
     order: Order
     due: datetime | None
+    decisions: list[Decision]
+    """Derived by this evaluation: recorded in a batch before the commit, counted by the commit."""
+    earlier: list[Decision]
+    """From an outbox an earlier version of the scan committed: recorded and counted as it did
+    (a conditional put each, counted if it was not in yet)."""
     notices: list[NoticeRequest]
 
 
 class _Outbox:
-    """Notices of several orders queued together (ten per SQS call), then each outbox cleared.
+    """Evaluations of several orders finished together: their notices queued (ten per SQS call),
+    their decisions recorded (25 per ``BatchWriteItem``), then each order committed by one
+    versioned write, its only write.
 
-    Until its outbox is cleared, an order stays due at ``now``: a run that dies in between, or a
-    batch that fails, is repaired by the next run (queueing is idempotent: dispatch claims each
-    notice key once).
+    Nothing is written to an order before its notices are queued and its decisions recorded, so a
+    run that dies in between, a batch that fails or a commit that keeps failing leaves the order
+    due and unchanged: the next run evaluates it again, queues the same notice keys (dispatch
+    claims each once) and rewrites the same decisions (their ids are fixed by what they decide);
+    each decision is counted by the commit that makes it part of the order, once.
     """
 
     def __init__(self, settings: Settings, report: ScanReport, flush_at: int | None = 10) -> None:
         self._settings = settings
         self._report = report
-        self._waiting: list[_Committed] = []
+        self._waiting: list[_Evaluated] = []
         self._flush_at = flush_at
         """Notices that make a flush (None: only ``flush()``, e.g. once per recompute page, so
         that a page's announcements take their send slots in one block)."""
 
-    def add(self, committed: _Committed) -> None:
-        self._waiting.append(committed)
-        if self._flush_at is not None and sum(len(c.notices) for c in self._waiting) >= self._flush_at:
+    def add(self, evaluated: _Evaluated) -> None:
+        self._waiting.append(evaluated)
+        if self._flush_at is not None and sum(len(e.notices) for e in self._waiting) >= self._flush_at:
             self.flush()
 
     def flush(self) -> None:
@@ -118,24 +128,80 @@ class _Outbox:
         if not waiting:
             return
         try:
-            queue_notices([n for c in waiting for n in c.notices], self._settings)
-        except Exception as exc:  # noqa: BLE001 - each order stays due with its outbox; the next run queues it
+            queue_notices([n for e in waiting for n in e.notices], self._settings)
+            store.record_decisions([d for e in waiting for d in e.decisions])
+        except Exception as exc:  # noqa: BLE001 - each order stays due and unchanged; the next run repeats it
             self._report.failed += len(waiting)
-            logger.warning("notices not queued; left for the next run", orders=len(waiting), error=str(exc))
+            logger.warning(
+                "notices or decisions not written; left for the next run", orders=len(waiting), error=str(exc)
+            )
             return
-        for committed in waiting:
-            try:
-                store.clear_outbox(committed.record, committed.order, committed.due, self._settings.due_shards)
-            except ConcurrentUpdate:
-                self._report.conflicts += 1  # the event that won re-indexed it; the queueing stands
-                continue
-            except Exception as exc:  # noqa: BLE001 - left due with its outbox; the next run clears it
-                self._report.failed += 1
+        for evaluated in waiting:
+            _commit_isolated(evaluated, self._settings, self._report)
+
+
+def _commit_isolated(evaluated: _Evaluated, settings: Settings, report: ScanReport) -> None:
+    """Commit one evaluated order, retried with backoff; a lost race or the last failure leaves it
+    due for the next run (which queues and records the same again)."""
+    record = evaluated.record
+    escalations = [d for d in evaluated.earlier + evaluated.decisions if d.action == Action.ESCALATED]
+    for attempt in range(1, settings.scan_item_attempts + 1):
+        try:
+            for decision in evaluated.earlier:
+                if store.put_decision(decision):
+                    _count(decision, evaluated, report)
+            evaluated.earlier = []
+            # Before the commit, as the notices are: opening and publishing are idempotent (the
+            # decision's id), so the run that repeats an uncommitted evaluation raises it once.
+            for decision in escalations:
+                if escalation.raise_escalation(decision, evaluated.order, settings.escalations_topic_arn):
+                    count_by("Escalations", "reason", decision.rule)
+            escalations = []
+            store.commit_evaluation(record, evaluated.order, evaluated.due, settings.due_shards)
+            break
+        except ConcurrentUpdate:
+            if attempt > 1 and _committed_before(record):
+                break  # the failed attempt did write (its answer was lost): committed
+            report.conflicts += 1  # an event changed the order meanwhile: still due, the next run takes it
+            logger.info("order changed during evaluation; left for the next run", order_id=record.order_id)
+            return
+        except Exception as exc:  # noqa: BLE001 - one order's failure must not stop the run (isolation)
+            if attempt == settings.scan_item_attempts:
+                report.failed += 1
                 logger.warning(
-                    "outbox not cleared; left for the next run", order_id=committed.order.order_id, error=str(exc)
+                    "order not committed; left due for the next run",
+                    order_id=record.order_id,
+                    attempts=attempt,
+                    error=f"{type(exc).__name__}: {exc}",
                 )
-                continue
-            self._report.notices_queued += len(committed.notices)
+                return
+            report.retries += 1
+            sleep(backoff(attempt))
+    for decision in evaluated.decisions:
+        _count(decision, evaluated, report)
+    report.notices_queued += len(evaluated.notices)
+
+
+def _committed_before(record: OrderRecord) -> bool:
+    """Whether the order holds what ``record`` tried to write (a write whose answer was lost)."""
+    fresh = store.get_order(record.order_id)
+    return fresh is not None and fresh.packed == record.packed and fresh.version == (record.version or 0) + 1
+
+
+def _count(decision: Decision, evaluated: _Evaluated, report: ScanReport) -> None:
+    """Count a decision now part of its order (once)."""
+    order = evaluated.order
+    store.add_counts(
+        order.merchant_id,
+        decision.at,
+        *stats.scope_of(order),
+        stats.decision_counts(decision) | effect_stats.first_delay_counts(decision, order),
+    )
+    report.decisions += 1
+    report.rules[decision.rule] = report.rules.get(decision.rule, 0) + 1
+    logger.info("decision", order_id=order.order_id, action=decision.action.value, rule=decision.rule)
+    if decision.action == Action.DELAY_DETECTED:
+        count_by("DelaysDetected", "rule", decision.rule)
 
 
 def process(
@@ -150,44 +216,25 @@ def process(
     order = record.order()
     policy = DelayPolicy.for_merchant(merchants.get(order.merchant_id), settings)
     policy = replace(policy, transit=merchants.transit(order))
-    unflushed_decisions, unflushed_notices = store.pending(record)
+    earlier_decisions, earlier_notices = store.pending(record)
     # The policy timers first (windows may move the ship-by the delay rules look at).
     timed = timers.evaluate(order, policy, (windows or _Windows()).get(order.merchant_id), now)
     result = evaluate(timed.order, policy, now)
-    decisions = unflushed_decisions + timed.decisions + result.decisions
-    notices = unflushed_notices + timed.notices + result.notices
+    decisions = timed.decisions + result.decisions
+    notices = earlier_notices + timed.notices + result.notices
     due = next_due_at(result.order, policy)
-    if not (decisions or notices) and result.order == order and due == record.next_due_at:
+    if not (decisions or earlier_decisions or notices) and result.order == order and due == record.next_due_at:
         return  # nothing changed: no rewrite of an unchanged item
-    store.commit_evaluation(record, result.order, decisions, notices, due, now, settings.due_shards)
-    if not (decisions or notices):
+    evaluated = _Evaluated(record, result.order, due, decisions, earlier_decisions, notices)
+    if not (decisions or notices):  # nothing to queue or record first: committed now
+        _commit_isolated(evaluated, settings, report)
         return
-    for decision in decisions:
-        if store.put_decision(decision):
-            # Counted once: only the write that recorded the decision counts it (a repaired flush does not).
-            store.add_counts(
-                order.merchant_id,
-                decision.at,
-                *stats.scope_of(result.order),
-                stats.decision_counts(decision) | effect_stats.first_delay_counts(decision, result.order),
-            )
-            report.decisions += 1
-            report.rules[decision.rule] = report.rules.get(decision.rule, 0) + 1
-            logger.info("decision", order_id=order.order_id, action=decision.action.value, rule=decision.rule)
-            if decision.action == Action.DELAY_DETECTED:
-                count_by("DelaysDetected", "rule", decision.rule)
-        # After the outbox commit, and again on a repaired flush: opening and publishing are idempotent.
-        if decision.action == Action.ESCALATED and escalation.raise_escalation(
-            decision, result.order, settings.escalations_topic_arn
-        ):
-            count_by("Escalations", "reason", decision.rule)
-    committed = _Committed(record, result.order, due, notices)
-    if outbox is None:  # one order on its own (recompute): queue and clear now
+    if outbox is None:  # one order on its own: queue, record and commit now
         outbox = _Outbox(settings, report)
-        outbox.add(committed)
+        outbox.add(evaluated)
         outbox.flush()
     else:
-        outbox.add(committed)
+        outbox.add(evaluated)
 
 
 sleep: Callable[[float], None] = time.sleep
@@ -207,7 +254,8 @@ def _evaluate_isolated(
 
     A retry reads the order again (what the failed attempt committed, if anything, is what it
     finds) and evaluates it again: every step is idempotent (the versioned commit, the decisions'
-    conditional puts, the escalation, the notice keys), so a retry neither loses nor doubles one.
+    fixed ids, the escalation, the notice keys), so a retry neither loses nor doubles one. The
+    commit itself is retried by ``_commit_isolated`` (after the notices of the batch are queued).
     """
     for attempt in range(1, settings.scan_item_attempts + 1):
         try:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from delaydesk.store.decisions import all_decisions as all_decisions
     from delaydesk.store.decisions import decisions_for as decisions_for
     from delaydesk.store.decisions import put_decision as put_decision
+    from delaydesk.store.decisions import record_decisions as record_decisions
     from delaydesk.store.digests import claim_digest as claim_digest
     from delaydesk.store.digests import digest_status as digest_status
     from delaydesk.store.digests import mark_digest_sent as mark_digest_sent
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from delaydesk.store.escalations import open_escalation as open_escalation
     from delaydesk.store.event_keys import EventKeyRecord as EventKeyRecord
     from delaydesk.store.event_keys import claim_event_key as claim_event_key
+    from delaydesk.store.event_keys import noted_together as noted_together
     from delaydesk.store.merchants import MerchantRecord as MerchantRecord
     from delaydesk.store.merchants import all_merchants as all_merchants
     from delaydesk.store.merchants import cached_merchant as cached_merchant
@@ -87,7 +89,6 @@ if TYPE_CHECKING:
     from delaydesk.store.orders import _set_due as _set_due
     from delaydesk.store.orders import all_orders as all_orders
     from delaydesk.store.orders import applied_before as applied_before
-    from delaydesk.store.orders import clear_outbox as clear_outbox
     from delaydesk.store.orders import commit_evaluation as commit_evaluation
     from delaydesk.store.orders import due_orders as due_orders
     from delaydesk.store.orders import due_page as due_page
@@ -98,6 +99,8 @@ if TYPE_CHECKING:
     from delaydesk.store.orders import order_page as order_page
     from delaydesk.store.orders import orders_with_number as orders_with_number
     from delaydesk.store.orders import pending as pending
+    from delaydesk.store.orders import prefetched_orders as prefetched_orders
+    from delaydesk.store.orders import read_order as read_order
     from delaydesk.store.orders import save_order as save_order
     from delaydesk.store.orders import shard_for as shard_for
     from delaydesk.store.rejected import RejectedRecord as RejectedRecord
@@ -139,6 +142,7 @@ else:
             "all_decisions": "delaydesk.store.decisions:all_decisions",
             "decisions_for": "delaydesk.store.decisions:decisions_for",
             "put_decision": "delaydesk.store.decisions:put_decision",
+            "record_decisions": "delaydesk.store.decisions:record_decisions",
             "claim_digest": "delaydesk.store.digests:claim_digest",
             "digest_status": "delaydesk.store.digests:digest_status",
             "mark_digest_sent": "delaydesk.store.digests:mark_digest_sent",
@@ -187,11 +191,12 @@ else:
             "TrackingIndex": "delaydesk.store.orders:TrackingIndex",
             "_set_due": "delaydesk.store.orders:_set_due",
             "all_orders": "delaydesk.store.orders:all_orders",
-            "clear_outbox": "delaydesk.store.orders:clear_outbox",
             "commit_evaluation": "delaydesk.store.orders:commit_evaluation",
             "due_orders": "delaydesk.store.orders:due_orders",
             "due_page": "delaydesk.store.orders:due_page",
             "get_order": "delaydesk.store.orders:get_order",
+            "prefetched_orders": "delaydesk.store.orders:prefetched_orders",
+            "read_order": "delaydesk.store.orders:read_order",
             "oldest_due": "delaydesk.store.orders:oldest_due",
             "order_id_for_parcel": "delaydesk.store.orders:order_id_for_parcel",
             "order_page": "delaydesk.store.orders:order_page",
@@ -226,6 +231,7 @@ else:
             "slotted_in": "delaydesk.store.notice_state:slotted_in",
             "EventKeyRecord": "delaydesk.store.event_keys:EventKeyRecord",
             "claim_event_key": "delaydesk.store.event_keys:claim_event_key",
+            "noted_together": "delaydesk.store.event_keys:noted_together",
             "inbox_copies": "delaydesk.store.notice_log:inbox_copies",
             "batched_feedback": "delaydesk.store.notice_state:batched_feedback",
             "applied_before": "delaydesk.store.orders:applied_before",

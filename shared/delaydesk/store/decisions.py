@@ -44,9 +44,8 @@ class DecisionRecord(Model):
 register("decisions_table", DecisionRecord)
 
 
-def put_decision(decision: Decision) -> bool:
-    """Record a decision once. False: it was recorded before (a repaired flush)."""
-    item = DecisionRecord(
+def _item(decision: Decision) -> DecisionRecord:
+    return DecisionRecord(
         decision.order_id,
         decision.decision_id,
         action=decision.action.value,
@@ -55,7 +54,24 @@ def put_decision(decision: Decision) -> bool:
         window_id=decision.window_id,
         inputs=decision.inputs or None,
     )
-    return save_if(item, DecisionRecord.decision_id.does_not_exist())
+
+
+def put_decision(decision: Decision) -> bool:
+    """Record a decision once. False: it was recorded before (a repaired flush)."""
+    return save_if(_item(decision), DecisionRecord.decision_id.does_not_exist())
+
+
+def record_decisions(decisions: list[Decision]) -> None:
+    """Record decisions together, 25 per ``BatchWriteItem`` (unconditional puts): for decisions
+    derived by an evaluation not committed yet (the scan records them, then commits the order).
+    A decision's id is fixed by what it decides (its rule and the delay's stage), so writing it
+    again, from a retried evaluation that derived it again, rewrites the same decision (with that
+    evaluation's time); it is counted by the commit that makes it part of the order, once."""
+    if not decisions:
+        return
+    with DecisionRecord.batch_write() as batch:
+        for decision in decisions:
+            batch.save(_item(decision))
 
 
 def all_decisions() -> Iterator[DecisionRecord]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import zlib
@@ -17,7 +18,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, PynamoDBException
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -85,9 +86,9 @@ class OrderRecord(Model):
     pending_decisions = ListAttribute[str](null=True)  # items written before the outbox was packed
     outbox = ListAttribute[str](null=True)  # items written before the outbox was packed
     unflushed = BinaryAttribute(null=True, legacy_encoding=False)
-    """The outbox: decisions not yet recorded and notice requests not yet queued, as one
-    zlib-compressed JSON document (a notice request is ~0.5 KB of JSON with repeated keys; packed,
-    the commit and the write that clears it each cost a unit or two less)."""
+    """The outbox of items written before the scan queued first: decisions not yet recorded and
+    notice requests not yet queued, as one zlib-compressed JSON document. The scan no longer
+    writes one (it queues and records before its commit); it empties one it finds."""
     version = VersionAttribute()
 
     due_index = DueIndex()
@@ -165,6 +166,39 @@ def get_order(order_id: str) -> OrderRecord | None:
         return None
 
 
+_PREFETCHED: list[dict[str, OrderRecord | None]] = []
+"""The orders read by the batch in progress (``prefetched_orders``), each taken once."""
+
+
+@contextlib.contextmanager
+def prefetched_orders(order_ids: Iterable[str]) -> Iterator[None]:
+    """Read the orders of a batch of events together (``BatchGetItem``, consistent, a hundred per
+    call) when there are two or more; inside the block, ``read_order`` takes each from there once,
+    and ``save_order`` puts back what it wrote, so the batch's next event for that order reads
+    nothing. A read taken and not written back (the event failed) is read again if needed."""
+    wanted = list(dict.fromkeys(order_ids))
+    read: dict[str, OrderRecord | None] = {}
+    if len(wanted) >= 2:
+        chunks = (wanted[start : start + BATCH_GET] for start in range(0, len(wanted), BATCH_GET))
+        try:
+            found = {r.order_id: r for chunk in chunks for r in _by_keys(chunk)}
+            read = {order_id: found.get(order_id) for order_id in wanted}
+        except PynamoDBException:
+            read = {}  # each event reads its order on its own (and fails on its own if it must)
+    _PREFETCHED.append(read)
+    try:
+        yield
+    finally:
+        _PREFETCHED.remove(read)
+
+
+def read_order(order_id: str) -> OrderRecord | None:
+    """The order as its batch read it (``prefetched_orders``; taken once), else one consistent read."""
+    if _PREFETCHED and order_id in _PREFETCHED[-1]:
+        return _PREFETCHED[-1].pop(order_id)
+    return get_order(order_id)
+
+
 def order_id_for_parcel(carrier: str, tracking_number: str) -> str | None:
     for hit in OrderRecord.tracking_index.query(_tracking_key(carrier, tracking_number), limit=1):
         return hit.order_id
@@ -201,43 +235,29 @@ def save_order(
         record.parcel_number = parcel_number(order.shipment.tracking_number)
     _set_due(record, order, due, shards)
     _save(record, order.order_id)
+    if _PREFETCHED:
+        _PREFETCHED[-1][order.order_id] = record  # as written (its new version): the batch's next event reads nothing
     return record
 
 
-def commit_evaluation(
-    record: OrderRecord,
-    order: Order,
-    decisions: list[Decision],
-    notices: list[NoticeRequest],
-    due: datetime | None,
-    now: datetime,
-    shards: int,
-) -> None:
-    """Write the evaluated order with its new decisions and notices in its outbox.
+def commit_evaluation(record: OrderRecord, order: Order, due: datetime | None, shards: int) -> None:
+    """Write the evaluated order, conditional on its version: the evaluation's one write.
 
-    This one versioned write is the commit point. ``flush_outbox`` then records the decisions
-    (each conditionally, so once) and queues the notices; until it clears the outbox the order
-    stays due (at the time it was found due, or ``now``), so a crash in between is repaired by
-    the next scan. Keeping the earlier due time leaves the due index unwritten by the commit.
+    The scan has queued its notices and recorded its decisions before (``delays/scan.py``), so
+    the order is written once with its outbox empty and its next due time (an outbox left by an
+    earlier version of the scan is emptied here: its contents went with this evaluation's).
     """
     record.pack_state(order)
     record.pending_decisions = None
     record.outbox = None
-    if decisions or notices:
-        document = {"decisions": [d.model_dump(mode="json") for d in decisions]} | {
-            "notices": [n.model_dump(mode="json") for n in notices]
-        }
-        record.unflushed = zlib.compress(json.dumps(document, separators=(",", ":")).encode("utf-8"), 9)
-        was_due = record.next_due_at
-        _set_due(record, order, was_due if was_due is not None and was_due <= now else now, shards)
-    else:
-        record.unflushed = None
-        _set_due(record, order, due, shards)
+    record.unflushed = None
+    _set_due(record, order, due, shards)
     _save(record, order.order_id)
 
 
 def pending(record: OrderRecord) -> tuple[list[Decision], list[NoticeRequest]]:
-    """Decisions and notices a previous run committed but may not have flushed."""
+    """Decisions and notices an earlier version of the scan committed in the order's outbox but
+    may not have recorded or queued (items written before the scan queued first)."""
     decisions = [Decision.model_validate_json(raw) for raw in record.pending_decisions or []]
     notices = [NoticeRequest.model_validate_json(raw) for raw in record.outbox or []]
     if record.unflushed:
@@ -245,14 +265,6 @@ def pending(record: OrderRecord) -> tuple[list[Decision], list[NoticeRequest]]:
         decisions += [Decision.model_validate(d) for d in document["decisions"]]
         notices += [NoticeRequest.model_validate(n) for n in document["notices"]]
     return decisions, notices
-
-
-def clear_outbox(record: OrderRecord, order: Order, due: datetime | None, shards: int) -> None:
-    record.pending_decisions = None
-    record.outbox = None
-    record.unflushed = None
-    _set_due(record, order, due, shards)
-    _save(record, order.order_id)
 
 
 def _save(record: OrderRecord, order_id: str) -> None:

@@ -8,6 +8,10 @@ conflict whichever order it names; and the order item remembers its last events
 write that applies the event, so a redelivery changes nothing. An event that names no order (an
 inquiry) has the idempotency item as its only record.
 
+A batch of queue messages is read and noted together (``batch_reads``): the orders its events
+name in one ``BatchGetItem``, their ids noted in one ``TransactWriteItems``; each event then
+writes its order once.
+
 Outcomes of one message: ``applied``; ``invalid`` (fails the contract or the limits in
 ``core.fields``); ``refused`` (the sender may not say it, or the order cannot take it);
 ``conflict`` (an id this origin already used, with other content: the first stays applied);
@@ -16,8 +20,11 @@ all three are recorded in the rejected table. Only transient errors raise (SQS r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -103,7 +110,7 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
             return _apply_to(None, parsed, origin, digest, settings)
         except ConcurrentUpdate:
             pass
-    record = store.get_order(order_id)
+    record = store.read_order(order_id)  # read with its batch's orders, if it has several
     return _apply_to(record, parsed, origin, digest, settings)
 
 
@@ -238,6 +245,54 @@ def handle_message(
         event_id = _peek_event_id(body)
         return _reject(message, Category.INVALID, _describe(exc), event_id, sender.key(event_id) if event_id else None)
     return _apply_once(message, event, sender)
+
+
+def _admissible(body: str, origin: str | None, received_at: datetime) -> tuple[Event, Origin] | None:
+    """The event and its sender if ``handle_message`` would apply it (else None: it is recorded
+    there as invalid or refused)."""
+    try:
+        sender = authority.parse_origin(origin)
+    except ValueError:
+        return None
+    if body_problem(body) is not None:
+        return None
+    try:
+        event = parse_event(body)
+    except ValidationError:
+        return None
+    if authority.refusal(sender, event.type, event.merchant_id) or dated_ahead(event, received_at):
+        return None
+    return event, sender
+
+
+@contextlib.contextmanager
+def batch_reads(messages: Iterable[tuple[str, str | None, datetime]]) -> Iterator[None]:
+    """Around a batch of messages (``(body, origin, received_at)``): the orders their events name
+    read in one ``BatchGetItem`` (not a new order's: it is written without a read), and their ids
+    noted across orders in one ``TransactWriteItems``, so that each event then costs its order's
+    write alone. Only with two or more of them; an event that names no order, and an id that comes
+    twice in the batch, are noted on their own (``apply``), as is everything if the transaction is
+    refused (a conflict among them)."""
+    order_ids: list[str] = []
+    keys: dict[str, tuple[bytes, datetime]] = {}
+    seen: Counter[str] = Counter()
+    for body, origin, received_at in messages:
+        admitted = _admissible(body, origin, received_at)
+        if admitted is None:
+            continue
+        event, sender = admitted
+        key = sender.key(event.event_id)
+        seen[key] += 1
+        order_id = event.order.order_id if isinstance(event, OrderPaid) else getattr(event, "order_id", None)
+        if order_id is None:
+            continue  # an inquiry without an order (or an order found later): its id is noted on its own
+        content = {"key": key, "origin": sender.name, "event": event.model_dump(mode="json")}
+        keys[key] = (_digest(content), event.at)
+        if not isinstance(event, OrderPaid):
+            order_ids.append(order_id)
+    once = {key: noted for key, noted in keys.items() if seen[key] == 1}
+    with store.prefetched_orders(order_ids), store.noted_together(once):
+        yield
 
 
 def _apply_once(message: Message, event: Event, sender: Origin) -> str:
