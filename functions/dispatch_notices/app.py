@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from delaydesk import store
 from delaydesk.core.config import get_settings
 from delaydesk.core.observability import logger, metrics, tracer
-from delaydesk.notices import consume
+from delaydesk.notices import consume, prefetched
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -26,7 +26,9 @@ def record_handler(record: SQSRecord) -> str:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     store.bind(get_settings())
-    with store.batched_counts():  # one statistics ADD per row for the whole batch
+    # One statistics ADD per row, and the orders and suppression records read, for the whole batch.
+    bodies = [str(record.get("body", "")) for record in event.get("Records", [])]
+    with store.batched_counts(), prefetched(bodies):
         response = process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )

@@ -19,7 +19,7 @@ from conftest import instant, load_event, notice_request, paid
 from delaydesk import store
 from delaydesk.core.kinds import Kind, NoticeRequest, choose_channels
 from delaydesk.core.orders import Order
-from delaydesk.notices import dispatch, inbox, senders
+from delaydesk.notices import dispatch, inbox, reads, senders
 from delaydesk_local.runtime import LocalAws
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +45,7 @@ class Faults:
         self._crashing = False
         monkeypatch.setattr(dispatch, "wall_clock", lambda: self.clock)
         real_send = senders.send
-        real_get_order = store.get_order
+        real_order = reads.order  # dispatch's first read after the claim (the batch's prefetch)
         real_record = store.record_outcome
         real_release = store.release_claim
 
@@ -65,7 +65,7 @@ class Faults:
                 self.crash_after_claim.discard(order_id)
                 self._crashing = True
                 raise Crash(f"crash after the claim of {order_id}")
-            return real_get_order(order_id)
+            return real_order(order_id)
 
         def record_outcome(claim: Any, status: str, **fields: Any) -> None:
             order_id = claim.record.order_id
@@ -83,7 +83,7 @@ class Faults:
             real_release(claim)
 
         monkeypatch.setattr(senders, "send", send)
-        monkeypatch.setattr(store, "get_order", get_order)
+        monkeypatch.setattr(reads, "order", get_order)
         monkeypatch.setattr(store, "record_outcome", record_outcome)
         monkeypatch.setattr(store, "release_claim", release_claim)
 

@@ -81,7 +81,7 @@ def test_feedback_events_update_suppressions_and_the_notice(local_aws: LocalAws)
         local_aws.send("SesFeedbackQueue", body)
     local_aws.drain()
     assert store.suppression_of("recipient@example.com") in ("complaint", "hard_bounce")
-    assert [f.label for f in store.feedback_of("B-1")] == ["delivery"]
+    assert store.feedback_of("B-1") == []  # the delivery is not written (nothing reads it)
     assert local_aws.queue_depth("SesFeedbackQueue") == 0
     (poison,) = local_aws.client("sqs").receive_message(
         QueueUrl=local_aws.queue_url("SesFeedbackDLQ"), MessageAttributeNames=["All"]

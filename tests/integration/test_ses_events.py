@@ -15,7 +15,7 @@ from conftest import instant, load_event, merchant, notice_request, paid
 from delaydesk import store
 from delaydesk.core.kinds import Kind
 from delaydesk_local.runtime import LOCAL_CONFIGURATION_SET, LocalAws
-from delaydesk_local.ses_events import DELIVERY_AFTER, stamp
+from delaydesk_local.ses_events import BOUNCE_AFTER, stamp
 
 SENT_AT = instant("2020-01-24T12:00:00+08:00")
 
@@ -100,7 +100,7 @@ def test_a_complaint_suppresses_the_address_after_its_delivery(local_aws: LocalA
     _notice(local_aws, "SC-1")
     assert [e["eventType"] for e in local_aws.ses_events] == ["Delivery", "Complaint"]
     assert store.suppression_of(address) == "complaint"
-    assert sorted(f.label for f in store.feedback_of("SC-1")) == ["complaint", "delivery"]
+    assert [f.label for f in store.feedback_of("SC-1")] == ["complaint"]  # the delivery is not written
 
     local_aws.clock = SENT_AT + timedelta(days=3)
     _notice(local_aws, "SC-1", Kind.DELAY_UPDATE, stage=1)
@@ -110,7 +110,7 @@ def test_a_complaint_suppresses_the_address_after_its_delivery(local_aws: LocalA
     assert _emails_to(local_aws, address) == 1
 
 
-def test_a_delivery_is_recorded_on_its_notice_in_the_documented_shape(local_aws: LocalAws) -> None:
+def test_the_events_come_in_the_documented_shape_and_a_delivery_is_not_recorded(local_aws: LocalAws) -> None:
     addresses = {
         "SD-1": "wang.fang@mail.example",
         "SD-2": "bounce+sd2@simulator.amazonses.com",
@@ -121,11 +121,12 @@ def test_a_delivery_is_recorded_on_its_notice_in_the_documented_shape(local_aws:
     local_aws.clock = SENT_AT
     for order_id in addresses:
         _notice(local_aws, order_id)
-    (delivered,) = store.feedback_of("SD-1")
-    assert delivered.label == "delivery" and delivered.at == SENT_AT + DELIVERY_AFTER
+    assert store.feedback_of("SD-1") == []  # delivered: nothing reads a delivery, so it is not written
     assert store.suppression_of(addresses["SD-1"]) is None
-    (notice,) = [n for n in store.all_notices() if n.order_id == "SD-1"]
-    assert notice.message_id in delivered.text  # the feedback names the SES message it is about
+    (bounced,) = store.feedback_of("SD-2")
+    assert bounced.label == "bounce" and bounced.at == SENT_AT + BOUNCE_AFTER
+    (notice,) = [n for n in store.all_notices() if n.order_id == "SD-2"]
+    assert notice.message_id in (bounced.text or "")  # the feedback names the SES message it is about
 
     assert [e["eventType"] for e in local_aws.ses_events] == ["Delivery", "Bounce", "Delivery", "Complaint"]
     by_type = {e["eventType"]: e for e in reversed(local_aws.ses_events)}  # the first of each type
@@ -174,24 +175,36 @@ def test_without_a_configuration_set_nothing_is_published() -> None:
         assert local.ses_events == [] and store.suppression_of("bounce@simulator.amazonses.com") is None
 
 
-def test_the_deliveries_of_a_batch_are_one_batch_write_and_a_redelivery_is_the_same_item(
+def _tagged(name: str, order_id: str) -> str:
+    event = load_event(f"ses_event_{name}")
+    event["mail"]["tags"] |= {"order_id": [order_id], "kind": ["shipment_delayed"], "stage": ["0"]}
+    return json.dumps(event)
+
+
+def test_the_opens_of_a_batch_are_one_batch_write_and_a_redelivery_is_the_same_item(
     local_aws: LocalAws,
 ) -> None:
-    def delivery(order_id: str) -> str:
-        event = load_event("ses_event_delivery")
-        event["mail"]["tags"] |= {"order_id": [order_id], "kind": ["shipment_delayed"], "stage": ["0"]}
-        return json.dumps(event)
-
-    bodies = [delivery("FB-1"), delivery("FB-2"), delivery("FB-1")]  # FB-1's event delivered twice
+    bodies = [_tagged("open", "FB-1"), _tagged("open", "FB-2"), _tagged("open", "FB-1")]  # FB-1's delivered twice
     for body in bodies:
         local_aws.send("SesFeedbackQueue", body)
     local_aws.aws_calls.reset()
     local_aws.drain()
     calls = local_aws.aws_calls.summary()["ses_feedback"]
-    assert calls == {"dynamodb.BatchWriteItem": 1}  # no conditional put per delivery, nothing counted
-    assert [f.sk for f in store.feedback_of("FB-1")] == ["shipment_delayed#0#email#delivery"]
-    assert [f.label for f in store.feedback_of("FB-2")] == ["delivery"]
+    assert calls == {"dynamodb.BatchWriteItem": 1}  # no conditional put per open, nothing counted
+    assert [f.sk for f in store.feedback_of("FB-1")] == ["shipment_delayed#0#email#open"]
+    assert [f.label for f in store.feedback_of("FB-2")] == ["open"]
     local_aws.send("SesFeedbackQueue", bodies[0])  # a later redelivery writes the same item again
     local_aws.drain()
     assert len(store.feedback_of("FB-1")) == 1
     assert local_aws.queue_depth("SesFeedbackDLQ") == 0
+
+
+def test_deliveries_write_nothing(local_aws: LocalAws) -> None:
+    for order_id in ("FD-1", "FD-2"):
+        local_aws.send("SesFeedbackQueue", _tagged("delivery", order_id))
+    local_aws.aws_calls.reset()
+    local_aws.drain()
+    assert "SesFeedbackFunction" in {i.function for i in local_aws.invocations}
+    assert local_aws.aws_calls.summary().get("ses_feedback", {}) == {}  # no call at all
+    assert store.feedback_of("FD-1") == store.feedback_of("FD-2") == []
+    assert local_aws.queue_depth("SesFeedbackQueue") == local_aws.queue_depth("SesFeedbackDLQ") == 0

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from delaydesk.notices import suppression as suppression
     from delaydesk.notices import templates_admin as templates_admin
     from delaydesk.notices.consumer import consume as consume
+    from delaydesk.notices.consumer import prefetched as prefetched
     from delaydesk.notices.inbox import InboxEntry as InboxEntry
     from delaydesk.notices.ratelimit import rates as rates
     from delaydesk.notices.rendering import customer_zone as customer_zone
@@ -37,6 +38,7 @@ else:
             "suppression": "delaydesk.notices.suppression",
             "templates_admin": "delaydesk.notices.templates_admin",
             "consume": "delaydesk.notices.consumer:consume",
+            "prefetched": "delaydesk.notices.consumer:prefetched",
             "InboxEntry": "delaydesk.notices.inbox:InboxEntry",
             "rates": "delaydesk.notices.ratelimit:rates",
             "customer_zone": "delaydesk.notices.rendering:customer_zone",
@@ -58,6 +60,7 @@ __all__ = [
     "measure",
     "notice_jobs",
     "pick_locale",
+    "prefetched",
     "rates",
     "senders",
     "suppression",

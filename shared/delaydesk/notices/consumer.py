@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable, Iterator
+
 from pydantic import ValidationError
 
 from delaydesk.core import aws
 from delaydesk.core.config import get_settings
-from delaydesk.core.kinds import NoticeRequest
+from delaydesk.core.kinds import NoticeChannel, NoticeRequest
 from delaydesk.core.observability import RECORD_KEYS, MetricUnit, logger, metrics
-from delaydesk.notices import dispatch, notice_jobs, senders
+from delaydesk.notices import dispatch, notice_jobs, ratelimit, reads, senders
 
 
 def dead_letter(body: str, message_id: str, reason: str) -> None:
@@ -48,3 +51,22 @@ def consume(body: str, message_id: str, receipt_handle: str, receive_count: int)
             metrics.add_metric(name="NoticesThrottled", unit=MetricUnit.Count, value=1)
             back_off(receipt_handle, receive_count)
         raise
+
+
+@contextlib.contextmanager
+def prefetched(bodies: Iterable[str]) -> Iterator[None]:
+    """Within the block, the notices of these queue messages find their orders and suppression
+    records read for the whole batch: two ``BatchGetItem`` calls (``reads.py``). Bodies that are
+    not notice requests are left to ``consume``; an e-mail whose send slot or ticket has not come
+    goes back on the queue unread, so it is not read here either."""
+    wall_now = dispatch.wall_clock()
+    requests: list[NoticeRequest] = []
+    for body in bodies:
+        try:
+            request = NoticeRequest.model_validate_json(body)
+        except ValidationError:
+            continue
+        if request.channel != NoticeChannel.EMAIL or ratelimit.held_until(request, wall_now) is None:
+            requests.append(request)
+    with reads.prefetched(requests):
+        yield

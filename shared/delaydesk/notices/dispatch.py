@@ -43,7 +43,7 @@ from delaydesk.core.merchants import CompensationPolicy, Merchant, NoticePolicy
 from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
 from delaydesk.core.orders import Order, OrderStatus
 from delaydesk.core.stats import NoticeOutcome
-from delaydesk.notices import compensation, ratelimit, rendering, senders, suppression
+from delaydesk.notices import compensation, ratelimit, reads, rendering, senders, suppression
 from delaydesk.notices.notice_policy import quiet_until
 from delaydesk.notices.senders import PermanentSendError
 from delaydesk.store import InFlight, NoticeClaim
@@ -165,7 +165,7 @@ def _record(
 def _dispatch_claimed(
     request: NoticeRequest, claim: NoticeClaim, now: datetime, settings: Settings, requeue: Requeue | None
 ) -> str:
-    record = store.get_order(request.order_id)
+    record = reads.order(request.order_id)  # prefetched for the queue batch (reads.py)
     if record is None:
         _record(claim, request, None, now, "failed", error="order not found")
         logger.error("notice for an unknown order dropped")

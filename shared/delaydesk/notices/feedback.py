@@ -2,11 +2,14 @@
 configuration set to SNS, delivered to the SesFeedback queue (SNS envelope in the SQS body, or
 the raw event with raw message delivery) and applied by ``ses_feedback``.
 
-A permanent (hard) bounce and a complaint put the address on the suppression list; every event
-is recorded against its notice when the e-mail carried our tags (``senders.email_tags``:
-``order_id``, ``kind``, ``stage``). Both writes are idempotent, so a redelivered event changes
-nothing: a bounce or complaint record is a conditional put (it is counted once), the other
-events are written as they are, in one ``BatchWriteItem`` per batch of messages. Also accepts
+A permanent (hard) bounce and a complaint put the address on the suppression list; the events
+something reads are recorded against their notice when the e-mail carried our tags
+(``senders.email_tags``: ``order_id``, ``kind``, ``stage``). Both writes are idempotent, so a
+redelivered event changes nothing: a bounce or complaint record is a conditional put (it is
+counted once), the other recorded events are written as they are, in one ``BatchWriteItem`` per
+batch of messages. ``Delivery`` and ``Send`` (one or two per e-mail sent, read by nothing: the
+effect report reads opens and clicks, the statistics count bounces and complaints) are not
+written; like every event they are logged and counted in the ``SesFeedback`` metric. Also accepts
 the older identity-notification shape (``notificationType``).
 """
 
@@ -74,6 +77,8 @@ def _when(event: dict[str, Any], section: dict[str, Any]) -> datetime:
 
 
 _COUNTED: dict[str, NoticeOutcome] = {"Bounce": "bounced", "Complaint": "complained"}
+NOT_RECORDED = frozenset({"Delivery", "Send"})
+"""Events not written against their notice: every e-mail has them, and nothing reads them."""
 
 
 def _count(order_id: str, merchant_tag: str | None, notice_kind: str, outcome: NoticeOutcome, at: datetime) -> None:
@@ -109,6 +114,7 @@ def apply(event: dict[str, Any]) -> Applied:
     order_id, notice_kind, stage = _tag(mail, "order_id"), _tag(mail, "kind"), _tag(mail, "stage")
     if order_id and notice_kind and stage is not None:
         result.notice = f"{notice_kind}#{stage}#email"
+    if result.notice is not None and order_id and notice_kind and kind not in NOT_RECORDED:
         detail = json.dumps(
             {"message_id": mail.get("messageId"), **{k: v for k, v in section.items() if isinstance(v, str)}},
             ensure_ascii=False,

@@ -10,6 +10,7 @@ from enum import StrEnum
 from delaydesk import store
 from delaydesk.core import aws
 from delaydesk.core.observability import logger
+from delaydesk.notices import reads
 
 
 class Reason(StrEnum):
@@ -22,11 +23,13 @@ class Reason(StrEnum):
 
 
 def suppressed(address: str) -> str | None:
-    return store.suppression_of(address)
+    """Why ``address`` is suppressed, or None (from the queue batch's prefetch in dispatch, ``reads.py``)."""
+    return reads.suppressed(address)
 
 
 def suppress(address: str, reason: Reason, source: str, now: datetime) -> None:
     store.suppress_address(address, reason.value, source, now)
+    reads.noted_suppression(address, reason.value)
     logger.info("address suppressed", reason=reason.value, source=source)
 
 

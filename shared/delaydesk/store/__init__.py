@@ -82,6 +82,7 @@ if TYPE_CHECKING:
     from delaydesk.store.notice_state import slotted_in as slotted_in
     from delaydesk.store.notice_state import suppress_address as suppress_address
     from delaydesk.store.notice_state import suppression_of as suppression_of
+    from delaydesk.store.notice_state import suppressions_of as suppressions_of
     from delaydesk.store.notice_state import template_overrides as template_overrides
     from delaydesk.store.orders import DueIndex as DueIndex
     from delaydesk.store.orders import OrderRecord as OrderRecord
@@ -97,6 +98,7 @@ if TYPE_CHECKING:
     from delaydesk.store.orders import oldest_due as oldest_due
     from delaydesk.store.orders import order_id_for_parcel as order_id_for_parcel
     from delaydesk.store.orders import order_page as order_page
+    from delaydesk.store.orders import orders_by_id as orders_by_id
     from delaydesk.store.orders import orders_with_number as orders_with_number
     from delaydesk.store.orders import pending as pending
     from delaydesk.store.orders import prefetched_orders as prefetched_orders
@@ -185,6 +187,7 @@ else:
             "reserve_send_slot": "delaydesk.store.notice_state:reserve_send_slot",
             "suppress_address": "delaydesk.store.notice_state:suppress_address",
             "suppression_of": "delaydesk.store.notice_state:suppression_of",
+            "suppressions_of": "delaydesk.store.notice_state:suppressions_of",
             "template_overrides": "delaydesk.store.notice_state:template_overrides",
             "DueIndex": "delaydesk.store.orders:DueIndex",
             "OrderRecord": "delaydesk.store.orders:OrderRecord",
@@ -197,6 +200,7 @@ else:
             "get_order": "delaydesk.store.orders:get_order",
             "prefetched_orders": "delaydesk.store.orders:prefetched_orders",
             "read_order": "delaydesk.store.orders:read_order",
+            "orders_by_id": "delaydesk.store.orders:orders_by_id",
             "oldest_due": "delaydesk.store.orders:oldest_due",
             "order_id_for_parcel": "delaydesk.store.orders:order_id_for_parcel",
             "order_page": "delaydesk.store.orders:order_page",

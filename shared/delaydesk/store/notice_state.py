@@ -20,7 +20,7 @@ One table (NoticeStateTable, pk/sk) holds what notices need besides the notice l
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -96,6 +96,21 @@ def suppression_of(address: str) -> str | None:
     except NoticeStateRecord.DoesNotExist:
         return None
     return item.label or "suppressed"
+
+
+def suppressions_of(addresses: Iterable[str]) -> dict[str, str]:
+    """The suppressed among ``addresses``, by address as given, with their reasons: one
+    ``BatchGetItem`` per hundred keys, eventually consistent (as ``suppression_of``)."""
+    by_key: dict[str, list[str]] = {}
+    for address in dict.fromkeys(addresses):
+        by_key.setdefault(f"suppress#{address.strip().lower()}", []).append(address)
+    if not by_key:
+        return {}
+    found: dict[str, str] = {}
+    for item in NoticeStateRecord.batch_get([(key, _NONE) for key in by_key]):
+        for address in by_key.get(item.pk, []):
+            found[address] = item.label or "suppressed"
+    return found
 
 
 def lift_suppression(address: str) -> None:

@@ -302,6 +302,15 @@ def _by_keys(order_ids: list[str]) -> list[OrderRecord]:
     return [found[i] for i in order_ids if i in found]
 
 
+def orders_by_id(order_ids: Iterable[str]) -> dict[str, OrderRecord]:
+    """The orders of ``order_ids`` that exist, by id: one ``BatchGetItem`` per hundred keys,
+    consistent reads (as ``get_order``). Dispatch reads a queue batch's orders with it."""
+    unique = list(dict.fromkeys(order_ids))
+    if not unique:
+        return {}
+    return {r.order_id: r for r in OrderRecord.batch_get(unique, consistent_read=True)}
+
+
 def _still_due(order_ids: list[str], until: datetime) -> Iterator[OrderRecord]:
     for record in _by_keys(order_ids):
         if record.next_due_at is not None and record.next_due_at <= until:
