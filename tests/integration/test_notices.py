@@ -71,6 +71,31 @@ def test_a_merchant_send_rate_defers_the_excess_with_its_reserved_slot(
     assert sum(1 for m in local_aws.sent_messages() if m["channel"] == "email") == 20
 
 
+def test_a_notice_queued_before_its_orders_commit_waits_for_it_once(local_aws: LocalAws) -> None:
+    _order(local_aws, "V-1", email="v1@mail.example")
+    record = store.get_order("V-1")
+    assert record is not None and record.version is not None
+    ahead = _request("V-1", NoticeChannel.EMAIL, "2020-01-24T12:00:00+08:00").model_copy(
+        update={"order_version": record.version + 1}
+    )
+    requeued: list[tuple[NoticeRequest, int]] = []
+    assert dispatch.dispatch(ahead, ahead.requested_at, requeue=lambda r, d: requeued.append((r, d))) == "deferred"
+    ((again, delay),) = requeued
+    assert delay == dispatch.COMMIT_WAIT_SECONDS and again.order_version is None
+    assert list(local_aws.sent_messages()) == []
+    # Once: back from the queue it is sent as the order is (its claim was released).
+    assert dispatch.dispatch(again, again.requested_at, requeue=lambda r, d: requeued.append((r, d))) == "sent"
+    # A notice whose order holds the version it names goes straight out.
+    _order(local_aws, "V-2", email="v2@mail.example")
+    landed = store.get_order("V-2")
+    assert landed is not None
+    request = _request("V-2", NoticeChannel.EMAIL, "2020-01-24T12:00:00+08:00").model_copy(
+        update={"order_version": landed.version}
+    )
+    assert dispatch.dispatch(request, request.requested_at, requeue=lambda r, d: requeued.append((r, d))) == "sent"
+    assert len(requeued) == 1 and sum(1 for m in local_aws.sent_messages() if m["channel"] == "email") == 2
+
+
 def test_feedback_events_update_suppressions_and_the_notice(local_aws: LocalAws) -> None:
     _order(local_aws, "B-1", email="recipient@example.com", phone="+8613800138003")
     delivery = load_event("ses_event_delivery")

@@ -18,6 +18,7 @@ from scan_runs import run_scan
 from delaydesk import store
 from delaydesk.core.config import get_settings
 from delaydesk.core.decisions import Action, Decision
+from delaydesk.core.kinds import NoticeRequest
 from delaydesk.delays import scan as scan_module
 from delaydesk_local.runtime import LocalAws
 from delaydesk_local.seeding import seed_orders
@@ -64,6 +65,15 @@ def test_a_throttled_order_is_retried_and_the_run_goes_on(local_aws: LocalAws, m
     assert local_aws.queue_depth("NoticesQueue") == 20
     decisions = Counter((d.order_id, d.action) for d in store.all_decisions())
     assert set(decisions.values()) == {1}
+    # Queued before each commit, every notice names the version its order's commit wrote (the
+    # retried one's included), which dispatch waits for.
+    sqs, url = local_aws.client("sqs"), local_aws.queue_url("NoticesQueue")
+    queued = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+    requests = [NoticeRequest.model_validate_json(m["Body"]) for m in queued]
+    assert len(requests) == 10 and all(r.order_version is not None for r in requests)
+    for request in requests:
+        record = store.get_order(request.order_id)
+        assert record is not None and record.version == request.order_version
 
 
 def test_an_order_that_keeps_failing_is_left_due_for_the_next_run(

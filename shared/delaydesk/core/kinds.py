@@ -106,6 +106,11 @@ class NoticeRequest(Contract):
     """Set when this request replaces a suppressed channel of the same notice."""
     window_id: str | None = None
     """Policy notices: the window that changed the outcome (optional extension)."""
+    order_version: int | None = None
+    """The order's version once the evaluation that queued this notice is committed: the scan
+    queues a page's notices before it writes each order (``delays/scan.py``), so dispatch, reading
+    the order in the few milliseconds between, puts the notice back once for a few seconds rather
+    than render from the order as it was (cleared when it does)."""
 
     @property
     def notice_id(self) -> str:

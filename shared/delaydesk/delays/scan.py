@@ -221,7 +221,9 @@ def process(
     timed = timers.evaluate(order, policy, (windows or _Windows()).get(order.merchant_id), now)
     result = evaluate(timed.order, policy, now)
     decisions = timed.decisions + result.decisions
-    notices = earlier_notices + timed.notices + result.notices
+    # Queued before the commit: each carries the version the commit writes, which dispatch awaits.
+    committed_as = {"order_version": (record.version or 0) + 1}
+    notices = earlier_notices + [n.model_copy(update=committed_as) for n in timed.notices + result.notices]
     due = next_due_at(result.order, policy)
     if not (decisions or earlier_decisions or notices) and result.order == order and due == record.next_due_at:
         return  # nothing changed: no rewrite of an unchanged item

@@ -51,6 +51,10 @@ from delaydesk.store import InFlight, NoticeClaim
 __all__ = ["InFlight", "dispatch"]
 
 Requeue = Callable[[NoticeRequest, int], None]
+
+COMMIT_WAIT_SECONDS = 5
+"""How long a notice whose evaluation has not committed its order yet goes back on the queue for
+(``NoticeRequest.order_version``): a scan page's commits follow its queueing within a second or two."""
 """Put a request back on the Notices queue with a delay in seconds (SQS DelaySeconds)."""
 
 wall_clock: Callable[[], float] = time.time
@@ -170,6 +174,13 @@ def _dispatch_claimed(
         _record(claim, request, None, now, "failed", error="order not found")
         logger.error("notice for an unknown order dropped")
         return "failed"
+    if requeue is not None and request.order_version is not None and (record.version or 0) < request.order_version:
+        # Queued by an evaluation whose commit has not landed yet: wait for it once (then as it is).
+        store.release_claim(claim)
+        requeue(request.model_copy(update={"order_version": None}), COMMIT_WAIT_SECONDS)
+        logger.info("order not yet committed by its evaluation; notice back on the queue", version=record.version)
+        metrics.add_metric(name="NoticesAwaitingCommit", unit=MetricUnit.Count, value=1)
+        return "deferred"
     order = record.order()
     if request.kind in DELAY_KINDS and order.status in CLOSED_BY_REFUND:
         # A delay notice held (quiet hours, send rate) or retried past the order's cancellation:
