@@ -23,9 +23,11 @@ def discover(
     functions: dict[str, FunctionSpec],
     queue_bindings: list[QueueBinding],
     schedules: dict[str, FunctionSpec],
+    expressions: dict[str, str] | None = None,
 ) -> None:
     """Read functions, their environment (as CloudFormation resolved it) and triggers into
-    ``functions``, ``queue_bindings`` and ``schedules``."""
+    ``functions``, ``queue_bindings`` and ``schedules`` (and each scheduled rule's
+    ``ScheduleExpression`` into ``expressions``)."""
     lam = client("lambda")
     resources = stack.template["Resources"]
     sam_resources = load_template()["Resources"]
@@ -70,6 +72,8 @@ def discover(
             function_name = target["Arn"].rsplit(":", 1)[-1]
             if function_name in by_name:
                 schedules[rule["Name"]] = by_name[function_name]
+                if expressions is not None:
+                    expressions[rule["Name"]] = rule["ScheduleExpression"]
 
 
 def discover_http_routes(functions: dict[str, FunctionSpec], http_routes: list[HttpRoute]) -> None:

@@ -27,7 +27,7 @@ from typing import IO, Any
 import boto3
 from moto import mock_aws
 
-from delaydesk_local import ses_events
+from delaydesk_local import fast_query, ses_events
 from delaydesk_local.aws_calls import AwsCalls
 from delaydesk_local.discovery import discover, discover_http_routes
 from delaydesk_local.gaps import DeploymentGaps
@@ -76,6 +76,7 @@ class LocalAws:
         self.functions: dict[str, FunctionSpec] = {}
         self.queue_bindings: list[QueueBinding] = []
         self.schedules: dict[str, FunctionSpec] = {}  # rule name -> target function
+        self.schedule_expressions: dict[str, str] = {}  # rule name -> rate(...) or cron(...)
         self.http_routes: list[HttpRoute] = []
         self.http_apis: dict[str, str] = {}  # logical id -> api id (created through the API)
         self.webhook_secrets = dict(LOCAL_WEBHOOK_SECRETS)
@@ -89,7 +90,7 @@ class LocalAws:
         self._queues = Queues(
             self.client, self.queue_bindings, self.queue_url, self.invoke, self.notes, self.publish_ses_events
         )
-        self._schedules = Schedules(self.schedules, self.invoke)
+        self._schedules = Schedules(self.schedules, self.invoke, self.schedule_expressions)
         self._http = HttpApi(self.http_routes, self.http_apis, self.parameters, self.invoke)
         self._exit_stack = contextlib.ExitStack()
 
@@ -107,6 +108,7 @@ class LocalAws:
         self._mock.start()
         try:
             self._exit_stack.enter_context(self._runner.aws_calls)
+            self._exit_stack.enter_context(fast_query.installed())
             self._exit_stack.enter_context(ses_events.recording_sends(self._messaging.sends))
             self.session = boto3.Session(region_name=REGION)
             create_configuration_set(self.client, self.parameters, self.notes)
@@ -116,7 +118,9 @@ class LocalAws:
             self._values = TemplateValues(self.stack, self.parameters)
             gaps = DeploymentGaps(self.stack, self._values, self.client, self.notes, self.http_apis)
             gaps.fill()
-            discover(self.client, self.stack, self.functions, self.queue_bindings, self.schedules)
+            discover(
+                self.client, self.stack, self.functions, self.queue_bindings, self.schedules, self.schedule_expressions
+            )
             gaps.resolve_api_ids(self.functions)
             discover_http_routes(self.functions, self.http_routes)
             put_webhook_secrets(self.client, self.functions, self.webhook_secrets, self.notes)
@@ -226,11 +230,12 @@ class LocalAws:
         """An EventBridge "Scheduled Event" (tests/events/eventbridge_scheduled_event.json)."""
         return scheduled_event(rule_arn, now)
 
-    def tick(self, now: datetime) -> None:
-        """Fire every schedule of the template at ``now``, then drain what it queued."""
+    def tick(self, now: datetime, *, paced: bool = False) -> None:
+        """Fire every schedule of the template at ``now``, then drain what it queued (``paced``:
+        only the rules whose rate has passed since they last fired, as EventBridge would)."""
         self.clock = now
         self.release_failed()
-        self._schedules.fire(now)
+        self._schedules.fire(now, paced=paced)
         self.drain()
 
     # ------------------------------------------------------------ SES and SNS

@@ -438,7 +438,7 @@ def run(
                     _send_event(local, raw, feed)
             # Order events first: a scan for a parcel must find the order that ships it.
             local.drain()
-            local.tick(now)
+            local.tick(now, paced=True)  # no schedule more often than its rate
             steps += 1
             if progress is not None:
                 progress(Progress(now, min(1.0, steps / max(total, 1)), cursor, len(local.invocations)))

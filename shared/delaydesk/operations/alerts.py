@@ -42,9 +42,12 @@ class DetectReport:
 
 
 def _reading(merchant_id: str, now: datetime, t: Thresholds) -> Reading:
+    """The merchant's rows of every span, read with one query (the hours from the earliest span's
+    start to the latest one's end) and split in memory: one call instead of one per span."""
     ranges = spans(now, t)
-    rows = [store.counter_rows(merchant_id, start, end) for start, end in ranges]
-    return Reading(now=rows[0], earlier=rows[1:])
+    rows = store.counter_rows(merchant_id, min(s for s, _ in ranges), max(e for _, e in ranges))
+    split = [[row for row in rows if start <= row.hour < end] for start, end in ranges]
+    return Reading(now=split[0], earlier=split[1:])
 
 
 def detect(now: datetime, settings: Settings | None = None, t: Thresholds = THRESHOLDS) -> DetectReport:
