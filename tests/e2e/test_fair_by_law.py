@@ -1,5 +1,6 @@
 """Fair by law end to end (issue 16, "Done when"): a US shop and a Chinese shop side by side over
-two months, replayed through ``simulate`` (tests/e2e/scenarios/fair_by_law.json).
+two months, replayed through ``simulate`` (tests/e2e/scenarios/fair_by_law.json) with four-hour ticks:
+every deadline checked here is days long (a two-hour tick gave the same checks twice the replay time).
 
 Each shop has four orders paid at the same instant with a 48-hour promise: one ships on time, one
 ships 20 days late (the buyer stays silent), one never ships (silent), and one whose buyer accepts

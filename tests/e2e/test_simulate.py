@@ -109,8 +109,11 @@ def test_not_json_exits_2(tmp_path: Path) -> None:
 
 
 def test_the_demo_prints_a_summary_and_fills_the_outbox(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    small = spring_festival_2020(orders=30, seed=7, steady_per_day=0)
-    small["end"] = "2020-02-01T00:00:00+08:00"
+    # Seed 51: the bounce+ customer pays on 19 January, so ten days (two-hour ticks) show its
+    # feedback and the suppression that follows it.
+    small = spring_festival_2020(orders=30, seed=51, steady_per_day=0)
+    small["end"] = "2020-01-25T00:00:00+08:00"
+    small["tick_minutes"] = 120
     small["events"] = [e for e in small["events"] if e["at"] < small["end"]]
     assert run_demo(tmp_path / "outbox", _write(tmp_path, small)) == 0
     out = capsys.readouterr().out
@@ -128,7 +131,7 @@ def test_the_demo_prints_a_summary_and_fills_the_outbox(tmp_path: Path, capsys: 
     # each merchant's daily digest of the last whole day, as HTML e-mail and CSV
     digests = sorted(p.name for p in (tmp_path / "outbox" / "digests").iterdir())
     assert len(digests) == 2 * len(small["merchants"]) and all(
-        n.endswith("2020-01-31.csv") or n.endswith("2020-01-31.html") for n in digests
+        n.endswith("2020-01-24.csv") or n.endswith("2020-01-24.html") for n in digests
     )
 
 
