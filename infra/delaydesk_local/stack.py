@@ -11,16 +11,19 @@ ones the local run needs are created through the API (see ``_fill_gaps``).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
 import warnings
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
+import yaml  # type: ignore[import-untyped]
 from samtranslator.model.exceptions import InvalidDocumentException
 from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader
 from samtranslator.translator.transform import transform
@@ -55,10 +58,41 @@ class DeployedStack:
             raise TemplateError(f"stack {self.name} has no resource {logical_id}") from None
 
 
+_parsed: dict[tuple[Path, int, int], dict[str, Any]] = {}
+
+
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
-    """Parse the SAM template, short-form intrinsics (!Ref, !Sub, …) included."""
-    data: dict[str, Any] = yaml_parse(path.read_text(encoding="utf-8"))
-    return data
+    """Parse the SAM template, short-form intrinsics (!Ref, !Sub, …) included: once per process
+    and version of the file (PyYAML's pure-Python parser takes about a second over this one), a
+    fresh copy each time."""
+    stat = path.stat()
+    key = (path.resolve(), stat.st_mtime_ns, stat.st_size)
+    if key not in _parsed:
+        _parsed[key] = yaml_parse(path.read_text(encoding="utf-8"))
+    return copy.deepcopy(_parsed[key])
+
+
+@contextlib.contextmanager
+def _json_bodies_read_as_json() -> Iterator[None]:
+    """moto reads a ``TemplateBody`` with PyYAML's pure-Python loader, two or three times per
+    stack (a second or more each on this template). The body we send is JSON, which is YAML with
+    the same meaning: while the stack is created, a document that parses as JSON is read as JSON."""
+    load, safe_load = yaml.load, yaml.safe_load
+
+    def json_first(original: Callable[..., Any]) -> Callable[..., Any]:
+        def parse(stream: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(stream, str) and stream.lstrip().startswith("{"):
+                with contextlib.suppress(ValueError):
+                    return json.loads(stream)
+            return original(stream, *args, **kwargs)
+
+        return parse
+
+    yaml.load, yaml.safe_load = json_first(load), json_first(safe_load)
+    try:
+        yield
+    finally:
+        yaml.load, yaml.safe_load = load, safe_load
 
 
 def _zip_dir(directory: Path) -> bytes:
@@ -114,7 +148,7 @@ def deploy(
     cfn_template = translate(sam, parameters, session)
 
     cloudformation = session.client("cloudformation")
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _json_bodies_read_as_json():
         warnings.simplefilter("always")
         cloudformation.create_stack(
             StackName=stack_name,
