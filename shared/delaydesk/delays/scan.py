@@ -166,17 +166,8 @@ def _commit_isolated(evaluated: _Evaluated, settings: Settings, report: ScanRepo
             logger.info("order changed during evaluation; left for the next run", order_id=record.order_id)
             return
         except Exception as exc:  # noqa: BLE001 - one order's failure must not stop the run (isolation)
-            if attempt == settings.scan_item_attempts:
-                report.failed += 1
-                logger.warning(
-                    "order not committed; left due for the next run",
-                    order_id=record.order_id,
-                    attempts=attempt,
-                    error=f"{type(exc).__name__}: {exc}",
-                )
+            if _gave_up(exc, "committed", record.order_id, attempt, settings, report):
                 return
-            report.retries += 1
-            sleep(backoff(attempt))
     for decision in evaluated.decisions:
         _count(decision, evaluated, report)
     report.notices_queued += len(evaluated.notices)
@@ -269,21 +260,29 @@ def _evaluate_isolated(
             logger.info("order changed during evaluation; left for the next run", order_id=record.order_id)
             return
         except Exception as exc:  # noqa: BLE001 - one order's failure must not stop the run (isolation)
-            if attempt == settings.scan_item_attempts:
-                report.failed += 1
-                logger.warning(
-                    "order not evaluated; left due for the next run",
-                    order_id=record.order_id,
-                    attempts=attempt,
-                    error=f"{type(exc).__name__}: {exc}",
-                )
+            if _gave_up(exc, "evaluated", record.order_id, attempt, settings, report):
                 return
-            report.retries += 1
-            sleep(backoff(attempt))
             fresh = store.get_order(record.order_id)
             if fresh is None or fresh.next_due_at is None or fresh.next_due_at > now:
                 return  # the failed attempt did commit (or the order left the index): nothing left to do
             record = fresh
+
+
+def _gave_up(exc: Exception, step: str, order_id: str, attempt: int, settings: Settings, report: ScanReport) -> bool:
+    """After a failed attempt at ``step``: True if it was the last (the order is left due for the
+    next run, and counted as failed), else False once the backoff before the next one has passed."""
+    if attempt == settings.scan_item_attempts:
+        report.failed += 1
+        logger.warning(
+            f"order not {step}; left due for the next run",
+            order_id=order_id,
+            attempts=attempt,
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        return True
+    report.retries += 1
+    sleep(backoff(attempt))
+    return False
 
 
 def backoff(attempt: int) -> float:
