@@ -126,6 +126,16 @@ class NoticeRequest(Contract):
         return max(now, self.not_before) if self.not_before else now
 
 
+def address_for(customer: Customer, channel: NoticeChannel) -> str | None:
+    """Where a notice on ``channel`` goes: the customer's e-mail or phone (None for the inbox, or
+    when the customer gave none)."""
+    if channel == NoticeChannel.EMAIL:
+        return customer.email
+    if channel == NoticeChannel.SMS:
+        return customer.phone
+    return None
+
+
 def choose_channels(customer: Customer, kind: Kind) -> list[NoticeChannel]:
     """E-mail when the customer has an address; SMS when e-mail is missing or the matter is urgent.
 

@@ -38,7 +38,7 @@ from delaydesk.core import links, stats
 from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.decisions import Action, Decision
 from delaydesk.core.experiments import COMPENSATION_DETAIL
-from delaydesk.core.kinds import BULK_KINDS, DELAY_KINDS, NoticeChannel, NoticeRequest
+from delaydesk.core.kinds import BULK_KINDS, DELAY_KINDS, NoticeChannel, NoticeRequest, address_for
 from delaydesk.core.merchants import CompensationPolicy, Merchant, NoticePolicy
 from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
 from delaydesk.core.orders import Order, OrderStatus
@@ -81,14 +81,6 @@ def _merchant(merchant_id: str) -> Merchant | None:
 def forget_merchants() -> None:
     _merchants.clear()
     _overrides_cache.clear()
-
-
-def _address(order: Order, channel: NoticeChannel) -> str | None:
-    if channel == NoticeChannel.EMAIL:
-        return order.customer.email
-    if channel == NoticeChannel.SMS:
-        return order.customer.phone
-    return None
 
 
 def dispatch(
@@ -207,7 +199,7 @@ def _dispatch_claimed(
         )
         count_by("NoticesSent", "channel", channel.value)
         return "sent"
-    to = _address(order, channel)
+    to = address_for(order.customer, channel)
     if not to:
         _record(claim, request, order, now, "failed", error=f"customer has no {channel} address")
         logger.error("notice has no address for its channel")
@@ -332,7 +324,7 @@ def _fall_back(
         return
     other = {NoticeChannel.EMAIL: NoticeChannel.SMS, NoticeChannel.SMS: NoticeChannel.EMAIL}.get(request.channel)
     channels = [NoticeChannel.INBOX]
-    if other_channel and other is not None and _address(order, other):
+    if other_channel and other is not None and address_for(order.customer, other):
         channels.insert(0, other)
     for channel in channels:
         fallback = request.model_copy(update={"channel": channel, "fallback_from": request.channel})

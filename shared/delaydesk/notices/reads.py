@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError
 from pynamodb.exceptions import PynamoDBException
 
 from delaydesk import store
-from delaydesk.core.kinds import NoticeChannel, NoticeRequest
+from delaydesk.core.kinds import NoticeChannel, NoticeRequest, address_for
 from delaydesk.core.observability import MetricUnit, logger, metrics
 from delaydesk.store import OrderRecord
 
@@ -48,17 +48,8 @@ class Prefetched:
 _current: ContextVar[Prefetched | None] = ContextVar("delaydesk_dispatch_reads", default=None)
 
 
-def _key(address: str) -> str:
-    return address.strip().lower()  # as the suppression list keys it
-
-
 def _address(record: OrderRecord, channel: NoticeChannel) -> str | None:
-    customer = record.order().customer
-    if channel == NoticeChannel.EMAIL:
-        return customer.email
-    if channel == NoticeChannel.SMS:
-        return customer.phone
-    return None
+    return address_for(record.order().customer, channel)
 
 
 def prefetch(requests: Iterable[NoticeRequest]) -> Prefetched:
@@ -74,7 +65,7 @@ def prefetch(requests: Iterable[NoticeRequest]) -> Prefetched:
         if address:
             addresses.append(address)
     reasons = store.suppressions_of(addresses)
-    done.suppressed = {_key(address): reasons.get(address) for address in addresses}
+    done.suppressed = {store.suppression_key(address): reasons.get(address) for address in addresses}
     return done
 
 
@@ -106,8 +97,8 @@ def order(order_id: str) -> OrderRecord | None:
 def suppressed(address: str) -> str | None:
     """Why ``address`` is suppressed (None: it is not), from the prefetch if it is there and fresh."""
     reads = _current.get()
-    if reads is not None and _key(address) in reads.suppressed and reads.fresh():
-        return reads.suppressed[_key(address)]
+    if reads is not None and store.suppression_key(address) in reads.suppressed and reads.fresh():
+        return reads.suppressed[store.suppression_key(address)]
     return store.suppression_of(address)
 
 
@@ -115,4 +106,4 @@ def noted_suppression(address: str, reason: str) -> None:
     """An address this process just suppressed: later notices of the batch see it."""
     reads = _current.get()
     if reads is not None:
-        reads.suppressed[_key(address)] = reason
+        reads.suppressed[store.suppression_key(address)] = reason

@@ -81,6 +81,7 @@ if TYPE_CHECKING:
     from delaydesk.store.notice_state import slot_cursor as slot_cursor
     from delaydesk.store.notice_state import slotted_in as slotted_in
     from delaydesk.store.notice_state import suppress_address as suppress_address
+    from delaydesk.store.notice_state import suppression_key as suppression_key
     from delaydesk.store.notice_state import suppression_of as suppression_of
     from delaydesk.store.notice_state import suppressions_of as suppressions_of
     from delaydesk.store.notice_state import template_overrides as template_overrides
@@ -186,6 +187,7 @@ else:
             "release_held": "delaydesk.store.notice_state:release_held",
             "reserve_send_slot": "delaydesk.store.notice_state:reserve_send_slot",
             "suppress_address": "delaydesk.store.notice_state:suppress_address",
+            "suppression_key": "delaydesk.store.notice_state:suppression_key",
             "suppression_of": "delaydesk.store.notice_state:suppression_of",
             "suppressions_of": "delaydesk.store.notice_state:suppressions_of",
             "template_overrides": "delaydesk.store.notice_state:template_overrides",

@@ -86,13 +86,18 @@ def delete_template_override(merchant_id: str, key: str) -> None:
 
 
 def suppress_address(address: str, reason: str, source: str, now: datetime) -> None:
-    NoticeStateRecord(f"suppress#{address.strip().lower()}", _NONE, label=reason, text=source, at=now).save()
+    NoticeStateRecord(suppression_key(address), _NONE, label=reason, text=source, at=now).save()
+
+
+def suppression_key(address: str) -> str:
+    """An address's item on the suppression list (case and surrounding spaces do not matter)."""
+    return f"suppress#{address.strip().lower()}"
 
 
 def suppression_of(address: str) -> str | None:
     """The reason ``address`` is suppressed, or None."""
     try:
-        item = NoticeStateRecord.get(f"suppress#{address.strip().lower()}", _NONE)
+        item = NoticeStateRecord.get(suppression_key(address), _NONE)
     except NoticeStateRecord.DoesNotExist:
         return None
     return item.label or "suppressed"
@@ -103,7 +108,7 @@ def suppressions_of(addresses: Iterable[str]) -> dict[str, str]:
     ``BatchGetItem`` per hundred keys, eventually consistent (as ``suppression_of``)."""
     by_key: dict[str, list[str]] = {}
     for address in dict.fromkeys(addresses):
-        by_key.setdefault(f"suppress#{address.strip().lower()}", []).append(address)
+        by_key.setdefault(suppression_key(address), []).append(address)
     if not by_key:
         return {}
     found: dict[str, str] = {}
@@ -114,7 +119,7 @@ def suppressions_of(addresses: Iterable[str]) -> dict[str, str]:
 
 
 def lift_suppression(address: str) -> None:
-    NoticeStateRecord(f"suppress#{address.strip().lower()}", _NONE).delete()
+    NoticeStateRecord(suppression_key(address), _NONE).delete()
 
 
 def all_suppressions() -> Iterator[NoticeStateRecord]:

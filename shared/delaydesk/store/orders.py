@@ -179,9 +179,8 @@ def prefetched_orders(order_ids: Iterable[str]) -> Iterator[None]:
     wanted = list(dict.fromkeys(order_ids))
     read: dict[str, OrderRecord | None] = {}
     if len(wanted) >= 2:
-        chunks = (wanted[start : start + BATCH_GET] for start in range(0, len(wanted), BATCH_GET))
         try:
-            found = {r.order_id: r for chunk in chunks for r in _by_keys(chunk)}
+            found = orders_by_id(wanted)
             read = {order_id: found.get(order_id) for order_id in wanted}
         except PynamoDBException:
             read = {}  # each event reads its order on its own (and fails on its own if it must)
@@ -296,15 +295,14 @@ BATCH_GET = 100
 
 def _by_keys(order_ids: list[str]) -> list[OrderRecord]:
     """The orders of ``order_ids`` that exist, in that order (consistent reads)."""
-    if not order_ids:
-        return []
-    found = {r.order_id: r for r in OrderRecord.batch_get(order_ids, consistent_read=True)}
+    found = orders_by_id(order_ids)
     return [found[i] for i in order_ids if i in found]
 
 
 def orders_by_id(order_ids: Iterable[str]) -> dict[str, OrderRecord]:
     """The orders of ``order_ids`` that exist, by id: one ``BatchGetItem`` per hundred keys,
-    consistent reads (as ``get_order``). Dispatch reads a queue batch's orders with it."""
+    consistent reads (as ``get_order``). Dispatch reads a queue batch's orders with it, ingest a
+    batch of events' (``prefetched_orders``), the scan a page's due orders (``_by_keys``)."""
     unique = list(dict.fromkeys(order_ids))
     if not unique:
         return {}
