@@ -120,3 +120,25 @@ def test_a_failed_prefetch_leaves_each_notice_to_read_its_own(
     local_aws.drain()
     assert _statuses() == {("BF-0", "email"): "sent", ("BF-1", "email"): "sent"}
     assert local_aws.aws_calls.summary()["dispatch_notices"]["dynamodb.GetItem"] >= 2  # each its order
+
+
+def test_each_body_of_a_batch_is_validated_once(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    for order_id in ("BV-1", "BV-2"):
+        _order(local_aws, order_id, email=f"{order_id.lower()}@mail.example", phone=None)
+    first = _request("BV-1", NoticeChannel.EMAIL)
+    bodies = [first.model_dump_json(), _request("BV-2", NoticeChannel.EMAIL).model_dump_json()]
+    validated: list[str] = []
+    validate = NoticeRequest.model_validate_json
+
+    def counting(body: str | bytes, *args: Any, **kwargs: Any) -> NoticeRequest:
+        validated.append(body if isinstance(body, str) else body.decode())
+        return validate(body, *args, **kwargs)
+
+    monkeypatch.setattr(NoticeRequest, "model_validate_json", counting)
+    for body in (*bodies, bodies[0], '{"not": "a notice"}'):  # a redelivered copy and a poison message
+        local_aws.send("NoticesQueue", body)
+    local_aws.drain()
+    assert sorted(b for b in validated if b in bodies) == sorted([*bodies, bodies[0]])  # once per copy
+    sent = [n for n in store.all_notices() if n.kind == "shipment_delayed" and n.channel == "email"]
+    assert {n.order_id: n.status for n in sent} == {"BV-1": "sent", "BV-2": "sent"}  # the copy sent nothing more
+    assert len([m for m in local_aws.sent_messages() if m["channel"] == "email"]) == 2

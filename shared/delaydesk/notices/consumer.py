@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 
 from pydantic import ValidationError
 
@@ -12,6 +13,10 @@ from delaydesk.core.config import get_settings
 from delaydesk.core.kinds import NoticeChannel, NoticeRequest
 from delaydesk.core.observability import RECORD_KEYS, MetricUnit, logger, metrics
 from delaydesk.notices import dispatch, notice_jobs, ratelimit, reads, senders
+
+_parsed: ContextVar[dict[str, list[NoticeRequest]] | None] = ContextVar("parsed_notices", default=None)
+"""The batch's notice requests that ``prefetched`` parsed, by body: ``consume`` takes each once
+instead of validating its body again."""
 
 
 def dead_letter(body: str, message_id: str, reason: str) -> None:
@@ -32,11 +37,15 @@ def consume(body: str, message_id: str, receipt_handle: str, receive_count: int)
     """Dispatch the notice request in one queue message; what happened to it."""
     logger.remove_keys(RECORD_KEYS)
     logger.set_correlation_id(None)
-    try:
-        request = NoticeRequest.model_validate_json(body)
-    except ValidationError as exc:
-        dead_letter(body, message_id, f"not a notice request: {exc.errors()[0]['msg']}")
-        return "dead-lettered"
+    parsed = _parsed.get() or {}
+    if parsed.get(body):
+        request = parsed[body].pop()
+    else:
+        try:
+            request = NoticeRequest.model_validate_json(body)
+        except ValidationError as exc:
+            dead_letter(body, message_id, f"not a notice request: {exc.errors()[0]['msg']}")
+            return "dead-lettered"
     logger.set_correlation_id(request.order_id)
     settings = get_settings()
     try:
@@ -58,15 +67,22 @@ def prefetched(bodies: Iterable[str]) -> Iterator[None]:
     """Within the block, the notices of these queue messages find their orders and suppression
     records read for the whole batch: two ``BatchGetItem`` calls (``reads.py``). Bodies that are
     not notice requests are left to ``consume``; an e-mail whose send slot or ticket has not come
-    goes back on the queue unread, so it is not read here either."""
+    goes back on the queue unread, so it is not read here either. Each body is parsed once: its
+    ``consume`` within the block takes the request parsed here (one per copy of the body)."""
     wall_now = dispatch.wall_clock()
     requests: list[NoticeRequest] = []
+    parsed: dict[str, list[NoticeRequest]] = {}
     for body in bodies:
         try:
             request = NoticeRequest.model_validate_json(body)
         except ValidationError:
             continue
+        parsed.setdefault(body, []).append(request)
         if request.channel != NoticeChannel.EMAIL or ratelimit.held_until(request, wall_now) is None:
             requests.append(request)
-    with reads.prefetched(requests):
-        yield
+    token = _parsed.set(parsed)
+    try:
+        with reads.prefetched(requests):
+            yield
+    finally:
+        _parsed.reset(token)
