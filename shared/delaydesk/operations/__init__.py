@@ -12,8 +12,8 @@ from delaydesk.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from delaydesk.operations import doctor as doctor
+    from delaydesk.operations.alert_windows import declare_from_alert as declare_from_alert
     from delaydesk.operations.alerts import PoisonAlert as PoisonAlert
-    from delaydesk.operations.alerts import declare_from_alert as declare_from_alert
     from delaydesk.operations.alerts import deliver_alert as deliver_alert
     from delaydesk.operations.alerts import detect as detect_spikes
     from delaydesk.operations.alerts import handle_message as handle_alert_message
@@ -38,7 +38,7 @@ else:
         {
             "doctor": "delaydesk.operations.doctor",
             "PoisonAlert": "delaydesk.operations.alerts:PoisonAlert",
-            "declare_from_alert": "delaydesk.operations.alerts:declare_from_alert",
+            "declare_from_alert": "delaydesk.operations.alert_windows:declare_from_alert",
             "deliver_alert": "delaydesk.operations.alerts:deliver_alert",
             "detect_spikes": "delaydesk.operations.alerts:detect",
             "handle_alert_message": "delaydesk.operations.alerts:handle_message",

@@ -23,8 +23,6 @@ from delaydesk.core.merchants import Merchant
 from delaydesk.core.observability import count_by, logger
 from delaydesk.core.stats import Alert
 from delaydesk.core.times import iso
-from delaydesk.core.windows import Window, parse_window
-from delaydesk.delays import recompute
 from delaydesk.operations import alert_text
 from delaydesk.operations.early_warning import Reading, Thresholds, evaluate, spans
 from delaydesk.operations.robots import deliver_to_robots
@@ -180,30 +178,3 @@ def alert_view(record: store.AlertRecord) -> dict[str, Any]:
 def list_alerts(merchant_id: str | None = None) -> list[dict[str, Any]]:
     records = store.alerts_of(merchant_id) if merchant_id else store.all_alerts()
     return [alert_view(r) for r in records]
-
-
-def window_from_alert(alert_id: str, merchant_id: str | None = None) -> tuple[dict[str, Any], str]:
-    """The proposed window of an alert (and its merchant), to declare. Raises LookupError."""
-    record = store.get_alert(alert_id, merchant_id)
-    if record is None:
-        raise LookupError(f"no alert {alert_id!r}")
-    window = record.alert().proposed_window
-    if window is None:
-        raise LookupError(f"alert {alert_id} proposes no window")
-    return window, record.merchant_id
-
-
-def declare_from_alert(alert_id: str, merchant_id: str | None, now: datetime) -> tuple[Window, bool]:
-    """Declare the window an alert proposes (one step). False: it was declared before (unchanged).
-
-    Raises LookupError (no such alert, or no proposal) and pydantic's ValidationError.
-    """
-    raw, owner = window_from_alert(alert_id, merchant_id)
-    window = parse_window(raw)
-    existing = store.get_window(window.owner, window.window_id)
-    if existing is not None:
-        return existing.window(), False
-    declared, _ = recompute.declare(window, now)
-    store.set_alert_window(owner, alert_id, declared.window_id)
-    logger.info("window declared from an alert", alert_id=alert_id, window_id=declared.window_id)
-    return declared, True
