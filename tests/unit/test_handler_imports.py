@@ -5,8 +5,9 @@ start). One fresh interpreter per handler imports ``functions/<name>/app.py`` as
 The watched modules are the costs found by ``benchmarks/cold_start.py`` and ``python -X importtime``
 that a path can do without: Powertools' batch package (asyncio and every event source's data class;
 ``core/sqs_batch`` does the SQS part), its data classes and event handler outside the HTTP functions,
-the renderers' libraries where nothing renders, and the scan, recompute and policy modules where no
-order is evaluated.
+the renderers' libraries where nothing renders, the scan, recompute and policy modules where no
+order is evaluated, and the chat robots (with Powertools' parameters, for their secrets) where no
+alert is delivered.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ WATCHED = (
     "delaydesk.delays.recompute",
     "delaydesk.policy.timers",
     "delaydesk.operations.doctor",
+    "delaydesk.operations.robots",
+    "aws_lambda_powertools.utilities.parameters",
 )
 
 HTTP = {"admin_api", "answer_wismo", "receive_webhook", "serve_order_page", "serve_storefront"}
@@ -46,11 +49,11 @@ EVALUATES = {"pynamodb", "delaydesk.delays.scan", "delaydesk.policy.timers"}
 NEEDED: dict[str, set[str]] = {
     "admin_api": HTTP_NEEDS | EVALUATES | {"delaydesk.delays.recompute"},
     "answer_wismo": HTTP_NEEDS,
-    "deliver_alerts": set(),
+    "deliver_alerts": {"delaydesk.operations.robots", "aws_lambda_powertools.utilities.parameters"},
     "detect_spikes": set(),
     "dispatch_notices": {"pynamodb"},
     "ingest_events": {"pynamodb", "delaydesk.policy.timers"},
-    "receive_webhook": HTTP_NEEDS,
+    "receive_webhook": HTTP_NEEDS | {"aws_lambda_powertools.utilities.parameters"},
     "recompute_deadlines": EVALUATES | {"delaydesk.delays.recompute"},
     "release_notices": {"pynamodb"},
     "scan_due": EVALUATES,
@@ -62,8 +65,9 @@ NEEDED: dict[str, set[str]] = {
 }
 """What each handler's import may load of ``WATCHED``: what its path uses on every request (the HTTP
 functions' router; the tables where the handler reads them at import; the renderer where every
-request renders). DeliverAlerts and DetectSpikes read alerts and counters, never an order to
-evaluate; a window is declared from an alert by the admin API (``operations.alert_windows``)."""
+request renders; the webhook secrets). DeliverAlerts and DetectSpikes read alerts and counters,
+never an order to evaluate (a window is declared from an alert by the admin API,
+``operations.alert_windows``); only DeliverAlerts delivers to robots (``operations.alert_delivery``)."""
 
 PROBE = """
 import json, sys
