@@ -98,15 +98,22 @@ def test_a_record_reads_as_powertools_sqs_record_reads_it(name: str) -> None:
 
 
 def test_a_failed_record_leaves_the_same_debug_line(caplog: pytest.LogCaptureFixture) -> None:
-    event = sqs_event(count=2)
-    with caplog.at_level(logging.DEBUG):
+    # Each logger's own records, whatever propagates: the service's Powertools logger ("delaydesk",
+    # set up by whichever test imported observability first) does not propagate to the root.
+    names = ("delaydesk.core.sqs_batch", "aws_lambda_powertools.utilities.batch.base")
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(caplog.handler)
+        lg.setLevel(logging.DEBUG)
+    try:
+        event = sqs_event(count=2)
         ours(event, {1})
         theirs(event, {1})
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.removeHandler(caplog.handler)
+            lg.setLevel(level)
     lines = {(r.name, r.getMessage()) for r in caplog.records if r.getMessage().startswith("Record processing")}
-    assert lines == {
-        ("delaydesk.core.sqs_batch", "Record processing exception: <class 'ValueError'>:record 1 refused"),
-        (
-            "aws_lambda_powertools.utilities.batch.base",
-            "Record processing exception: <class 'ValueError'>:record 1 refused",
-        ),
-    }
+    message = "Record processing exception: <class 'ValueError'>:record 1 refused"
+    assert lines == {(name, message) for name in names}
