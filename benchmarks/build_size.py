@@ -23,7 +23,8 @@ MB = 1024 * 1024
 
 
 def files(folder: Path) -> Iterator[Path]:
-    return (p for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts)
+    """Every file, ``__pycache__`` included: the SharedLayer ships its bytecode (shared/build_layer.py)."""
+    return (p for p in sorted(folder.rglob("*")) if p.is_file())
 
 
 def unzipped(folder: Path) -> int:

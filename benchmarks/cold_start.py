@@ -23,6 +23,14 @@ that a cost moved out of the import into the first request is seen. ``--layer`` 
 site-packages out and puts only the SharedLayer's and the Lambda runtime's packages on the path: the
 development venv adds awscrt and pyOpenSSL to ``import boto3`` and ~190 distributions to pydantic's
 plugin lookup.
+
+``--built DIR`` runs the layer as deployed: DIR is a SharedLayer built by ``shared/build_layer.py``
+(its ``python/`` folder, what Lambda unpacks into ``/opt/python``), imported by the runtime's CPython
+3.12 (``--python``, default: the one ``build_layer`` compiles with) with ``-B``, as ``/opt`` is
+read-only: a module without its ``.pyc`` in the layer is compiled on every cold start. The runtime's
+own packages (boto3, botocore…, ``RUNTIME_PROVIDED``) are copied from the venv and compiled for that
+interpreter, as the runtime ships them. Compare a layer built as it is now with one whose
+``__pycache__`` folders were removed.
 """
 
 from __future__ import annotations
@@ -40,11 +48,12 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six.py")
+"""What the Lambda runtime puts on the path besides the layers (as tests/unit/test_layer_build.py)."""
 PROBE = """
 import sys, time
 sys.path[:0] = [{path!r}, {shared!r}]
-if {site!r}:
-    sys.path.append({site!r})
+sys.path += {site!r}
 wall, cpu = time.perf_counter(), time.process_time()
 import {module}
 took = [time.perf_counter() - wall, time.process_time() - cpu]
@@ -121,23 +130,60 @@ def layer_site() -> str:
     return str(site)
 
 
-def measure(module: str, path: Path, *, traced: bool, site: str | None = None) -> tuple[float, ...]:
+def runtime_site(python: str) -> str:
+    """The runtime's packages (``RUNTIME_PACKAGES``) copied from the venv and compiled by ``python``."""
+    source = Path(str(metadata.distribution("boto3").locate_file("boto3"))).parent
+    site = Path(tempfile.mkdtemp(prefix="cold-start-runtime-"))
+    atexit.register(shutil.rmtree, site)
+    for name in RUNTIME_PACKAGES:
+        if (source / name).is_dir():
+            shutil.copytree(source / name, site / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source / name, site / name)
+    subprocess.run([python, "-m", "compileall", "-q", str(site)], check=True)  # noqa: S603 - our interpreter
+    return str(site)
+
+
+def runtime_python() -> str:
+    """The interpreter ``shared/build_layer.py`` compiles the layer with (CPython 3.12)."""
+    sys.path.insert(0, str(ROOT / "shared"))
+    try:
+        import build_layer  # a build script beside the package, not installed
+    finally:
+        sys.path.pop(0)
+    python = build_layer.runtime_python()
+    if python is None:
+        raise SystemExit("--built needs the Lambda runtime's CPython 3.12 (pyenv install 3.12)")
+    return str(python)
+
+
+def measure(
+    module: str,
+    path: Path,
+    *,
+    traced: bool,
+    site: list[str] | None = None,
+    built: str | None = None,
+    python: str = sys.executable,
+) -> tuple[float, ...]:
     """(wall, cpu) seconds of one fresh interpreter importing ``module`` from ``path``, then the same
     with the first request's setup (``FIRST_REQUEST``), then with everything deferred paid
     (``EVERYTHING``; both for a handler only). With ``site``, the interpreter starts without the venv's
-    site-packages (``-S``) and imports from ``site`` instead."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "AWS_", "LAMBDA_"))}
+    site-packages (``-S``) and imports from ``site`` instead; with ``built``, ``shared`` is replaced by
+    that built layer and nothing is written (``-B``: ``/opt`` is read-only)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "AWS_", "LAMBDA_", "PYTHON"))}
     env |= ENV | {"LAMBDA_TASK_ROOT": str(path), "AWS_LAMBDA_FUNCTION_NAME": path.name}
     if not traced:
         env["POWERTOOLS_TRACE_DISABLED"] = "true"
-    shared = str(ROOT / "shared")
+    shared = built or str(ROOT / "shared")
     done = subprocess.run(  # noqa: S603 - our own interpreter and probe
         [
-            sys.executable,
+            python,
             *(["-S"] if site else []),
+            *(["-B"] if built else []),
             "-c",
             PROBE.format(
-                path=str(path), shared=shared, site=site, module=module, first=module == "app", deferred=DEFERRED
+                path=str(path), shared=shared, site=site or [], module=module, first=module == "app", deferred=DEFERRED
             ),
         ],
         capture_output=True,
@@ -159,19 +205,37 @@ def main() -> None:
         help="only the SharedLayer's and the Lambda runtime's packages on the path, as in Lambda "
         "(default: the development venv, where botocore also loads awscrt and pydantic scans ~190 distributions)",
     )
+    parser.add_argument(
+        "--built",
+        metavar="DIR",
+        help="a SharedLayer built by shared/build_layer.py (its python/ folder), imported by the runtime's "
+        "CPython 3.12 with -B as from a read-only /opt, with the runtime's packages compiled for it",
+    )
+    parser.add_argument("--python", help="the interpreter for --built (default: the one build_layer compiles with)")
     args = parser.parse_args()
-    site = layer_site() if args.layer else None
+    python = sys.executable
+    site: list[str] | None = [layer_site()] if args.layer else None
+    if args.built:
+        python = args.python or runtime_python()
+        site = [runtime_site(python)]
     functions = sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
     if args.only:
         functions = [f for f in functions if f in args.only.split(",")]
     base: list[tuple[float, ...]] = []
     took: dict[str, list[tuple[float, ...]]] = {f: [] for f in functions}
     for _ in range(args.runs):
-        base.append(measure("boto3", ROOT, traced=args.traced, site=site))
+        base.append(measure("boto3", ROOT, traced=args.traced, site=site, built=args.built, python=python))
         for function in functions:
-            took[function].append(measure("app", ROOT / "functions" / function, traced=args.traced, site=site))
+            took[function].append(
+                measure(
+                    "app", ROOT / "functions" / function, traced=args.traced, site=site, built=args.built, python=python
+                )
+            )
     print(f"tracing {'on (as deployed)' if args.traced else 'off (as the embedded AWS runs them)'}")
-    print(f"packages: {'the layer and the runtime only (' + site + ')' if site else 'the development venv'}")
+    if args.built:
+        print(f"packages: the built layer {args.built} and the runtime's, {python} -B (read-only, as /opt)")
+    else:
+        print(f"packages: {'the layer and the runtime only (' + site[0] + ')' if site else 'the development venv'}")
     print("first request = " + " ".join(FIRST_REQUEST.split()))
     print("everything = " + " ".join(EVERYTHING.split()))
     ratio = "ratio"

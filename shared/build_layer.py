@@ -11,7 +11,14 @@ What goes in, and why it is this small (the figure: ``benchmarks/build_size.py``
 - the ``delaydesk`` package, without caches;
 - less what the functions never load (``PRUNE``): Babel's data for locales other than the three
   DelayDesk renders (about 34 MB of 36), Babel's gettext tools, Powertools' bundled Swagger UI
-  (served only by ``enable_swagger()``) and the utilities no function imports, pydantic's v1 copy.
+  (served only by ``enable_swagger()``) and the utilities no function imports, pydantic's v1 copy,
+  pydantic-settings and dotenv (``core/config.py`` fills its settings without them);
+- every module compiled to bytecode by the runtime's CPython 3.12 (``compile_layer``): Lambda unpacks the
+  layer into ``/opt``, which is read-only, so a layer without ``__pycache__`` has every module it
+  imports compiled from source again on every cold start and never cached. The ``.pyc`` are
+  ``unchecked-hash`` (PEP 552): valid without comparing the source's mtime, which the zip does not
+  keep exactly, and with the build folder replaced by ``/opt/python`` in their paths (the same
+  bytes on every machine).
 
 ``tests/unit/test_layer_build.py`` builds the layer and imports every handler from it, and formats
 a date, an interval and an amount in every supported locale, so a prune that removes something
@@ -20,6 +27,7 @@ needed fails the tests, not a Lambda.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -48,8 +56,28 @@ PRUNE = (
         )
     ),
     "pydantic/v1",
+    "pydantic_settings",
+    "dotenv",
 )
 """Paths (relative to the layer's python/) that no function loads."""
+
+RUNTIME_VERSION = (3, 12)
+"""The template's runtime (python3.12): the bytecode is this version's, and only this version reads it."""
+
+
+def runtime_python() -> str | None:
+    """The runtime's CPython (3.12): python3.12 on PATH, else pyenv's; None when there is none."""
+    version = "{}.{}".format(*RUNTIME_VERSION)
+    candidates = [shutil.which(f"python{version}") or ""]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += [str(p) for p in sorted(pyenv_root.glob(f"versions/{version}*/bin/python{version}"), reverse=True)]
+    for candidate in filter(None, candidates):
+        probe = subprocess.run(  # noqa: S603 - a python interpreter found on PATH or in pyenv
+            [candidate, "-c", "import sys; print(*sys.version_info[:2])"], capture_output=True, check=False
+        )
+        if probe.returncode == 0 and probe.stdout.split() == [str(n).encode() for n in RUNTIME_VERSION]:
+            return candidate
+    return None
 
 
 def install(target: Path) -> None:
@@ -89,12 +117,39 @@ def prune(target: Path) -> None:
         shutil.rmtree(cache)
 
 
+def compile_layer(target: Path) -> None:
+    """Every module of the layer compiled by the runtime's CPython into ``__pycache__`` (see the docstring)."""
+    python = runtime_python()
+    if python is None:
+        version = "{}.{}".format(*RUNTIME_VERSION)
+        raise SystemExit(f"build_layer: CPython {version} (the Lambda runtime's) is needed to compile the bytecode")
+    subprocess.run(  # noqa: S603 - the runtime's interpreter, fixed arguments
+        [
+            python,
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            "-s",
+            str(target),
+            "-p",
+            "/opt/python",
+            str(target),
+        ],
+        check=True,
+    )
+
+
 def build(target: Path) -> None:
     if target.exists():
         shutil.rmtree(target)
     install(target)
     shutil.copytree(HERE / "delaydesk", target / "delaydesk", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     prune(target)
+    compile_layer(target)
 
 
 if __name__ == "__main__":

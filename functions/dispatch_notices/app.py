@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from delaydesk import store
 from delaydesk.core.config import get_settings
 from delaydesk.core.observability import logger, metrics, tracer
+from delaydesk.core.sqs_batch import SQSRecord, process_partial_response
 from delaydesk.notices import consume, prefetched
-
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> str:
@@ -29,7 +26,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # One statistics ADD per row, and the orders and suppression records read, for the whole batch.
     bodies = [str(record.get("body", "")) for record in event.get("Records", [])]
     with store.batched_counts(), prefetched(bodies):
-        response = process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
-        )
+        response = process_partial_response(event, record_handler)
     return dict(response)

@@ -5,17 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from delaydesk import store
 from delaydesk.core.config import get_settings
 from delaydesk.core.observability import RECORD_KEYS, logger, metrics, tracer
 from delaydesk.core.origins import ORIGIN_ATTRIBUTE
+from delaydesk.core.sqs_batch import SQSRecord, process_partial_response
 from delaydesk.tracking import ingest
-
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def _origin(record: SQSRecord) -> str | None:
@@ -48,7 +45,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = [SQSRecord(raw) for raw in event.get("Records") or []]
     # One statistics ADD per row for the whole batch; the batch's orders read and ids noted together.
     with store.batched_counts(), ingest.batch_reads((r.body, _origin(r), _received_at(r)) for r in records):
-        response = process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
-        )
+        response = process_partial_response(event, record_handler)
     return dict(response)

@@ -5,17 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from delaydesk import store
 from delaydesk.core.config import get_settings
 from delaydesk.core.observability import RECORD_KEYS, logger, metrics, tracer
+from delaydesk.core.sqs_batch import SQSRecord, process_partial_response
 from delaydesk.core.times import iso
 from delaydesk.delays import scan
-
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> dict[str, Any]:
@@ -31,7 +28,5 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     store.bind(get_settings())
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    response = process_partial_response(event, record_handler)
     return dict(response)

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from delaydesk import store
 from delaydesk.core import aws
 from delaydesk.core.config import get_settings
 from delaydesk.core.observability import RECORD_KEYS, logger, metrics, tracer
+from delaydesk.core.sqs_batch import SQSRecord, process_partial_response
 from delaydesk.notices import feedback
-
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> str:
@@ -36,7 +33,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     store.bind(get_settings())
     # One statistics ADD per row and one BatchWriteItem of feedback records for the whole batch.
     with store.batched_counts(), store.batched_feedback():
-        response = process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
-        )
+        response = process_partial_response(event, record_handler)
     return dict(response)

@@ -28,6 +28,7 @@ PURE = {
     "delaydesk.core.origins",
     "delaydesk.core.pacing",
     "delaydesk.core.privacy",
+    "delaydesk.core.sqs_batch",
     "delaydesk.core.kinds",
     "delaydesk.core.merchants",
     "delaydesk.core.orders",

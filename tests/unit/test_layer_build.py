@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -40,15 +39,11 @@ build_layer = _load_build_layer()
 
 
 def python312() -> str:
-    """The Lambda runtime's Python: python3.12 on PATH, else pyenv's (these machines have it)."""
-    candidates = [shutil.which("python3.12") or ""]
-    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates += [str(p) for p in sorted(pyenv_root.glob("versions/3.12*/bin/python3.12"), reverse=True)]
-    for candidate in filter(None, candidates):
-        probe = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True)
-        if probe.returncode == 0 and probe.stdout.strip() == b"(3, 12)":
-            return candidate
-    pytest.fail("the Lambda runtime's CPython 3.12 is needed to test the layer (pyenv install 3.12)")
+    """The Lambda runtime's Python, the one the layer is compiled with (build_layer.runtime_python)."""
+    python = build_layer.runtime_python()
+    if python is None:
+        pytest.fail("the Lambda runtime's CPython 3.12 is needed to test the layer (pyenv install 3.12)")
+    return str(python)
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +138,39 @@ def test_the_layer_leaves_out_the_runtime_and_unused_locales(layer: Path) -> Non
     assert not {"boto3", "botocore"} & names
     assert {"delaydesk", "pydantic", "jinja2", "babel", "pynamodb", "aws_lambda_powertools"} <= names
     assert sorted(p.stem for p in (layer / "babel" / "locale-data").glob("*.dat")) == sorted(build_layer.BABEL_LOCALES)
-    assert not list(layer.rglob("__pycache__"))
+
+
+BYTECODE = r"""
+import importlib.util, json, sys
+from pathlib import Path
+layer = Path(sys.argv[1])
+bad = {}
+for source in sorted(layer.rglob("*.py")):
+    cached = Path(importlib.util.cache_from_source(str(source)))
+    if not cached.is_file():
+        bad[str(source.relative_to(layer))] = "no .pyc"
+        continue
+    head = cached.read_bytes()[:16]
+    flags = int.from_bytes(head[4:8], "little")
+    if head[:4] != importlib.util.MAGIC_NUMBER or flags != 0b01:
+        bad[str(source.relative_to(layer))] = f"magic {head[:4].hex()} flags {flags:#b}"
+    elif head[8:16] != importlib.util.source_hash(source.read_bytes()):
+        bad[str(source.relative_to(layer))] = "stale"
+print(json.dumps({"sources": len(list(layer.rglob("*.py"))), "bad": bad}))
+"""
+
+
+def test_every_module_of_the_layer_ships_its_python312_bytecode(layer: Path) -> None:
+    """/opt is read-only: a module without its .pyc would be compiled from source on every cold start.
+    Each .pyc is the runtime's (3.12's magic number), unchecked-hash (flags 0b01: valid whatever mtime
+    the zip gives the source) and the hash of the source beside it; nothing in it names the build folder."""
+    done = subprocess.run(
+        [python312(), "-I", "-B", "-c", BYTECODE, str(layer)], capture_output=True, text=True, check=True
+    )
+    result = json.loads(done.stdout)
+    assert result["sources"] > 600
+    assert result["bad"] == {}
+    assert not [p for p in layer.rglob("*.pyc") if str(layer).encode() in p.read_bytes()]
 
 
 def test_layer_requirements_are_the_runtime_part_of_the_lock() -> None:

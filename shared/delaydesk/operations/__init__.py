@@ -12,11 +12,11 @@ from delaydesk.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from delaydesk.operations import doctor as doctor
-    from delaydesk.operations.alerts import PoisonAlert as PoisonAlert
-    from delaydesk.operations.alerts import declare_from_alert as declare_from_alert
-    from delaydesk.operations.alerts import deliver_alert as deliver_alert
+    from delaydesk.operations.alert_delivery import PoisonAlert as PoisonAlert
+    from delaydesk.operations.alert_delivery import deliver_alert as deliver_alert
+    from delaydesk.operations.alert_delivery import handle_message as handle_alert_message
+    from delaydesk.operations.alert_windows import declare_from_alert as declare_from_alert
     from delaydesk.operations.alerts import detect as detect_spikes
-    from delaydesk.operations.alerts import handle_message as handle_alert_message
     from delaydesk.operations.alerts import list_alerts as list_alerts
     from delaydesk.operations.digest import digest_csv as digest_csv
     from delaydesk.operations.digest import render_digest_html as render_digest_html
@@ -37,11 +37,11 @@ else:
         __name__,
         {
             "doctor": "delaydesk.operations.doctor",
-            "PoisonAlert": "delaydesk.operations.alerts:PoisonAlert",
-            "declare_from_alert": "delaydesk.operations.alerts:declare_from_alert",
-            "deliver_alert": "delaydesk.operations.alerts:deliver_alert",
+            "PoisonAlert": "delaydesk.operations.alert_delivery:PoisonAlert",
+            "declare_from_alert": "delaydesk.operations.alert_windows:declare_from_alert",
+            "deliver_alert": "delaydesk.operations.alert_delivery:deliver_alert",
             "detect_spikes": "delaydesk.operations.alerts:detect",
-            "handle_alert_message": "delaydesk.operations.alerts:handle_message",
+            "handle_alert_message": "delaydesk.operations.alert_delivery:handle_message",
             "list_alerts": "delaydesk.operations.alerts:list_alerts",
             "digest_csv": "delaydesk.operations.digest:digest_csv",
             "render_digest_html": "delaydesk.operations.digest:render_digest_html",

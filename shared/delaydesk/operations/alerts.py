@@ -1,33 +1,24 @@
-"""Early warning, the I/O: read the counters, store what changes, queue it, deliver it.
+"""Early warning, the detection: read the counters, store what changes, queue it for delivery.
 
 ``detect`` (the scheduled DetectSpikes function) reads, per merchant, only the statistics table's
 rows of the spans it compares (never the order table), asks the pure detector (``early_warning``)
 what changes, stores each change with a conditional write and queues one message per alert and
-state on OpsAlertsQueue. ``handle_message`` (DeliverAlerts, the queue's consumer) delivers each
-alert state once: ``deliver_alert`` publishes it to the operators' SNS topic in the merchant's
-locale, then the delivery is recorded with a conditional update, and a redelivered message finds it
-recorded and stops.
+state on OpsAlertsQueue, which DeliverAlerts consumes (``alert_delivery``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from delaydesk import store
 from delaydesk.core import aws
 from delaydesk.core.config import Settings, get_settings
-from delaydesk.core.merchants import Merchant
 from delaydesk.core.observability import count_by, logger
-from delaydesk.core.stats import Alert
 from delaydesk.core.times import iso
-from delaydesk.core.windows import Window, parse_window
-from delaydesk.delays import recompute
-from delaydesk.operations import alert_text
 from delaydesk.operations.early_warning import Reading, Thresholds, evaluate, spans
-from delaydesk.operations.robots import deliver_to_robots
 
 THRESHOLDS = Thresholds()
 
@@ -92,72 +83,6 @@ def detect(now: datetime, settings: Settings | None = None, t: Thresholds = THRE
     return report
 
 
-class PoisonAlert(ValueError):
-    """A message that is not an alert delivery and never will be (sent to the DLQ with the reason)."""
-
-
-def parse_message(body: str) -> tuple[str, str, str]:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise PoisonAlert("not JSON") from None
-    if not isinstance(data, dict):
-        raise PoisonAlert("not a JSON object")
-    merchant_id, alert_id, state = data.get("merchant_id"), data.get("alert_id"), data.get("state")
-    if not (isinstance(merchant_id, str) and merchant_id and isinstance(alert_id, str) and alert_id):
-        raise PoisonAlert("merchant_id and alert_id are required strings")
-    if state not in store.ALERT_STATES:
-        raise PoisonAlert(f"state must be one of {', '.join(store.ALERT_STATES)}")
-    return merchant_id, alert_id, str(state)
-
-
-def deliver_alert(alert: Alert, state: str, merchant: Merchant | None, at: datetime, settings: Settings) -> list[str]:
-    """Deliver one alert state to every channel it goes to; returns the channels it reached.
-
-    The operators' SNS topic (e-mail, SMS subscribers) first, then the merchant's chat robots
-    (``alert_robots``, operations.robots), each failing on its own without blocking the others.
-    """
-    zone = merchant.timezone if merchant else "UTC"
-    text = alert_text.message(alert, state, zone, THRESHOLDS.span_hours, at)
-    aws.sns().publish(
-        TopicArn=settings.ops_topic_arn,
-        Subject=alert_text.subject(alert, state),
-        Message=text,
-        MessageAttributes={
-            "alert_id": {"DataType": "String", "StringValue": alert.alert_id},
-            "state": {"DataType": "String", "StringValue": state},
-            "merchant_id": {"DataType": "String", "StringValue": alert.merchant_id},
-        },
-    )
-    channels = ["sns"]
-    robots = merchant.settings.alert_robots if merchant else []
-    if robots:
-        # The state being delivered: an opened alert reads as opened even if it has resolved since.
-        shown = alert if state == "resolved" else replace(alert, resolved_at=None)
-        # Signed with the wall clock: DingTalk and Feishu refuse a signature an hour away from theirs.
-        results = deliver_to_robots(shown, robots, now=datetime.now(UTC), timezone=zone)
-        channels += [f"robot:{r.kind}" for r in results if r.ok]
-    return channels
-
-
-def handle_message(body: str, now: datetime, settings: Settings | None = None) -> str:
-    """One OpsAlertsQueue message: deliver the alert state once. Raises to be retried."""
-    settings = settings or get_settings()
-    merchant_id, alert_id, state = parse_message(body)
-    record = store.get_alert(alert_id, merchant_id)
-    if record is None:
-        raise PoisonAlert(f"no alert {alert_id} for merchant {merchant_id}")
-    if record.delivered(state):
-        return "duplicate"
-    alert = record.alert()
-    at = alert.resolved_at if state == "resolved" and alert.resolved_at else alert.opened_at
-    channels = deliver_alert(alert, state, store.get_merchant(merchant_id), at, settings)
-    store.mark_alert_delivered(merchant_id, alert_id, state, now)
-    count_by("AlertsDelivered", "state", state)
-    logger.info("alert delivered", alert_id=alert_id, state=state, channels=channels)
-    return "delivered"
-
-
 def alert_view(record: store.AlertRecord) -> dict[str, Any]:
     """An alert as the contract's ``alerts`` lists it, with its figures and delivery as extensions."""
     alert = record.alert()
@@ -180,30 +105,3 @@ def alert_view(record: store.AlertRecord) -> dict[str, Any]:
 def list_alerts(merchant_id: str | None = None) -> list[dict[str, Any]]:
     records = store.alerts_of(merchant_id) if merchant_id else store.all_alerts()
     return [alert_view(r) for r in records]
-
-
-def window_from_alert(alert_id: str, merchant_id: str | None = None) -> tuple[dict[str, Any], str]:
-    """The proposed window of an alert (and its merchant), to declare. Raises LookupError."""
-    record = store.get_alert(alert_id, merchant_id)
-    if record is None:
-        raise LookupError(f"no alert {alert_id!r}")
-    window = record.alert().proposed_window
-    if window is None:
-        raise LookupError(f"alert {alert_id} proposes no window")
-    return window, record.merchant_id
-
-
-def declare_from_alert(alert_id: str, merchant_id: str | None, now: datetime) -> tuple[Window, bool]:
-    """Declare the window an alert proposes (one step). False: it was declared before (unchanged).
-
-    Raises LookupError (no such alert, or no proposal) and pydantic's ValidationError.
-    """
-    raw, owner = window_from_alert(alert_id, merchant_id)
-    window = parse_window(raw)
-    existing = store.get_window(window.owner, window.window_id)
-    if existing is not None:
-        return existing.window(), False
-    declared, _ = recompute.declare(window, now)
-    store.set_alert_window(owner, alert_id, declared.window_id)
-    logger.info("window declared from an alert", alert_id=alert_id, window_id=declared.window_id)
-    return declared, True

@@ -26,7 +26,7 @@ from delaydesk.core import fields
 from delaydesk.core.times import iso, parse_instant
 from delaydesk.core.windows import PLATFORM, Window, parse_window, preset
 from delaydesk.delays import recompute
-from delaydesk.operations import alerts, effect_job
+from delaydesk.operations import alert_windows, alerts, effect_job
 from delaydesk.store import ConcurrentUpdate
 
 app = APIGatewayHttpResolver()
@@ -102,7 +102,7 @@ def list_alerts() -> dict[str, Any]:
 def declare_from_alert(alert_id: str) -> Response[Any]:
     merchant_id = _body().get("merchant_id")
     try:
-        window, created = alerts.declare_from_alert(alert_id, str(merchant_id) if merchant_id else None, _now())
+        window, created = alert_windows.declare_from_alert(alert_id, str(merchant_id) if merchant_id else None, _now())
     except LookupError as exc:
         raise recompute.WindowNotFound(str(exc)) from None
     return _json(201 if created else 200, {"window": window_view(window), "created": created})
