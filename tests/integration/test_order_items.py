@@ -14,6 +14,7 @@ from delaydesk import store
 from delaydesk.core.decisions import Action
 from delaydesk.core.kinds import Kind
 from delaydesk.core.windows import preset
+from delaydesk.tracking import rejections
 from delaydesk_local.metering import WriteUnits
 from delaydesk_local.runtime import LocalAws
 
@@ -89,3 +90,24 @@ def _size(local: LocalAws, order_id: str) -> int:
 
     table = WriteUnits._backend().get_table(local.stack.physical("OrdersTable"))
     return int(table.get_item(DynamoType({"S": order_id}), None).size())
+
+
+def test_a_shipment_writes_one_parcel_entry_and_a_scan_finds_its_order_by_carrier(local_aws: LocalAws) -> None:
+    _feed(local_aws, "OrderEventsQueue", paid("PE-4", PAID_AT), paid("PE-5", PAID_AT))
+    _feed(local_aws, "OrderEventsQueue", shipped("PE-4", "2020-01-20T18:00:00+08:00", carrier="SF"))
+    local_aws.aws_calls.reset()
+    # The same number shipped by another carrier: only the carrier tells the two orders apart.
+    number = store.get_order("PE-4").order().shipment.tracking_number  # type: ignore[union-attr]
+    with local_aws.aws_calls.counting("ship"):
+        _feed(local_aws, "OrderEventsQueue", shipped("PE-5", "2020-01-20T18:00:00+08:00", carrier="ZTO"))
+    # The order 1, its due entry moved from the ship-by to the stall deadline 2 (a delete and a
+    # put), one parcel-index entry 1, the event's id 1, the statistics 1: the tracking-index by
+    # carrier key made it 7.
+    assert local_aws.aws_calls.write_units["ingest_events"] == 1 + 2 + 1 + 1 + 1
+    by_number = scan("PE-5", "2020-01-21T08:00:00+08:00") | {"order_id": None, "tracking_number": number}
+    _feed(local_aws, "TrackingEventsQueue", by_number | {"carrier": "中通", "event_id": "by-carrier"})
+    assert store.get_order("PE-5").order().shipment.scans == 1  # type: ignore[union-attr]
+    assert store.get_order("PE-4").order().shipment.scans == 0  # type: ignore[union-attr]
+    _feed(local_aws, "TrackingEventsQueue", by_number | {"carrier": None, "event_id": "no-carrier"})
+    (refused,) = [r for r in rejections.list_rejected() if r.event_id == "no-carrier"]
+    assert "belongs to 2 orders" in refused.errors[0]

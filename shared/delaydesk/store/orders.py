@@ -45,16 +45,12 @@ class DueIndex(GlobalSecondaryIndex["OrderRecord"]):
     next_due_at = UTCDateTimeAttribute(range_key=True)
 
 
-class TrackingIndex(GlobalSecondaryIndex["OrderRecord"]):
-    class Meta:
-        index_name = "tracking-index"
-        projection = KeysOnlyProjection()
-
-    tracking_key = UnicodeAttribute(hash_key=True)
-
-
 class ParcelIndex(GlobalSecondaryIndex["OrderRecord"]):
-    """Orders by tracking number alone (for the sources that send no carrier), with the carrier key."""
+    """Orders by tracking number, with the carrier key (``carrier#number``) projected: a scan that
+    names its carrier is matched on it (``order_id_for_parcel``), one that does not, or names
+    another, by the number alone (``orders_with_number``). One index written at shipment, not two
+    (an index entry's put is a write unit of its own:
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes)."""
 
     class Meta:
         index_name = "parcel-index"
@@ -95,7 +91,6 @@ class OrderRecord(Model):
     version = VersionAttribute()
 
     due_index = DueIndex()
-    tracking_index = TrackingIndex()
     parcel_index = ParcelIndex()
 
     def order(self) -> Order:
@@ -247,7 +242,14 @@ def read_order(order_id: str) -> OrderRecord | None:
 
 
 def order_id_for_parcel(carrier: str, tracking_number: str) -> str | None:
-    for hit in OrderRecord.tracking_index.query(_tracking_key(carrier, tracking_number), limit=1):
+    """The order shipped as ``tracking_number`` by ``carrier`` (one parcel-index query: the
+    number's orders, filtered on the projected carrier key; no ``Limit``, which DynamoDB applies
+    before the filter)."""
+    key = _tracking_key(carrier, tracking_number)
+    hits = OrderRecord.parcel_index.query(
+        parcel_number(tracking_number), filter_condition=OrderRecord.tracking_key == key
+    )
+    for hit in hits:
         return hit.order_id
     return None
 
