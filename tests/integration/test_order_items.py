@@ -14,6 +14,7 @@ from delaydesk import store
 from delaydesk.core.decisions import Action
 from delaydesk.core.kinds import Kind
 from delaydesk.core.windows import preset
+from delaydesk.store.decisions import DecisionRecord
 from delaydesk.tracking import rejections
 from delaydesk_local.metering import WriteUnits
 from delaydesk_local.runtime import LocalAws
@@ -40,7 +41,10 @@ def test_a_new_order_without_a_window_is_due_at_its_ship_by_and_the_scan_leaves_
     assert store.get_order("PE-1").version == version  # nothing due, nothing written  # type: ignore[union-attr]
     local_aws.tick(SHIP_BY)  # the late shipment is decided and told at the ship-by, as before
     decisions = {d.action for d in store.decisions_for("PE-1")}
-    assert Action.DELAY_DETECTED in decisions
+    assert decisions == {Action.DELAY_DETECTED, Action.LATE_SHIPMENT_RECORDED}
+    # The evaluation's two decisions are one item (one write unit), read back as two.
+    (item,) = DecisionRecord.query("PE-1")
+    assert [d.decision_id for d in item.decisions()] == [d.decision_id for d in store.decisions_for("PE-1")]
     assert [n.kind for n in store.notices_for("PE-1")] == [Kind.SHIPMENT_DELAYED]
 
 
