@@ -8,7 +8,9 @@ import json
 import zlib
 from datetime import UTC, datetime
 
+import pytest
 from conftest import paid, scan, shipped
+from pynamodb.exceptions import QueryError
 
 from delaydesk import store
 from delaydesk.core.decisions import Action
@@ -115,3 +117,18 @@ def test_a_shipment_writes_one_parcel_entry_and_a_scan_finds_its_order_by_carrie
     _feed(local_aws, "TrackingEventsQueue", by_number | {"carrier": None, "event_id": "no-carrier"})
     (refused,) = [r for r in rejections.list_rejected() if r.event_id == "no-carrier"]
     assert "belongs to 2 orders" in refused.errors[0]
+
+
+def test_windows_that_cannot_be_read_leave_the_new_order_to_the_scan(
+    local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def throttled(merchant_id: str) -> list[object]:
+        raise QueryError("ProvisionedThroughputExceededException")
+
+    monkeypatch.setattr(store, "windows_for", throttled)
+    _feed(local_aws, "OrderEventsQueue", paid("PE-6", PAID_AT))
+    record = store.get_order("PE-6")
+    assert record is not None and record.next_due_at == datetime(2020, 1, 20, 2, tzinfo=UTC)  # due at once
+    monkeypatch.undo()
+    local_aws.tick(datetime(2020, 1, 20, 2, 5, tzinfo=UTC))
+    assert store.get_order("PE-6").next_due_at == SHIP_BY  # type: ignore[union-attr]

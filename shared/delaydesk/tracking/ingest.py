@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
+from pynamodb.exceptions import PynamoDBException
 
 from delaydesk import store
 from delaydesk.core import effect_stats, stats
@@ -132,8 +133,10 @@ def _apply_to(
     if before is None and isinstance(parsed, OrderPaid):
         # The scan's first evaluation, here when it would decide and tell nothing (no window in
         # force moves a deadline): one order write and one index entry fewer per order.
+        windows = _windows_in_force(order.merchant_id)
         at = max(parsed.at, order.paid_at)  # the scan would evaluate it at paid_at, its due time, or later
-        order = evaluated_at_payment(order, policy, _windows_in_force(order.merchant_id), at) or order
+        if windows is not None:
+            order = evaluated_at_payment(order, policy, windows, at) or order
     due = next_due_at(order, policy)
     if record is not None and record.has_outbox() and record.next_due_at is not None:
         due = min(due, record.next_due_at) if due else record.next_due_at  # the scan must still flush them
@@ -154,11 +157,16 @@ _WINDOWS: list[dict[str, list[Window]]] = []
 scan reads them once per run."""
 
 
-def _windows_in_force(merchant_id: str) -> list[Window]:
-    """The platform's and the merchant's windows (two queries), once per batch."""
+def _windows_in_force(merchant_id: str) -> list[Window] | None:
+    """The platform's and the merchant's windows (two queries), once per batch; None if they
+    could not be read (throttled): the order is then written due at once, for the scan."""
     read = _WINDOWS[-1] if _WINDOWS else {}
     if merchant_id not in read:
-        read[merchant_id] = store.windows_for(merchant_id)
+        try:
+            read[merchant_id] = store.windows_for(merchant_id)
+        except PynamoDBException:
+            logger.warning("windows not read: the scan evaluates the new order", merchant_id=merchant_id)
+            return None
     return read[merchant_id]
 
 
