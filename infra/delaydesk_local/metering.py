@@ -9,6 +9,8 @@ from typing import Any
 
 from pynamodb.connection.base import Connection
 
+from delaydesk_local.partiql_insert import parse_insert
+
 
 @dataclass
 class DynamoMeter:
@@ -49,7 +51,7 @@ def metered() -> Iterator[DynamoMeter]:
         Connection.dispatch = original  # type: ignore[method-assign]
 
 
-_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
+_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "BatchExecuteStatement")
 
 
 def _written_keys(operation: str, body: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None, dict[str, Any]]]:
@@ -58,6 +60,19 @@ def _written_keys(operation: str, body: dict[str, Any]) -> list[tuple[str, dict[
         return [(body["TableName"], body["Item"], body["Item"])]
     if operation in ("UpdateItem", "DeleteItem"):
         return [(body["TableName"], None, body["Key"])]
+    if operation == "BatchExecuteStatement":
+        # Each statement is billed as the single write it is (not twice, as in a transaction);
+        # a refused INSERT (DuplicateItem) is metered like a failed conditional write, by size.
+        inserted: list[tuple[str, dict[str, Any] | None, dict[str, Any]]] = []
+        for statement in body.get("Statements", []):
+            text = statement["Statement"]
+            if text.lstrip()[:6].upper() == "SELECT":
+                continue
+            insert = parse_insert(text, statement.get("Parameters", []))
+            if insert is None:
+                raise ValueError(f"the write-unit meter reads INSERT statements only: {text!r}")
+            inserted.append((insert[0], insert[1], insert[1]))
+        return inserted
     if operation == "BatchWriteItem":
         return [
             (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -49,3 +50,28 @@ def test_an_order_write_costs_its_size_plus_one_unit_per_keys_only_index_change(
     )
     assert unchanged_keys == 3  # keys only: the index is not written when only the state changes
     assert meter.by_table[table] == 4 + 5 + 3
+
+
+def test_partiql_inserts_cost_one_unit_each_and_an_existing_key_is_refused_alone(local_aws: LocalAws) -> None:
+    table = local_aws.stack.physical("IdempotencyTable")
+    meter = WriteUnits()
+    statement = f"INSERT INTO \"{table}\" VALUE {{'id': ?, 'digest': ?, 'expiration': ?, 'deliveries': ?}}"
+
+    def batch(*ids: tuple[str, bytes]) -> tuple[int, list[str | None]]:
+        statements = [
+            {"Statement": statement, "Parameters": [{"S": k}, {"B": d}, {"N": "1"}, {"N": "1"}]} for k, d in ids
+        ]
+        wire = [  # the request body as botocore sends it: binaries in base64
+            s | {"Parameters": [{"S": k}, {"B": base64.b64encode(d).decode()}, {"N": "1"}, {"N": "1"}]}
+            for s, (k, d) in zip(statements, ids, strict=True)
+        ]
+        snapshot = meter.before("BatchExecuteStatement", {"Statements": wire})
+        assert snapshot is not None
+        answer = local_aws.client("dynamodb").batch_execute_statement(Statements=statements)
+        errors = [r.get("Error", {}).get("Code") for r in answer["Responses"]]
+        return meter.after("BatchExecuteStatement", snapshot), errors
+
+    assert batch(("p|a", b"1"), ("p|b", b"2")) == (2, [None, None])  # one unit each, not two as in a transaction
+    assert batch(("p|a", b"9"), ("p|c", b"3")) == (2, ["DuplicateItem", None])  # the refused write is billed too
+    kept = local_aws.client("dynamodb").get_item(TableName=table, Key={"id": {"S": "p|a"}})["Item"]
+    assert kept["digest"] == {"B": b"1"}  # the first content stays

@@ -16,8 +16,9 @@ from delaydesk.core.kinds import Kind, NoticeRequest, choose_channels
 from delaydesk.core.merchants import DelayPolicy
 from delaydesk.core.orders import Delay, Order, OrderStatus, Shipment
 from delaydesk.core.times import iso
+from delaydesk.core.windows import Window
 from delaydesk.delays import escalation, eta
-from delaydesk.policy import consumer_rules, pending_due
+from delaydesk.policy import consumer_rules, pending_due, timers
 
 AFTER_PICKUP_TAGS = frozenset({Tag.PENDING, Tag.INFO_RECEIVED})
 AT_DELIVERY_TAGS = frozenset({Tag.OUT_FOR_DELIVERY, Tag.AVAILABLE_FOR_PICKUP})
@@ -96,6 +97,23 @@ def next_due_at(order: Order, policy: DelayPolicy) -> datetime | None:
         if d is not None
     ]
     return min(dues) if dues else None
+
+
+def evaluated_at_payment(order: Order, policy: DelayPolicy, windows: list[Window], now: datetime) -> Order | None:
+    """A new order as the scan's first evaluation would leave it (``scan.process``: the timers with
+    the windows in force, then the delay rules), when that evaluation decides and tells nothing:
+    ingest writes it so, due at its first real deadline, and the scan has nothing to do at payment.
+
+    None when the evaluation records a decision or queues a notice (a window in force moves a
+    deadline and is announced, an experiment holds something out, a rule is already due): the
+    order is then written as it came, due at once (``timers.pending_due``), and the scan takes that
+    evaluation as before, with its decisions and notices.
+    """
+    timed = timers.evaluate(order, policy, windows, now)
+    result = evaluate(timed.order, policy, now)
+    if timed.decisions or timed.notices or result.changed:
+        return None
+    return result.order
 
 
 def _delay_due(order: Order, policy: DelayPolicy) -> datetime | None:

@@ -87,7 +87,6 @@ if TYPE_CHECKING:
     from delaydesk.store.notice_state import template_overrides as template_overrides
     from delaydesk.store.orders import DueIndex as DueIndex
     from delaydesk.store.orders import OrderRecord as OrderRecord
-    from delaydesk.store.orders import TrackingIndex as TrackingIndex
     from delaydesk.store.orders import _set_due as _set_due
     from delaydesk.store.orders import all_orders as all_orders
     from delaydesk.store.orders import applied_before as applied_before
@@ -193,7 +192,6 @@ else:
             "template_overrides": "delaydesk.store.notice_state:template_overrides",
             "DueIndex": "delaydesk.store.orders:DueIndex",
             "OrderRecord": "delaydesk.store.orders:OrderRecord",
-            "TrackingIndex": "delaydesk.store.orders:TrackingIndex",
             "_set_due": "delaydesk.store.orders:_set_due",
             "all_orders": "delaydesk.store.orders:all_orders",
             "commit_evaluation": "delaydesk.store.orders:commit_evaluation",

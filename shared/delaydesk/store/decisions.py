@@ -1,11 +1,20 @@
-"""The decisions table: an order's audit trail, each decision recorded once."""
+"""The decisions table: an order's audit trail, each decision recorded once.
+
+The decisions one evaluation takes for one order are recorded as one item (``record_decisions``):
+the first as the item, the others packed beside it (``more``). One write unit for two or three
+decisions instead of one each; readers see each decision as before (``decisions_for``,
+``all_decisions``).
+"""
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     MapAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -28,6 +37,14 @@ class DecisionRecord(Model):
     at = UTCDateTimeAttribute()
     window_id = UnicodeAttribute(null=True)
     inputs = MapAttribute[str, Any](null=True)
+    more = BinaryAttribute(null=True, legacy_encoding=False)
+    """Further decisions of the same order recorded with this one by one evaluation: zlib JSON
+    list (``record_decisions``); absent on an item of one decision."""
+
+    def decisions(self) -> list[Decision]:
+        """This item's decision, then those packed beside it."""
+        packed = json.loads(zlib.decompress(self.more)) if self.more else []
+        return [self.decision(), *(Decision.model_validate(d) for d in packed)]
 
     def decision(self) -> Decision:
         return Decision(
@@ -62,22 +79,42 @@ def put_decision(decision: Decision) -> bool:
 
 
 def record_decisions(decisions: list[Decision]) -> None:
-    """Record decisions together, 25 per ``BatchWriteItem`` (unconditional puts): for decisions
-    derived by an evaluation not committed yet (the scan records them, then commits the order).
-    A decision's id is fixed by what it decides (its rule and the delay's stage), so writing it
-    again, from a retried evaluation that derived it again, rewrites the same decision (with that
-    evaluation's time); it is counted by the commit that makes it part of the order, once."""
+    """Record decisions together, 25 items per ``BatchWriteItem`` (unconditional puts): for
+    decisions derived by an evaluation not committed yet (the scan records them, then commits the
+    order). Each order's decisions are one item, keyed by the first one's id, the others packed in
+    it (an item under 1 KB is one write unit however many decisions it holds). A decision's id is
+    fixed by what it decides (its rule and the delay's stage), so writing it again, from a retried
+    evaluation that derived it again, rewrites the same item (with that evaluation's time); it is
+    counted by the commit that makes it part of the order, once. A retry that derives another
+    first decision writes another item: readers keep each decision id once."""
     if not decisions:
         return
+    by_order: dict[str, list[Decision]] = {}
+    for decision in decisions:
+        by_order.setdefault(decision.order_id, []).append(decision)
     with DecisionRecord.batch_write() as batch:
-        for decision in decisions:
-            batch.save(_item(decision))
+        for first, *others in by_order.values():
+            item = _item(first)
+            if others:
+                packed = json.dumps([d.model_dump(mode="json") for d in others], separators=(",", ":"))
+                item.more = zlib.compress(packed.encode("utf-8"), 9)
+            batch.save(item)
 
 
-def all_decisions() -> Iterator[DecisionRecord]:
-    return DecisionRecord.scan()
+def _each_once(records: Iterator[DecisionRecord]) -> Iterator[Decision]:
+    seen: set[tuple[str, str]] = set()
+    for record in records:
+        for decision in record.decisions():
+            if (decision.order_id, decision.decision_id) not in seen:
+                seen.add((decision.order_id, decision.decision_id))
+                yield decision
+
+
+def all_decisions() -> Iterator[Decision]:
+    """Every decision of every order (a table scan: tools and tests)."""
+    return _each_once(iter(DecisionRecord.scan()))
 
 
 def decisions_for(order_id: str) -> list[Decision]:
     """An order's audit trail (one query on the decisions table's key)."""
-    return [record.decision() for record in DecisionRecord.query(order_id)]
+    return list(_each_once(iter(DecisionRecord.query(order_id))))

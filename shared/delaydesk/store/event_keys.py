@@ -4,9 +4,9 @@ included). Whether an event that names an order was *applied* is the order item'
 (``orders.applied``, written by its versioned write); an inquiry that names no order changes no
 order, so this item is its only record.
 
-A batch of queue messages notes its events' ids together (``noted_together``: one
-``TransactWriteItems`` of conditional puts instead of one conditional update per event); each
-event's ``claim_event_key`` then finds its id noted and makes no call.
+A batch of queue messages notes its events' ids together (``noted_together``: one PartiQL
+``BatchExecuteStatement`` of ``INSERT`` statements instead of one conditional update per event);
+each event's ``claim_event_key`` then finds its new id noted and makes no call.
 """
 
 from __future__ import annotations
@@ -14,13 +14,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from delaydesk.store.base import conditional_failure, register
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 KEPT = timedelta(days=14)
 
@@ -41,8 +45,8 @@ class EventKeyRecord(Model):
 register("idempotency_table", EventKeyRecord)
 
 
-TRANSACTION_ITEMS = 100
-"""DynamoDB's limit of items per ``TransactWriteItems``."""
+BATCH_STATEMENTS = 25
+"""DynamoDB's limit of statements per ``BatchExecuteStatement``."""
 
 _NOTED: list[set[tuple[str, bytes]]] = []
 """The ids (with their digests) noted by the batch in progress (``noted_together``)."""
@@ -50,31 +54,48 @@ _NOTED: list[set[tuple[str, bytes]]] = []
 
 @contextlib.contextmanager
 def noted_together(events: Mapping[str, tuple[bytes, datetime]]) -> Iterator[None]:
-    """Note the ids of a batch's events (``{key: (digest, at)}``, at least two) in one
-    ``TransactWriteItems`` of puts, each conditional on the id being new or noted with the same
-    content: race-free like ``claim_event_key``. Inside the block, ``claim_event_key`` answers for
-    these ids without a call. If any id was used with other content (a conflict), the transaction
-    is refused whole and nothing is noted: each event then claims its id on its own, which tells
-    the conflict from the rest (so does any other failure of the transaction). An id noted again
-    answers None ("new") for its event: the order's own record of its events tells a redelivery,
-    so events that name no order (whose only record this is) must be left out.
+    """Note the ids of a batch's events (``{key: (digest, at)}``, at least two) with one PartiQL
+    ``BatchExecuteStatement`` of ``INSERT`` statements (25 per call). An ``INSERT`` puts its item
+    only if no item has its key; else that statement alone is refused (``DuplicateItem``), race-free
+    like a conditional put. Each statement is billed as one write (a ``TransactWriteItems`` bills
+    each item twice: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling),
+    and nothing here needs the batch's ids to be noted all or none.
+
+    Inside the block, ``claim_event_key`` answers None ("new") without a call for each id its
+    statement inserted. An id already noted (a redelivery, or a reuse with other content: a
+    conflict), or whose statement failed otherwise (throttled), or a call that failed whole, is
+    left to ``claim_event_key``'s own conditional update, which tells which it is. Events that name
+    no order (whose only record this is) must be left out, as before.
     """
     noted: set[tuple[str, bytes]] = set()
     if len(events) >= 2:
-        try:
-            items = list(events.items())
-            for start in range(0, len(items), TRANSACTION_ITEMS):
-                with TransactWrite(connection=EventKeyRecord._get_connection().connection) as transaction:
-                    for key, (digest, at) in items[start : start + TRANSACTION_ITEMS]:
-                        record = EventKeyRecord(
-                            key, digest=digest, expiration=int((at + KEPT).timestamp()), deliveries=1
-                        )
-                        transaction.save(
-                            record, condition=EventKeyRecord.id.does_not_exist() | (EventKeyRecord.digest == digest)
-                        )
-                noted |= {(key, digest) for key, (digest, _) in items[start : start + TRANSACTION_ITEMS]}
-        except TransactWriteError:
-            pass  # a conflict (or a throttled or contended transaction): each event claims its own id
+        items = list(events.items())
+        # pynamodb's own botocore client (PartiQL is not in pynamodb's API): no second client.
+        client = cast("DynamoDBClient", EventKeyRecord._get_connection().connection.client)
+        table = EventKeyRecord.Meta.table_name
+        statement = f"INSERT INTO \"{table}\" VALUE {{'id': ?, 'digest': ?, 'expiration': ?, 'deliveries': ?}}"
+        for start in range(0, len(items), BATCH_STATEMENTS):
+            chunk = items[start : start + BATCH_STATEMENTS]
+            try:
+                answer = client.batch_execute_statement(
+                    Statements=[
+                        {
+                            "Statement": statement,
+                            "Parameters": [
+                                {"S": key},
+                                {"B": digest},
+                                {"N": str(int((at + KEPT).timestamp()))},
+                                {"N": "1"},
+                            ],
+                        }
+                        for key, (digest, at) in chunk
+                    ]
+                )
+            except (BotoCoreError, ClientError):
+                continue  # each of these events notes its own id
+            for (key, (digest, _)), response in zip(chunk, answer.get("Responses", []), strict=False):
+                if "Error" not in response:
+                    noted.add((key, digest))
     _NOTED.append(noted)
     try:
         yield

@@ -3,8 +3,9 @@
 A scan names its order directly (``order_id``), or its parcel: a tracking number, with the
 carrier when the source knows it (17TRACK, AfterShip, EasyPost do; Shopify's fulfillment events
 and several aggregators name only the order or only the number). ``find_order`` takes the store's
-two look-ups as arguments: by carrier code and number (the ``tracking-index``), then by number
-alone (the ``parcel-index``), and refuses what the number alone cannot decide.
+two look-ups as arguments: by carrier code and number (the ``parcel-index``, filtered on the
+carrier key it projects), then by number alone (the same index), and refuses what the number alone
+cannot decide.
 
 ``in_local_time`` reads a scan's offset-less local time (``Tracking.local_time``) in the zone of
 the order's destination, else the customer's own zone (core/zones.py).
