@@ -56,10 +56,13 @@ build-size: build
 
 # pytest exits 5 when it collects no test: that must fail, not pass quietly. -n auto: one worker
 # per core (pytest-xdist); every test builds its own embedded AWS, so they run side by side.
-# --dist worksteal: an idle worker takes pending tests from a busy one, so the long end-to-end
-# replays do not pile up on one worker while the other waits (what `load` scheduling did).
+# --dist loadgroup: the tests of a module that share a module-scoped fixture (a replay, a server,
+# a build) form one group, run on one worker, so the fixture is built once (tests/conftest.py;
+# `worksteal` split such modules and built it on both). Groups go first, largest first, then the
+# other tests one by one in collection order (end to end first): a worker takes more whenever it
+# has two or fewer left, so no long replay ends alone while the other worker waits.
 test: lint template
-	$(BIN)/python -m pytest -n auto --dist worksteal --durations=15; status=$$?; \
+	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=15; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 # Deliberate refresh of every lock: uv.lock (runtime, local and dev extras), the hashed uv pin

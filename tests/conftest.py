@@ -106,3 +106,18 @@ def local_aws() -> Iterator[Any]:
         assert m.from_email
         local.verify_sender(m.from_email)
         yield local
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests of a module that share a module-scoped fixture (a replay, a server, a build) run
+    on one xdist worker (``make test`` runs ``--dist loadgroup``), so the fixture is built once: split
+    across two workers, each built it (the Spring Festival replay of test_windows.py twice, ~40 s
+    each). Runs before xdist's own hook, which turns the mark into the group of the test's id."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        shared = any(defs and defs[-1].scope == "module" for defs in info.name2fixturedefs.values())
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(name=item.nodeid.split("::", 1)[0]))

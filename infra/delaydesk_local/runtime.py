@@ -27,7 +27,15 @@ from typing import IO, Any
 import boto3
 from moto import mock_aws
 
-from delaydesk_local import fast_query, partiql_insert, ses_events
+from delaydesk_local import (
+    fast_dispatch,
+    fast_query,
+    fast_serialize,
+    fast_transact,
+    partiql_insert,
+    ses_events,
+    shared_loader,
+)
 from delaydesk_local.aws_calls import AwsCalls
 from delaydesk_local.discovery import discover, discover_http_routes
 from delaydesk_local.gaps import DeploymentGaps
@@ -110,6 +118,10 @@ class LocalAws:
             self._exit_stack.enter_context(self._runner.aws_calls)
             self._exit_stack.enter_context(fast_query.installed())
             self._exit_stack.enter_context(partiql_insert.installed())
+            self._exit_stack.enter_context(fast_serialize.installed())
+            self._exit_stack.enter_context(fast_transact.installed())
+            self._exit_stack.enter_context(fast_dispatch.installed())
+            self._exit_stack.enter_context(shared_loader.installed())
             self._exit_stack.enter_context(ses_events.recording_sends(self._messaging.sends))
             self.session = boto3.Session(region_name=REGION)
             create_configuration_set(self.client, self.parameters, self.notes)

@@ -95,13 +95,21 @@ def _json_bodies_read_as_json() -> Iterator[None]:
         yaml.load, yaml.safe_load = load, safe_load
 
 
+_zipped: dict[tuple[Any, ...], bytes] = {}
+
+
 def _zip_dir(directory: Path) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for file in sorted(directory.rglob("*")):
-            if file.is_file() and "__pycache__" not in file.parts:
+    """The folder as a deployment package: compressed once per process and version of its files
+    (their names, sizes and modification times, which the archive records too)."""
+    files = [f for f in sorted(directory.rglob("*")) if f.is_file() and "__pycache__" not in f.parts]
+    key = (directory, *((f, f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    if key not in _zipped:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for file in files:
                 zf.write(file, file.relative_to(directory).as_posix())
-    return buf.getvalue()
+        _zipped[key] = buf.getvalue()
+    return _zipped[key]
 
 
 def _point_code_at_s3(template: dict[str, Any], s3: Any) -> dict[str, Any]:
@@ -121,15 +129,23 @@ def _point_code_at_s3(template: dict[str, Any], s3: Any) -> dict[str, Any]:
     return template
 
 
+_translated: dict[str, dict[str, Any]] = {}
+
+
 def translate(sam_template: dict[str, Any], parameters: dict[str, str], session: boto3.Session) -> dict[str, Any]:
-    """Run the SAM transform locally, as CloudFormation would."""
-    iam = session.client("iam")
-    try:
-        cfn: dict[str, Any] = transform(sam_template, parameters, ManagedPolicyLoader(iam))
-    except InvalidDocumentException as exc:
-        causes = "; ".join(str(cause) for cause in exc.causes)
-        raise TemplateError(f"SAM transform failed: {causes}") from exc
-    return cfn
+    """Run the SAM transform locally, as CloudFormation would: once per process and content of the
+    template and parameters (the transform gives the same template for the same input; its only
+    outside input, the AWS managed policies it looks up in IAM, is what a fresh embedded AWS has),
+    a fresh copy each time."""
+    key = json.dumps([sam_template, parameters], sort_keys=True, default=repr)
+    if key not in _translated:
+        iam = session.client("iam")
+        try:
+            _translated[key] = transform(copy.deepcopy(sam_template), parameters, ManagedPolicyLoader(iam))
+        except InvalidDocumentException as exc:
+            causes = "; ".join(str(cause) for cause in exc.causes)
+            raise TemplateError(f"SAM transform failed: {causes}") from exc
+    return copy.deepcopy(_translated[key])
 
 
 def deploy(
