@@ -10,7 +10,7 @@ from conftest import paid, scan, shipped
 
 from delaydesk import store
 from delaydesk.cli import main
-from delaydesk.tracking import rejections
+from delaydesk.tracking import ingest, rejections
 from delaydesk_local.runtime import LocalAws
 
 
@@ -203,6 +203,29 @@ def test_a_batch_reads_its_orders_and_notes_its_ids_together(local_aws: LocalAws
         assert record is not None and record.version == versions[order_id] + 1
         assert record.order().shipment.scans == 1  # type: ignore[union-attr]
     assert _failures(local_aws) == 0 and list(rejections.list_rejected()) == []
+
+
+def test_each_message_of_a_batch_is_parsed_once(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    order_ids = [f"P-{n}" for n in range(3)]
+    _shipped_orders(local_aws, order_ids)
+    parsed: list[str] = []
+    parse = ingest.parse_event
+
+    def counting(body: str | bytes | dict[str, object]) -> object:
+        parsed.append(body if isinstance(body, str) else json.dumps(body))
+        return parse(body)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest, "parse_event", counting)
+    bodies = [json.dumps(b) for b in _batch_of_scans(local_aws, order_ids, "2020-01-21T08:00:00+08:00")]
+    local_aws.send("TrackingEventsQueue", bodies[0])  # a redelivered copy in the same batch
+    local_aws.send("TrackingEventsQueue", '{"type": "tracking"}')  # invalid: refused with its reason
+    invoked = len(local_aws.invocations)
+    local_aws.drain()
+    assert [i.function for i in local_aws.invocations[invoked:]] == ["IngestEventsFunction"]
+    assert sorted(b for b in parsed if b in bodies) == sorted([*bodies, bodies[0]])  # once per copy
+    scans = {o: store.get_order(o).order().shipment.scans for o in order_ids}  # type: ignore[union-attr]
+    assert scans == {"P-0": 1, "P-1": 1, "P-2": 1}  # the copy changed nothing
+    assert [r.category for r in rejections.list_rejected()] == [rejections.Category.INVALID]
 
 
 def test_a_conflict_in_a_batch_is_found_and_the_rest_applied(local_aws: LocalAws) -> None:

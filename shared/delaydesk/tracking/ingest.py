@@ -25,6 +25,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -73,8 +74,10 @@ def _order_id(event: Event) -> str:
     return event.order_id
 
 
-def _digest(event: dict[str, Any]) -> bytes:
-    return store.event_digest(event["key"], json.dumps(event["event"], sort_keys=True, ensure_ascii=False))
+def _digest(key: str, event: Event) -> bytes:
+    """The event's digest (``store.event_digest``) of its namespaced id and its content as JSON."""
+    content = json.dumps(event.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return store.event_digest(key, content)
 
 
 def _check_once(seen: bool | None) -> None:
@@ -84,24 +87,21 @@ def _check_once(seen: bool | None) -> None:
         raise EventConflict
 
 
-def apply(event: dict[str, Any]) -> dict[str, Any]:
-    """Apply one validated event (``{"key", "origin", "event"}``) to its order with a conditional
-    (versioned) write, if its origin speaks for that order's merchant and the order has not
-    applied it yet (raises ``AlreadyApplied`` or ``EventConflict`` if it has)."""
+def apply(parsed: Event, origin: Origin, key: str, digest: bytes) -> dict[str, Any]:
+    """Apply one validated event (its namespaced id ``key`` and its ``_digest``) to its order with
+    a conditional (versioned) write, if its origin speaks for that order's merchant and the order
+    has not applied it yet (raises ``AlreadyApplied`` or ``EventConflict`` if it has)."""
     settings = get_settings()
-    parsed = parse_event(event["event"])
-    origin = authority.parse_origin(event["origin"])
-    digest = _digest(event)
     if isinstance(parsed, InquiryReceived):
         parsed = parsed.model_copy(update={"topic": classify_topic(parsed.text, parsed.topic)})
         if parsed.order_id is None and parsed.order_ref is not None:
             parsed = _resolve_order_ref(parsed, origin)
         if parsed.order_id is None:
-            _check_once(store.claim_event_key(event["key"], digest, parsed.at))
+            _check_once(store.claim_event_key(key, digest, parsed.at))
             return _merchant_inquiry(parsed)
     # The id across every order (one conditional update): reused with other content, it is a
     # conflict whichever order it names; whether this order applied it, its own item says below.
-    if store.claim_event_key(event["key"], digest, parsed.at) is False:
+    if store.claim_event_key(key, digest, parsed.at) is False:
         raise EventConflict
     order_id = _order_id(parsed)
     logger.append_keys(order_id=order_id)
@@ -259,6 +259,9 @@ def handle_message(
 ) -> str:
     """One queue message. Returns the outcome; raises (to be retried) only on transient errors."""
     message = Message(body, source, message_id, receive_count, received_at)
+    admitted = (_admitted.get() or {}).get((body, origin))
+    if admitted:
+        return _apply_once(message, *admitted.pop())
     try:
         sender = authority.parse_origin(origin)
     except ValueError as exc:
@@ -273,6 +276,14 @@ def handle_message(
         event_id = _peek_event_id(body)
         return _reject(message, Category.INVALID, _describe(exc), event_id, sender.key(event_id) if event_id else None)
     return _apply_once(message, event, sender)
+
+
+Admitted = tuple[Event, Origin, bytes | None]
+"""An event ``handle_message`` would apply, its sender and (if computed) its digest."""
+
+_admitted: ContextVar[dict[tuple[str, str | None], list[Admitted]] | None] = ContextVar("admitted", default=None)
+"""The batch's events that ``batch_reads`` parsed and admitted, by (body, origin): each message's
+``handle_message`` takes one instead of parsing its body again."""
 
 
 def _admissible(body: str, origin: str | None, received_at: datetime) -> tuple[Event, Origin] | None:
@@ -297,13 +308,15 @@ def _admissible(body: str, origin: str | None, received_at: datetime) -> tuple[E
 def batch_reads(messages: Iterable[tuple[str, str | None, datetime]]) -> Iterator[None]:
     """Around a batch of messages (``(body, origin, received_at)``): the orders their events name
     read in one ``BatchGetItem`` (not a new order's: it is written without a read), and their ids
-    noted across orders in one ``TransactWriteItems``, so that each event then costs its order's
-    write alone. Only with two or more of them; an event that names no order, and an id that comes
-    twice in the batch, are noted on their own (``apply``), as is everything if the transaction is
-    refused (a conflict among them)."""
+    noted across orders in one ``BatchExecuteStatement`` (``store.noted_together``), so that each
+    event then costs its order's write alone. Only with two or more of them; an event that names no
+    order, an id that comes twice in the batch and an id already noted (a redelivery or a conflict)
+    are noted on their own (``apply``). Each message's event is parsed and digested here once:
+    ``handle_message`` takes it from here (``_admitted``)."""
     order_ids: list[str] = []
     keys: dict[str, tuple[bytes, datetime]] = {}
     seen: Counter[str] = Counter()
+    parsed: dict[tuple[str, str | None], list[Admitted]] = {}
     for body, origin, received_at in messages:
         admitted = _admissible(body, origin, received_at)
         if admitted is None:
@@ -313,22 +326,26 @@ def batch_reads(messages: Iterable[tuple[str, str | None, datetime]]) -> Iterato
         seen[key] += 1
         order_id = event.order.order_id if isinstance(event, OrderPaid) else getattr(event, "order_id", None)
         if order_id is None:
+            parsed.setdefault((body, origin), []).append((event, sender, None))
             continue  # an inquiry without an order (or an order found later): its id is noted on its own
-        content = {"key": key, "origin": sender.name, "event": event.model_dump(mode="json")}
-        keys[key] = (_digest(content), event.at)
+        digest = _digest(key, event)
+        parsed.setdefault((body, origin), []).append((event, sender, digest))
+        keys[key] = (digest, event.at)
         if not isinstance(event, OrderPaid):
             order_ids.append(order_id)
     once = {key: noted for key, noted in keys.items() if seen[key] == 1}
     windows: dict[str, list[Window]] = {}
     _WINDOWS.append(windows)
+    token = _admitted.set(parsed)
     try:
         with store.prefetched_orders(order_ids), store.noted_together(once):
             yield
     finally:
+        _admitted.reset(token)
         _WINDOWS.pop()
 
 
-def _apply_once(message: Message, event: Event, sender: Origin) -> str:
+def _apply_once(message: Message, event: Event, sender: Origin, digest: bytes | None = None) -> str:
     key = sender.key(event.event_id)
     logger.set_correlation_id(event.event_id)
     logger.append_keys(event_id=event.event_id, event_type=event.type, origin=sender.name)
@@ -336,7 +353,7 @@ def _apply_once(message: Message, event: Event, sender: Origin) -> str:
     if refusal is not None:
         return _reject(message, Category.REFUSED, [refusal], event.event_id, key)
     try:
-        apply({"key": key, "origin": sender.name, "event": event.model_dump(mode="json")})
+        apply(event, sender, key, digest if digest is not None else _digest(key, event))
     except AlreadyApplied:
         logger.info("event applied before; redelivery ignored")
     except EventRejected as exc:
