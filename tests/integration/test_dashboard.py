@@ -30,9 +30,10 @@ def test_the_scan_reports_how_long_the_oldest_due_order_waited(local_aws: LocalA
     assert emitted(local_aws, "ScanLagSeconds") == [0.0]  # nothing due
     local_aws.send("OrderEventsQueue", json.dumps(paid("o-1", "2020-01-20T10:00:00+08:00", hours=24)))
     local_aws.drain()
-    local_aws.tick(datetime(2020, 1, 20, 2, 30, tzinfo=UTC))  # due since it was paid, 02:00Z
+    # Paid at 02:00Z and evaluated by ingest at payment (no window in force): not due before its ship-by.
+    local_aws.tick(datetime(2020, 1, 20, 2, 30, tzinfo=UTC))
     local_aws.tick(datetime(2020, 1, 21, 4, 0, tzinfo=UTC))  # its ship-by was 02:00Z: two hours ago
-    assert emitted(local_aws, "ScanLagSeconds") == [0.0, 1800.0, 7200.0]
+    assert emitted(local_aws, "ScanLagSeconds") == [0.0, 0.0, 7200.0]
 
 
 def test_the_dashboard_shows_delays_notices_alerts_dead_letters_and_scan_lag(local_aws: LocalAws) -> None:
