@@ -20,8 +20,9 @@ from typing import Any
 import moto.core.responses
 import moto.sqs.models
 
+from delaydesk_local.patching import Patch
+
 _MODULES = (moto.core.responses, moto.sqs.models)
-_originals: dict[tuple[Any, str], Callable[..., Any]] = {}
 
 
 def _remembered(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -35,21 +36,18 @@ def _remembered(original: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+_patches = [
+    Patch(module, name, _remembered(getattr(module, name)))
+    for module in _MODULES
+    for name in ("camelcase_to_underscores", "method_names_from_class")
+    if hasattr(module, name)
+]
+
+
 @contextlib.contextmanager
 def installed() -> Iterator[None]:
-    """Both helpers remembered while the block runs (nested blocks: the outermost one installs
-    and restores)."""
-    if _originals:
+    """Both helpers remembered while the block runs (``patching``)."""
+    with contextlib.ExitStack() as stack:
+        for patch in _patches:
+            stack.enter_context(patch.installed())
         yield
-        return
-    for module in _MODULES:
-        for name in ("camelcase_to_underscores", "method_names_from_class"):
-            if hasattr(module, name):
-                _originals[(module, name)] = getattr(module, name)
-                setattr(module, name, _remembered(getattr(module, name)))
-    try:
-        yield
-    finally:
-        for (module, name), original in _originals.items():
-            setattr(module, name, original)
-        _originals.clear()

@@ -24,13 +24,12 @@ test_fast_query.py`` compares both ways of answering on random tables and querie
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
 from typing import Any
 
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 
-_original: Callable[..., Any] | None = None
+from delaydesk_local.patching import Patch
 
 
 def _candidates(table: Table, hash_key: Any, index_name: str | None) -> list[Item]:
@@ -51,32 +50,22 @@ def _candidates(table: Table, hash_key: Any, index_name: str | None) -> list[Ite
 
 
 def _query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-    assert _original is not None
     index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
     if not index_name and hash_key is None:  # not a query DynamoDB answers: moto's own way
-        return _original(self, hash_key, *args, **kwargs)
+        return _patch.original(self, hash_key, *args, **kwargs)
     candidates = _candidates(self, hash_key, index_name)
     # An instance attribute shadows the method for this one call (the embedded AWS answers one
     # request at a time).
     self.all_items = lambda: candidates  # type: ignore[method-assign]
     try:
-        return _original(self, hash_key, *args, **kwargs)
+        return _patch.original(self, hash_key, *args, **kwargs)
     finally:
         del self.all_items
 
 
-@contextlib.contextmanager
-def installed() -> Iterator[None]:
-    """``Table.query`` answers from the candidates above while the block runs (nested blocks: the
-    outermost one installs and restores)."""
-    global _original
-    if _original is not None:
-        yield
-        return
-    _original = Table.query
-    Table.query = _query  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        Table.query = _original  # type: ignore[method-assign]
-        _original = None
+_patch = Patch(Table, "query", _query)
+
+
+def installed() -> contextlib.AbstractContextManager[None]:
+    """``Table.query`` answers from the candidates above while the block runs (``patching``)."""
+    return _patch.installed()

@@ -18,16 +18,16 @@ a map (moto writes the value's members into the map instead), and objects.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
 from typing import Any
 
 from moto.core.serialize import BaseJSONSerializer
+
+from delaydesk_local.patching import Patch
 
 _STRINGS = frozenset({"S", "N"})
 _STRING_SETS = frozenset({"SS", "NS"})
 _FLAGS = frozenset({"NULL", "BOOL"})
 _SERVICES = frozenset({"dynamodb", "dynamodbstreams"})
-_original: Callable[..., None] | None = None
 
 
 def is_plain(value: Any) -> bool:
@@ -57,29 +57,19 @@ def is_plain(value: Any) -> bool:
 
 
 def _serialize(self: BaseJSONSerializer, serialized: Any, value: Any, shape: Any, key: str) -> None:
-    assert _original is not None
     if key and shape.name == "AttributeValue" and _dynamodb(self) and is_plain(value):
         serialized[self.get_serialized_name(shape, key)] = value  # moto's _default_serialize
         return
-    _original(self, serialized, value, shape, key)
+    _patch.original(self, serialized, value, shape, key)
 
 
 def _dynamodb(serializer: BaseJSONSerializer) -> bool:
     return serializer.operation_model.service_model.service_name in _SERVICES
 
 
-@contextlib.contextmanager
-def installed() -> Iterator[None]:
-    """DynamoDB's plain ``AttributeValue``s are written as they are while the block runs (nested
-    blocks: the outermost one installs and restores)."""
-    global _original
-    if _original is not None:
-        yield
-        return
-    _original = BaseJSONSerializer._serialize  # ResponseSerializer's, inherited
-    BaseJSONSerializer._serialize = _serialize  # type: ignore[method-assign,assignment]
-    try:
-        yield
-    finally:
-        del BaseJSONSerializer._serialize  # inherited again
-        _original = None
+_patch = Patch(BaseJSONSerializer, "_serialize", _serialize)  # ResponseSerializer's, inherited
+
+
+def installed() -> contextlib.AbstractContextManager[None]:
+    """DynamoDB's plain ``AttributeValue``s are written as they are while the block runs (``patching``)."""
+    return _patch.installed()

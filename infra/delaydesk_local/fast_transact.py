@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Callable, Iterator
 from typing import Any
 
 from moto.dynamodb import models
@@ -28,7 +27,7 @@ from moto.dynamodb.exceptions import MockValidationException, TransactionCancele
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
-_original: Callable[..., Any] | None = None
+from delaydesk_local.patching import Patch
 
 Saved = tuple[Table, DynamoType, DynamoType | None, bool, Item | None]
 """A named item before the transaction: its table, keys, whether its partition existed, its copy."""
@@ -96,14 +95,13 @@ def _put_back(saved: list[Saved]) -> None:
 
 
 def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-    assert _original is not None
     saved = _named(self, transact_items)
     if saved is None:
-        _original(self, transact_items)
+        _patch.original(self, transact_items)
         return
     setattr(models, "copy", _TablesKept())  # the module moto's transaction copies with  # noqa: B010
     try:
-        _original(self, transact_items)
+        _patch.original(self, transact_items)
     except (TransactionCanceledException, MockValidationException):  # moto rolled back: so do we
         _put_back(saved)
         raise
@@ -111,18 +109,9 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
         setattr(models, "copy", copy)  # noqa: B010
 
 
-@contextlib.contextmanager
-def installed() -> Iterator[None]:
-    """Transactions save only their named items while the block runs (nested blocks: the
-    outermost one installs and restores)."""
-    global _original
-    if _original is not None:
-        yield
-        return
-    _original = models.DynamoDBBackend.transact_write_items
-    models.DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        models.DynamoDBBackend.transact_write_items = _original  # type: ignore[method-assign]
-        _original = None
+_patch = Patch(models.DynamoDBBackend, "transact_write_items", _transact_write_items)
+
+
+def installed() -> contextlib.AbstractContextManager[None]:
+    """Transactions save only their named items while the block runs (``patching``)."""
+    return _patch.installed()

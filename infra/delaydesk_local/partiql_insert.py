@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterator
 from typing import Any
 
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
+
+from delaydesk_local.patching import Patch
 
 _INSERT = re.compile(r"""^\s*INSERT\s+INTO\s+"([^"]+)"\s+VALUE\s+\{(.*)\}\s*$""", re.IGNORECASE | re.DOTALL)
 _FIELD = re.compile(r"""^\s*'([^']+)'\s*:\s*\?\s*$""")
@@ -47,14 +48,11 @@ def parse_insert(statement: str, parameters: list[dict[str, Any]]) -> tuple[str,
 
 _DUPLICATE = {"Code": "DuplicateItem", "Message": "Duplicate primary key exists in table"}
 
-_original: Callable[..., Any] | None = None
-
 
 def _batch_execute_statement(self: DynamoDBBackend, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    assert _original is not None
     inserts = [parse_insert(s["Statement"], s.get("Parameters", [])) for s in statements]
     if not inserts or any(i is None for i in inserts):
-        return _original(self, statements)  # type: ignore[no-any-return]
+        return _patch.original(self, statements)  # type: ignore[no-any-return]
     responses: list[dict[str, Any]] = []
     for insert in inserts:
         assert insert is not None
@@ -73,18 +71,9 @@ def _batch_execute_statement(self: DynamoDBBackend, statements: list[dict[str, A
     return responses
 
 
-@contextlib.contextmanager
-def installed() -> Iterator[None]:
-    """``BatchExecuteStatement`` answers ``INSERT`` batches as above while the block runs (nested
-    blocks: the outermost one installs and restores)."""
-    global _original
-    if _original is not None:
-        yield
-        return
-    _original = DynamoDBBackend.batch_execute_statement
-    DynamoDBBackend.batch_execute_statement = _batch_execute_statement  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        DynamoDBBackend.batch_execute_statement = _original  # type: ignore[method-assign]
-        _original = None
+_patch = Patch(DynamoDBBackend, "batch_execute_statement", _batch_execute_statement)
+
+
+def installed() -> contextlib.AbstractContextManager[None]:
+    """``BatchExecuteStatement`` answers ``INSERT`` batches as above while the block runs (``patching``)."""
+    return _patch.installed()

@@ -15,35 +15,24 @@ exactly the same models. Sessions created outside the block are not affected.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import botocore.session
 
-_original: Callable[..., Any] | None = None
+from delaydesk_local.patching import Patch
+
 _loaders: dict[Any, Any] = {}
 
 
 def _create_loader(search_path_string: Any = None) -> Any:
-    assert _original is not None
     if search_path_string not in _loaders:
-        _loaders[search_path_string] = _original(search_path_string)
+        _loaders[search_path_string] = _patch.original(search_path_string)
     return _loaders[search_path_string]
 
 
-@contextlib.contextmanager
-def installed() -> Iterator[None]:
-    """Sessions created while the block runs share one loader per data path (nested blocks: the
-    outermost one installs and restores)."""
-    global _original
-    if _original is not None:
-        yield
-        return
-    _original = botocore.session.create_loader
-    botocore.session.create_loader = _create_loader
-    try:
-        yield
-    finally:
-        botocore.session.create_loader = _original
-        _original = None
-        _loaders.clear()
+_patch = Patch(botocore.session, "create_loader", _create_loader, on_exit=_loaders.clear)
+
+
+def installed() -> contextlib.AbstractContextManager[None]:
+    """Sessions created while the block runs share one loader per data path (``patching``)."""
+    return _patch.installed()
