@@ -9,7 +9,7 @@ write that applies the event, so a redelivery changes nothing. An event that nam
 inquiry) has the idempotency item as its only record.
 
 A batch of queue messages is read and noted together (``batch_reads``): the orders its events
-name in one ``BatchGetItem``, their ids noted in one ``TransactWriteItems``; each event then
+name in one ``BatchGetItem``, their ids noted in one ``BatchExecuteStatement``; each event then
 writes its order once.
 
 Outcomes of one message: ``applied``; ``invalid`` (fails the contract or the limits in
@@ -26,7 +26,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -152,15 +152,12 @@ def _apply_to(
     return {"order_id": order.order_id, "status": order.status.value, "next_due_at": due.isoformat() if due else None}
 
 
-_WINDOWS: list[dict[str, list[Window]]] = []
-"""The windows in force per merchant, read once per batch of messages (``batch_reads``), as the
-scan reads them once per run."""
-
-
 def _windows_in_force(merchant_id: str) -> list[Window] | None:
-    """The platform's and the merchant's windows (two queries), once per batch; None if they
-    could not be read (throttled): the order is then written due at once, for the scan."""
-    read = _WINDOWS[-1] if _WINDOWS else {}
+    """The platform's and the merchant's windows (two queries), once per batch of messages
+    (``batch_reads``), as the scan reads them once per run; None if they could not be read
+    (throttled): the order is then written due at once, for the scan."""
+    batch = _batch.get()
+    read = batch.windows if batch is not None else {}
     if merchant_id not in read:
         try:
             read[merchant_id] = store.windows_for(merchant_id)
@@ -259,49 +256,59 @@ def handle_message(
 ) -> str:
     """One queue message. Returns the outcome; raises (to be retried) only on transient errors."""
     message = Message(body, source, message_id, receive_count, received_at)
-    admitted = (_admitted.get() or {}).get((body, origin))
+    batch = _batch.get()
+    admitted = batch.admitted.get((body, origin)) if batch is not None else None
     if admitted:
         return _apply_once(message, *admitted.pop())
+    parsed = _parse_message(body, origin)
+    if isinstance(parsed, _Invalid):
+        return _reject(message, Category.INVALID, parsed.reasons, parsed.event_id, parsed.key)
+    return _apply_once(message, *parsed)
+
+
+@dataclass(frozen=True)
+class _Invalid:
+    """Why a message is invalid, and the event id (and its namespaced key) it seems to carry."""
+
+    reasons: list[str]
+    event_id: str | None
+    key: str | None
+
+
+def _parse_message(body: str, origin: str | None) -> tuple[Event, Origin] | _Invalid:
+    """The message's event and sender, or why it is invalid (its origin, the limits, the contract)."""
     try:
         sender = authority.parse_origin(origin)
     except ValueError as exc:
-        return _reject(message, Category.INVALID, [f"origin: {exc}"], _peek_event_id(body), None)
+        return _Invalid([f"origin: {exc}"], _peek_event_id(body), None)
     problem = body_problem(body)
     if problem is not None:
-        event_id = _peek_event_id(body)
-        return _reject(message, Category.INVALID, [problem], event_id, sender.key(event_id) if event_id else None)
-    try:
-        event = parse_event(body)
-    except ValidationError as exc:
-        event_id = _peek_event_id(body)
-        return _reject(message, Category.INVALID, _describe(exc), event_id, sender.key(event_id) if event_id else None)
-    return _apply_once(message, event, sender)
+        reasons = [problem]
+    else:
+        try:
+            return parse_event(body), sender
+        except ValidationError as exc:
+            reasons = _describe(exc)
+    event_id = _peek_event_id(body)
+    return _Invalid(reasons, event_id, sender.key(event_id) if event_id else None)
 
 
-Admitted = tuple[Event, Origin, bytes | None]
-"""An event ``handle_message`` would apply, its sender and (if computed) its digest."""
-
-_admitted: ContextVar[dict[tuple[str, str | None], list[Admitted]] | None] = ContextVar("admitted", default=None)
-"""The batch's events that ``batch_reads`` parsed and admitted, by (body, origin): each message's
-``handle_message`` takes one instead of parsing its body again."""
+Admitted = tuple[Event, Origin, bytes]
+"""An event ``handle_message`` would apply, its sender and its digest (``_digest``)."""
 
 
-def _admissible(body: str, origin: str | None, received_at: datetime) -> tuple[Event, Origin] | None:
-    """The event and its sender if ``handle_message`` would apply it (else None: it is recorded
-    there as invalid or refused)."""
-    try:
-        sender = authority.parse_origin(origin)
-    except ValueError:
-        return None
-    if body_problem(body) is not None:
-        return None
-    try:
-        event = parse_event(body)
-    except ValidationError:
-        return None
-    if authority.refusal(sender, event.type, event.merchant_id) or dated_ahead(event, received_at):
-        return None
-    return event, sender
+@dataclass
+class _Batch:
+    """What ``batch_reads`` keeps for the messages of its batch."""
+
+    admitted: dict[tuple[str, str | None], list[Admitted]] = field(default_factory=dict)
+    """The events it parsed and admitted, by (body, origin): each message's ``handle_message``
+    takes one instead of parsing its body again."""
+    windows: dict[str, list[Window]] = field(default_factory=dict)
+    """The windows in force per merchant, read once (``_windows_in_force``)."""
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("ingest_batch", default=None)
 
 
 @contextlib.contextmanager
@@ -312,37 +319,36 @@ def batch_reads(messages: Iterable[tuple[str, str | None, datetime]]) -> Iterato
     event then costs its order's write alone. Only with two or more of them; an event that names no
     order, an id that comes twice in the batch and an id already noted (a redelivery or a conflict)
     are noted on their own (``apply``). Each message's event is parsed and digested here once:
-    ``handle_message`` takes it from here (``_admitted``)."""
+    ``handle_message`` takes it from here (``_Batch``); an invalid or refused one is parsed and
+    recorded there."""
     order_ids: list[str] = []
     keys: dict[str, tuple[bytes, datetime]] = {}
     seen: Counter[str] = Counter()
-    parsed: dict[tuple[str, str | None], list[Admitted]] = {}
+    batch = _Batch()
     for body, origin, received_at in messages:
-        admitted = _admissible(body, origin, received_at)
-        if admitted is None:
+        parsed = _parse_message(body, origin)
+        if isinstance(parsed, _Invalid):
             continue
-        event, sender = admitted
+        event, sender = parsed
+        if authority.refusal(sender, event.type, event.merchant_id) or dated_ahead(event, received_at):
+            continue
         key = sender.key(event.event_id)
+        digest = _digest(key, event)
+        batch.admitted.setdefault((body, origin), []).append((event, sender, digest))
         seen[key] += 1
         order_id = event.order.order_id if isinstance(event, OrderPaid) else getattr(event, "order_id", None)
         if order_id is None:
-            parsed.setdefault((body, origin), []).append((event, sender, None))
             continue  # an inquiry without an order (or an order found later): its id is noted on its own
-        digest = _digest(key, event)
-        parsed.setdefault((body, origin), []).append((event, sender, digest))
         keys[key] = (digest, event.at)
         if not isinstance(event, OrderPaid):
             order_ids.append(order_id)
     once = {key: noted for key, noted in keys.items() if seen[key] == 1}
-    windows: dict[str, list[Window]] = {}
-    _WINDOWS.append(windows)
-    token = _admitted.set(parsed)
+    token = _batch.set(batch)
     try:
         with store.prefetched_orders(order_ids), store.noted_together(once):
             yield
     finally:
-        _admitted.reset(token)
-        _WINDOWS.pop()
+        _batch.reset(token)
 
 
 def _apply_once(message: Message, event: Event, sender: Origin, digest: bytes | None = None) -> str:
