@@ -5,6 +5,8 @@ Every state change is a conditional write; a lost race surfaces as ``ConcurrentU
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
@@ -35,6 +37,18 @@ _MODELS: dict[str, type[Model]] = {}
 _BOUND: list[Settings] = []
 """The settings of the last ``bind``: a table module loaded after it (the package loads them on
 first use) is pointed at its table as it registers."""
+
+
+def recent_digests(kept: bytes | None, size: int) -> Iterator[bytes]:
+    """The fixed-size digests an item keeps of its last few inputs in one binary attribute, oldest
+    first (the order's applied events, the transit histogram's sampled orders)."""
+    kept = kept or b""
+    return (kept[start : start + size] for start in range(0, len(kept), size))
+
+
+def remember_digest(kept: bytes | None, digest: bytes, limit: int) -> bytes:
+    """``kept`` with ``digest`` appended, the oldest dropped beyond ``limit`` digests."""
+    return ((kept or b"") + digest)[-limit * len(digest) :]
 
 
 def register(field_name: str, model: type[Model]) -> None:

@@ -26,7 +26,7 @@ from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.core.decisions import Decision
 from delaydesk.core.kinds import NoticeRequest
 from delaydesk.core.orders import Order
-from delaydesk.store.base import ConcurrentUpdate, conditional_failure, register
+from delaydesk.store.base import ConcurrentUpdate, conditional_failure, recent_digests, register, remember_digest
 
 
 class DueIndex(GlobalSecondaryIndex["OrderRecord"]):
@@ -173,19 +173,14 @@ def event_digest(key: str, content: str) -> bytes:
 def applied_before(record: OrderRecord | None, digest: bytes) -> bool | None:
     """Whether the order applied this event already: True (the same content: a redelivery),
     False (its id with other content: a conflict), None (not among its last ``APPLIED_KEPT``)."""
-    seen = record.applied if record is not None and record.applied else b""
-    size = _KEY_BYTES + _CONTENT_BYTES
-    for start in range(0, len(seen), size):
-        entry = seen[start : start + size]
+    for entry in recent_digests(record.applied if record is not None else None, _KEY_BYTES + _CONTENT_BYTES):
         if entry[:_KEY_BYTES] == digest[:_KEY_BYTES]:
             return entry == digest
     return None
 
 
 def _remember(record: OrderRecord, digest: bytes) -> None:
-    size = _KEY_BYTES + _CONTENT_BYTES
-    kept = (record.applied or b"") + digest
-    record.applied = kept[-APPLIED_KEPT * size :]
+    record.applied = remember_digest(record.applied, digest, APPLIED_KEPT)
 
 
 def shard_for(order_id: str, shards: int) -> str:

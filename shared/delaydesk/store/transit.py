@@ -30,7 +30,7 @@ from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from delaydesk.core.transit import TransitStats
-from delaydesk.store.base import ConcurrentUpdate, conditional_failure, register
+from delaydesk.store.base import ConcurrentUpdate, conditional_failure, recent_digests, register, remember_digest
 
 
 class TransitStatsRecord(Model):
@@ -68,8 +68,7 @@ def sample_digest(sample_id: str) -> bytes:
 
 
 def _sampled(record: TransitStatsRecord, digest: bytes) -> bool:
-    recent = record.recent or b""
-    return any(recent[i : i + _DIGEST_BYTES] == digest for i in range(0, len(recent), _DIGEST_BYTES))
+    return digest in recent_digests(record.recent, _DIGEST_BYTES)
 
 
 def add_transit_sample(key: str, bucket: int, sample_id: str, now: datetime, attempts: int = 5) -> bool:
@@ -91,7 +90,7 @@ def add_transit_sample(key: str, bucket: int, sample_id: str, now: datetime, att
         counts[str(bucket)] = int(counts.get(str(bucket), 0)) + 1
         record.buckets = counts
         record.samples = int(record.samples) + 1
-        record.recent = ((record.recent or b"") + digest)[-RECENT_KEPT * _DIGEST_BYTES :]
+        record.recent = remember_digest(record.recent, digest, RECENT_KEPT)
         try:
             record.save()  # versioned: a concurrent sample makes it read again
             return True
