@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError
 from pynamodb.exceptions import PynamoDBException
 
 from delaydesk import store
-from delaydesk.core.kinds import NoticeChannel, NoticeRequest, address_for
+from delaydesk.core.kinds import NoticeRequest, address_for
 from delaydesk.core.observability import MetricUnit, logger, metrics
 from delaydesk.store import OrderRecord
 
@@ -48,20 +48,17 @@ class Prefetched:
 _current: ContextVar[Prefetched | None] = ContextVar("delaydesk_dispatch_reads", default=None)
 
 
-def _address(record: OrderRecord, channel: NoticeChannel) -> str | None:
-    return address_for(record.order().customer, channel)
-
-
 def prefetch(requests: Iterable[NoticeRequest]) -> Prefetched:
     """Read the orders of ``requests`` and the suppression records of their addresses (two calls)."""
     wanted = list(requests)
     done = Prefetched(at=elapsed())
     found = store.orders_by_id(r.order_id for r in wanted)
     done.orders = {r.order_id: found.get(r.order_id) for r in wanted}
+    customers = {order_id: r.order().customer for order_id, r in done.orders.items() if r is not None}
     addresses: list[str] = []
     for request in wanted:
-        record = done.orders[request.order_id]
-        address = _address(record, request.channel) if record is not None else None
+        customer = customers.get(request.order_id)
+        address = address_for(customer, request.channel) if customer is not None else None
         if address:
             addresses.append(address)
     reasons = store.suppressions_of(addresses)
