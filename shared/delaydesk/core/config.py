@@ -1,115 +1,160 @@
-"""Typed settings, read once from the environment the SAM template sets, validated lazily.
+"""Typed settings, read once from the environment the SAM template sets, checked when built.
 
-A pydantic model filled from ``os.environ`` as pydantic-settings' ``BaseSettings`` would fill it
-(a field's variable is its name in any case, ``validation_alias`` where one is given; keywords
-win): importing pydantic-settings (its cloud secret sources, dotenv, the CLI parser) cost every
-cold start a fifth of ``import boto3`` (``benchmarks/cold_start.py``), for the one line used here.
+A frozen dataclass: each field names its environment variable (case-insensitive, as
+pydantic-settings' ``BaseSettings`` read them), its default and, for numbers, its bounds (the
+template's parameter constraints); keywords win over the environment. A value that is not a number
+or is out of bounds is refused with the variable's name (``SettingsError``). Plain Python, no
+pydantic: every function reads its settings, and a pydantic model here made each one import
+pydantic (a third of ``import boto3``) even where its path validates nothing
+(``benchmarks/cold_start.py``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from functools import lru_cache
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 _REPO_TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "notices"
+_INTEGER = re.compile(r"[+-]?[0-9](?:_?[0-9])*(?:\.0*)?", re.ASCII)
+"""An integer as pydantic read one from a string: digits (``_`` between them), a zero fraction."""
 
 
-def _default_templates_dir() -> str:
-    # In Lambda the TemplatesLayer unpacks under /opt/notices (TEMPLATES_DIR in template.yaml);
-    # from a checkout the repository's own templates/notices is used.
-    return str(_REPO_TEMPLATES)
+class SettingsError(ValueError):
+    """An environment variable (or keyword) whose value the settings refuse."""
 
 
-class Settings(BaseModel):
+def _environ(variable: str) -> str | None:
+    """The variable's value, its name in any case (as ``BaseSettings``, ``case_sensitive=False``)."""
+    if variable in os.environ:
+        return os.environ[variable]
+    wanted = variable.lower()
+    return next((value for key, value in os.environ.items() if key.lower() == wanted), None)
+
+
+def _read_text(variable: str, default: str) -> str:
+    value = _environ(variable)
+    return default if value is None else value
+
+
+def _read_number(variable: str, default: int) -> int:
+    value = _environ(variable)
+    if value is None:
+        return default
+    if not _INTEGER.fullmatch(value.strip()):
+        raise SettingsError(f"{variable}={value!r}: not an integer")
+    return int(value.strip().split(".")[0])
+
+
+def _text(variable: str, default: str) -> Any:
+    """A text field read from ``variable``."""
+    return field(default_factory=partial(_read_text, variable, default), metadata={"env": variable, "default": default})
+
+
+def _number(variable: str, default: int, ge: int, le: int | None = None) -> Any:
+    """An integer field read from ``variable``, within ``ge``..``le``."""
+    return field(
+        default_factory=partial(_read_number, variable, default),
+        metadata={"env": variable, "default": default, "ge": ge, "le": le},
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
     """Deployment settings. Every field maps to an environment variable of template.yaml."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True, defer_build=True)
-
-    def __init__(self, **values: Any) -> None:
-        """The environment's value of every field, unless given here."""
-        environ = {key.lower(): value for key, value in os.environ.items()}
-        found: dict[str, Any] = {}
-        for name, field in type(self).model_fields.items():
-            key = field.validation_alias if isinstance(field.validation_alias, str) else name
-            if key.lower() in environ:
-                found[key] = environ[key.lower()]
-        super().__init__(**(found | values))
-
-    stage: str = "dev"
-    orders_table: str = "delaydesk-orders"
-    merchants_table: str = "delaydesk-merchants"
-    decisions_table: str = "delaydesk-decisions"
-    notice_log_table: str = "delaydesk-notice-log"
-    idempotency_table: str = "delaydesk-idempotency"
-    rejected_table: str = "delaydesk-rejected"
-    rejected_retention_days: int = Field(default=30, ge=1, le=365)
+    stage: str = _text("STAGE", "dev")
+    orders_table: str = _text("ORDERS_TABLE", "delaydesk-orders")
+    merchants_table: str = _text("MERCHANTS_TABLE", "delaydesk-merchants")
+    decisions_table: str = _text("DECISIONS_TABLE", "delaydesk-decisions")
+    notice_log_table: str = _text("NOTICE_LOG_TABLE", "delaydesk-notice-log")
+    idempotency_table: str = _text("IDEMPOTENCY_TABLE", "delaydesk-idempotency")
+    rejected_table: str = _text("REJECTED_TABLE", "delaydesk-rejected")
+    rejected_retention_days: int = _number("REJECTED_RETENTION_DAYS", 30, ge=1, le=365)
     """How long a rejected event's (masked) record is kept (the table's TTL; RejectedRetentionDays)."""
-    escalations_table: str = "delaydesk-escalations"
-    transit_stats_table: str = "delaydesk-transit-stats"
-    stats_table: str = "delaydesk-stats"
-    alerts_table: str = "delaydesk-alerts"
-    ops_alerts_queue_url: str = ""
-    ops_alerts_dlq_url: str = ""
-    ops_topic_arn: str = ""
+    escalations_table: str = _text("ESCALATIONS_TABLE", "delaydesk-escalations")
+    transit_stats_table: str = _text("TRANSIT_STATS_TABLE", "delaydesk-transit-stats")
+    stats_table: str = _text("STATS_TABLE", "delaydesk-stats")
+    alerts_table: str = _text("ALERTS_TABLE", "delaydesk-alerts")
+    ops_alerts_queue_url: str = _text("OPS_ALERTS_QUEUE_URL", "")
+    ops_alerts_dlq_url: str = _text("OPS_ALERTS_DLQ_URL", "")
+    ops_topic_arn: str = _text("OPS_TOPIC_ARN", "")
     """The operators' SNS topic (OpsAlarmsTopic: e-mail, SMS) that early-warning alerts go to."""
-    windows_table: str = "delaydesk-windows"
-    recompute_queue_url: str = ""
-    notices_queue_url: str = ""
-    tracking_events_queue_url: str = ""
-    webhook_secrets_prefix: str = "/delaydesk/webhooks"
-    webhook_tolerance_seconds: int = Field(default=4 * 24 * 3600, ge=300, le=14 * 24 * 3600)
+    windows_table: str = _text("WINDOWS_TABLE", "delaydesk-windows")
+    recompute_queue_url: str = _text("RECOMPUTE_QUEUE_URL", "")
+    notices_queue_url: str = _text("NOTICES_QUEUE_URL", "")
+    tracking_events_queue_url: str = _text("TRACKING_EVENTS_QUEUE_URL", "")
+    webhook_secrets_prefix: str = _text("WEBHOOK_SECRETS_PREFIX", "/delaydesk/webhooks")
+    webhook_tolerance_seconds: int = _number("WEBHOOK_TOLERANCE_SECONDS", 4 * 24 * 3600, ge=300, le=14 * 24 * 3600)
     """How old a signed webhook timestamp may be: vendors retry for days (AfterShip ~68 h)."""
-    escalations_topic_arn: str = ""
-    sender_email: str = "notices@shop.example"
-    ses_configuration_set: str = ""
-    sms_origination_number: str = ""
+    escalations_topic_arn: str = _text("ESCALATIONS_TOPIC_ARN", "")
+    sender_email: str = _text("SENDER_EMAIL", "notices@shop.example")
+    ses_configuration_set: str = _text("SES_CONFIGURATION_SET", "")
+    sms_origination_number: str = _text("SMS_ORIGINATION_NUMBER", "")
     """E.164 number (or short code) SMS are sent from; empty: SNS picks one (SmsOriginationNumber)."""
-    order_page_base_url: str = "https://shop.example/orders"
+    order_page_base_url: str = _text("ORDER_PAGE_BASE_URL", "https://shop.example/orders")
     """DelayDesk's order page (the ``OrderPageUrl`` output, or the merchant's domain in front of it)."""
-    short_link_base_url: str = ""
+    short_link_base_url: str = _text("SHORT_LINK_BASE_URL", "")
     """Where SMS short links point (``{base}/o/CODE``): ``https://`` + ``ShortLinkDomain``, else the
     HTTP API's stage. Empty (tools, tests): SMS carry the full order page link."""
-    short_links_table: str = "delaydesk-short-links"
-    short_link_days: int = Field(default=90, ge=1, le=400)
+    short_links_table: str = _text("SHORT_LINKS_TABLE", "delaydesk-short-links")
+    short_link_days: int = _number("SHORT_LINK_DAYS", 90, ge=1, le=400)
     """A short link works this many days after the last SMS that carried it (the table's TTL)."""
-    order_link_key_parameter: str = "/delaydesk/order-link-key"
+    order_link_key_parameter: str = _text("ORDER_LINK_KEY_PARAMETER", "/delaydesk/order-link-key")
     """SSM SecureString that signs the customers' links (``links.py``)."""
-    order_events_queue_url: str = ""
-    stall_hours: int = Field(default=48, ge=1, le=720)
-    update_every_days: int = Field(default=3, ge=1, le=30)
-    due_shards: int = Field(default=8, ge=1, le=64)
-    scan_max_orders: int = Field(default=2000, ge=1)
-    scan_work_queue_url: str = ""
+    order_events_queue_url: str = _text("ORDER_EVENTS_QUEUE_URL", "")
+    stall_hours: int = _number("STALL_HOURS", 48, ge=1, le=720)
+    update_every_days: int = _number("UPDATE_EVERY_DAYS", 3, ge=1, le=30)
+    due_shards: int = _number("DUE_SHARDS", 8, ge=1, le=64)
+    scan_max_orders: int = _number("SCAN_MAX_ORDERS", 2000, ge=1)
+    scan_work_queue_url: str = _text("SCAN_WORK_QUEUE_URL", "")
     """The fan-out queue (``ScanWorkQueue``): set, the schedule only plans and workers evaluate;
     empty, one run evaluates every shard itself (tools and tests)."""
-    scan_shard_budget: int = Field(default=5000, ge=1)
+    scan_shard_budget: int = _number("SCAN_SHARD_BUDGET", 5000, ge=1)
     """Orders one shard may have evaluated per run (its pages together); the rest waits a run."""
-    scan_page_size: int = Field(default=200, ge=1, le=1000)
+    scan_page_size: int = _number("SCAN_PAGE_SIZE", 200, ge=1, le=1000)
     """Due orders per work item (one worker invocation's record)."""
-    scan_item_attempts: int = Field(default=3, ge=1, le=10)
+    scan_item_attempts: int = _number("SCAN_ITEM_ATTEMPTS", 3, ge=1, le=10)
     """Attempts per due order in a scan run (with backoff) before it is left due for the next run."""
-    notice_claim_lease_seconds: int = Field(default=120, ge=60)
+    notice_claim_lease_seconds: int = _number("NOTICE_CLAIM_LEASE_SECONDS", 120, ge=60)
     """Wall-clock age after which a claim without an outcome belongs to a dead sender (4 × the
     dispatch timeout), so that the first redelivery, after the 180-s visibility timeout, takes it."""
-    templates_dir: str = Field(default_factory=_default_templates_dir)
+    templates_dir: str = _text("TEMPLATES_DIR", str(_REPO_TEMPLATES))
+    """In Lambda the TemplatesLayer unpacks under /opt/notices (TEMPLATES_DIR in template.yaml); from
+    a checkout the repository's own templates/notices is used."""
     # ---- notices (issue 5): state table, dead letters, feedback
-    notice_state_table: str = "delaydesk-notice-state"
-    notices_dlq_url: str = ""
-    ses_feedback_dlq_url: str = ""
-    unsubscribe_url: str = "https://shop.example/notices/unsubscribe"
+    notice_state_table: str = _text("NOTICE_STATE_TABLE", "delaydesk-notice-state")
+    notices_dlq_url: str = _text("NOTICES_DLQ_URL", "")
+    ses_feedback_dlq_url: str = _text("SES_FEEDBACK_DLQ_URL", "")
+    unsubscribe_url: str = _text("UNSUBSCRIBE_URL", "https://shop.example/notices/unsubscribe")
     """List-Unsubscribe target (the ``UnsubscribeUrl`` output); ``links.unsubscribe_url`` signs it."""
     # ---- storefront (issue 15): the WISMO answers' rate limits
-    request_counters_table: str = "delaydesk-request-counters"
-    wismo_window_seconds: int = Field(default=600, ge=10, le=86_400)
-    wismo_per_ip: int = Field(default=30, ge=1, le=100_000)
+    request_counters_table: str = _text("REQUEST_COUNTERS_TABLE", "delaydesk-request-counters")
+    wismo_window_seconds: int = _number("WISMO_WINDOW_SECONDS", 600, ge=10, le=86_400)
+    wismo_per_ip: int = _number("WISMO_PER_IP", 30, ge=1, le=100_000)
     """WISMO questions one client address may ask per window (robots share an address: keep it roomy)."""
-    wismo_per_order: int = Field(default=5, ge=1, le=1000)
+    wismo_per_order: int = _number("WISMO_PER_ORDER", 5, ge=1, le=1000)
     """WISMO questions about one order number per window, whoever asks (guessing contacts)."""
-    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    aws_region: str = _text("AWS_REGION", "us-east-1")
+
+    def __post_init__(self) -> None:
+        """Every value, read or given, has its field's type and lies within its bounds."""
+        for spec in dataclasses.fields(self):
+            value, where = getattr(self, spec.name), f"{spec.metadata['env']} ({spec.name})"
+            if "ge" not in spec.metadata:
+                if not isinstance(value, str):
+                    raise SettingsError(f"{where}: {value!r} is not text")
+                continue
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise SettingsError(f"{where}: {value!r} is not an integer")
+            low, high = spec.metadata["ge"], spec.metadata["le"]
+            if value < low or (high is not None and value > high):
+                bounds = f"at least {low}" if high is None else f"between {low} and {high}"
+                raise SettingsError(f"{where}={value}: must be {bounds}")
 
     @property
     def resolved_templates_dir(self) -> Path:
