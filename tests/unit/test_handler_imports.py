@@ -16,7 +16,9 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
 
 WATCHED = (
+    "pydantic",
     "asyncio",
     "aws_lambda_powertools.utilities.batch",
     "aws_lambda_powertools.utilities.data_classes",
@@ -43,25 +46,28 @@ WATCHED = (
 HTTP = {"admin_api", "answer_wismo", "receive_webhook", "serve_order_page", "serve_storefront"}
 """Powertools' APIGatewayHttpResolver: its package loads every resolver, asyncio and the data classes."""
 HTTP_NEEDS = {"asyncio", "aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes"}
+MODELS = {"pydantic"}
+"""The domain's models (events, orders, merchants, windows, notice requests): every handler whose path
+validates one. ScanDue (it plans) and ReleaseNotices (it moves stored requests) validate none."""
 EVALUATES = {"pynamodb", "delaydesk.delays.scan", "delaydesk.policy.timers"}
 """The scan's path: orders read and evaluated against the policy."""
 
 NEEDED: dict[str, set[str]] = {
-    "admin_api": HTTP_NEEDS | EVALUATES | {"delaydesk.delays.recompute"},
-    "answer_wismo": HTTP_NEEDS,
-    "deliver_alerts": {"delaydesk.operations.robots", "aws_lambda_powertools.utilities.parameters"},
-    "detect_spikes": set(),
-    "dispatch_notices": {"pynamodb"},
-    "ingest_events": {"pynamodb", "delaydesk.policy.timers"},
-    "receive_webhook": HTTP_NEEDS | {"aws_lambda_powertools.utilities.parameters"},
-    "recompute_deadlines": EVALUATES | {"delaydesk.delays.recompute"},
+    "admin_api": MODELS | HTTP_NEEDS | EVALUATES | {"delaydesk.delays.recompute"},
+    "answer_wismo": MODELS | HTTP_NEEDS,
+    "deliver_alerts": MODELS | {"delaydesk.operations.robots", "aws_lambda_powertools.utilities.parameters"},
+    "detect_spikes": MODELS,
+    "dispatch_notices": MODELS | {"pynamodb"},
+    "ingest_events": MODELS | {"pynamodb", "delaydesk.policy.timers"},
+    "receive_webhook": MODELS | HTTP_NEEDS | {"aws_lambda_powertools.utilities.parameters"},
+    "recompute_deadlines": MODELS | EVALUATES | {"delaydesk.delays.recompute"},
     "release_notices": {"pynamodb"},
-    "scan_due": EVALUATES,
-    "scan_worker": EVALUATES,
-    "send_digests": {"jinja2"},
-    "serve_order_page": HTTP_NEEDS | {"pynamodb", "jinja2", "babel"},
-    "serve_storefront": HTTP_NEEDS,
-    "ses_feedback": {"pynamodb"},
+    "scan_due": set(),
+    "scan_worker": MODELS | EVALUATES,
+    "send_digests": MODELS | {"jinja2"},
+    "serve_order_page": MODELS | HTTP_NEEDS | {"pynamodb", "jinja2", "babel"},
+    "serve_storefront": MODELS | HTTP_NEEDS,
+    "ses_feedback": MODELS | {"pynamodb"},
 }
 """What each handler's import may load of ``WATCHED``: what its path uses on every request (the HTTP
 functions' router; the tables where the handler reads them at import; the renderer where every
@@ -108,3 +114,116 @@ def test_a_handler_imports_only_what_its_path_needs(function: str) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert set(json.loads(done.stdout)) == NEEDED[function]
+
+
+WITHOUT_PYDANTIC = {"release_notices", "scan_due"}
+"""Handlers whose path builds no domain model: the planner enqueues shard work, the release moves
+stored (validated) notice requests to the queue, which dispatch validates."""
+
+FIRST_REQUEST = """
+import json, sys, time
+from types import SimpleNamespace
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+from moto import mock_aws
+
+mock_aws().start()
+import boto3
+
+import app
+
+imported = sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "pydantic_core"))
+from delaydesk import store
+from delaydesk.core.config import get_settings
+
+setup = json.loads(sys.argv[3])
+sqs = boto3.client("sqs")
+queues = {name: sqs.create_queue(QueueName=name)["QueueUrl"] for name in setup["queues"]}
+import os
+os.environ.update({variable: queues[name] for name, variable in setup["queues"].items()})
+store.bind(get_settings())
+for name in setup["tables"]:
+    getattr(store, name).create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+if "OrderRecord" in setup["tables"]:
+    store.OrderRecord("O-1", merchant_id="m-1", status="paid", due_shard="3",
+                      next_due_at=app.parse_instant("2020-01-24T00:00:00Z")).save()
+if "NoticeStateRecord" in setup["tables"]:
+    from delaydesk.core import pacing
+    record = store.NoticeStateRecord
+    held_at = app.parse_instant("2020-01-24T00:00:00Z")
+    record("held", "2020-01-24T00:00:00Z#O-1#sms", text=setup["held"], at=held_at).save()
+    minute = pacing.minute_of(time.time())
+    record(f"slot#{pacing.minute_key(minute)}", "1#O-2#announcement", text=setup["slotted"]).save()
+    record("slot-cursor", "-", number=minute - 1).save()
+    record("slot-cursor", "horizon", number=minute).save()
+event = json.load(open(setup["event"])) | {"time": "2020-01-25T03:00:00Z"}
+context = SimpleNamespace(function_name="f", memory_limit_in_mb=256, aws_request_id="r-1",
+                          invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:f")
+result = app.handler(event, context)
+counts = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"]
+sent = {name: [int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=counts)["Attributes"][c]) for c in counts]
+        for name, url in queues.items()}
+after = sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "pydantic_core"))
+print(json.dumps({"import": imported, "first_request": after, "result": result, "sent": sent}, default=str))
+"""
+
+
+def _setup(function: str) -> dict[str, Any]:
+    from conftest import instant, notice_request
+
+    from delaydesk.core.kinds import Kind, NoticeChannel
+
+    event = str(ROOT / "tests" / "events" / "eventbridge_scheduled_event.json")
+    if function == "scan_due":
+        return {"queues": {"scan-work": "SCAN_WORK_QUEUE_URL"}, "tables": ["OrderRecord"], "event": event}
+    held = notice_request(channel=NoticeChannel.SMS, not_before=instant("2020-01-24T08:00:00+08:00"))
+    slotted = notice_request(order_id="O-2", kind=Kind.DISRUPTION_ANNOUNCEMENT, bulk_slot=time.time() + 30)
+    return {
+        "queues": {"notices": "NOTICES_QUEUE_URL"},
+        "tables": ["NoticeStateRecord"],
+        "event": event,
+        "held": held.model_dump_json(),
+        "slotted": slotted.model_dump_json(),
+    }
+
+
+@pytest.mark.parametrize("function", sorted(WITHOUT_PYDANTIC))
+def test_a_handler_whose_path_builds_no_model_loads_no_pydantic(function: str) -> None:
+    """Its import and a first request (against the embedded AWS, moto, which loads no pydantic itself)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "AWS_", "LAMBDA_"))}
+    env |= {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_LAMBDA_FUNCTION_NAME": function,
+        "LAMBDA_TASK_ROOT": str(ROOT / "functions" / function),
+        "POWERTOOLS_SERVICE_NAME": "delaydesk",
+        "POWERTOOLS_METRICS_NAMESPACE": "DelayDesk",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+    setup = _setup(function)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            FIRST_REQUEST,
+            str(ROOT / "functions" / function),
+            str(ROOT / "shared"),
+            json.dumps(setup),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["import"] == [] and found["first_request"] == []
+    if function == "scan_due":
+        assert found["result"]["planned"] == 8 and found["sent"] == {"scan-work": [8, 0]}
+    else:
+        assert found["result"] == {
+            "released": 1,
+            "slots_released": 1,
+            "opt_outs_synced": found["result"]["opt_outs_synced"],
+        }
+        assert found["sent"] == {"notices": [1, 1]}  # the held SMS now, the announcement delayed to its ticket

@@ -30,6 +30,7 @@ PURE = {
     "delaydesk.core.privacy",
     "delaydesk.core.sqs_batch",
     "delaydesk.core.kinds",
+    "delaydesk.core.notice_kinds",
     "delaydesk.core.merchants",
     "delaydesk.core.orders",
     "delaydesk.core.taxonomy",

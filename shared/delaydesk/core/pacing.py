@@ -23,8 +23,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from delaydesk.core.kinds import BULK_KINDS, NoticeChannel, NoticeRequest
+from delaydesk.core.notice_kinds import BULK_KINDS, NoticeChannel
+
+if TYPE_CHECKING:
+    from delaydesk.core.kinds import NoticeRequest
 
 MAX_SQS_DELAY = 900
 """SQS DelaySeconds at most (15 minutes)."""

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from delaydesk.delays import eta as eta
     from delaydesk.delays import recompute as recompute
     from delaydesk.delays import scan as scan
+    from delaydesk.delays import scan_plan as scan_plan
     from delaydesk.delays.detect import evaluated_at_payment as evaluated_at_payment
     from delaydesk.delays.detect import next_due_at as next_due_at
     from delaydesk.delays.escalation import close_escalation as close_escalation
@@ -24,10 +25,11 @@ else:
             "eta": "delaydesk.delays.eta",
             "recompute": "delaydesk.delays.recompute",
             "scan": "delaydesk.delays.scan",
+            "scan_plan": "delaydesk.delays.scan_plan",
             "evaluated_at_payment": "delaydesk.delays.detect:evaluated_at_payment",
             "next_due_at": "delaydesk.delays.detect:next_due_at",
             "close_escalation": "delaydesk.delays.escalation:close_escalation",
         },
     )
 
-__all__ = ["close_escalation", "eta", "evaluated_at_payment", "next_due_at", "recompute", "scan"]
+__all__ = ["close_escalation", "eta", "evaluated_at_payment", "next_due_at", "recompute", "scan", "scan_plan"]

@@ -24,6 +24,7 @@ from delaydesk.core.transit import TransitStats, history_key
 from delaydesk.core.windows import Window
 from delaydesk.delays import announcements, escalation
 from delaydesk.delays.detect import evaluate, next_due_at
+from delaydesk.delays.scan_plan import report_lag
 from delaydesk.policy import timers
 from delaydesk.store import ConcurrentUpdate, OrderRecord
 
@@ -303,32 +304,6 @@ class ScanWork(BaseModel):
     page: int = Field(default=0, ge=0)
 
 
-def rotation(now: datetime, shards: int, every_seconds: int = 300) -> list[int]:
-    """The shards in this run's order: each run starts one shard further (fair under load)."""
-    first = int(now.timestamp() // every_seconds) % shards
-    return [(first + i) % shards for i in range(shards)]
-
-
-def plan(now: datetime, settings: Settings) -> int:
-    """The schedule's part of a fanned-out run: one work item per shard, in rotating order."""
-    items = [
-        ScanWork(shard=shard, until=now, budget=settings.scan_shard_budget).model_dump_json()
-        for shard in rotation(now, settings.due_shards)
-    ]
-    aws.send_batches(settings.scan_work_queue_url, items, "scan work item(s)")
-    # Scan lag, measured where the run starts: one item read per shard (the workers read pages).
-    _report_lag(now, store.oldest_due(now, range(settings.due_shards)))
-    logger.info("scan planned", items=len(items), until=now.isoformat())
-    return len(items)
-
-
-def _report_lag(now: datetime, oldest: datetime | None) -> None:
-    """ScanLagSeconds: how long the oldest due order had been waiting when this run started
-    (0 when nothing is due); the dashboard shows it and ScanLagAlarm watches it."""
-    lag = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
-    metrics.add_metric(name="ScanLagSeconds", unit=MetricUnit.Seconds, value=lag)
-
-
 def scan_page(work: ScanWork, settings: Settings | None = None) -> ScanReport:
     """A worker's part: evaluate one page of one shard, each order isolated, and queue the next
     page while the shard's budget lasts (what is beyond it waits for the next run)."""
@@ -377,7 +352,7 @@ def _finish(report: ScanReport, shard: int | None = None, page: int | None = Non
 def scan_due(now: datetime, settings: Settings | None = None) -> ScanReport:
     """Evaluate every order due at ``now`` in this run (at most ``scan_max_orders``; the rest next run).
 
-    The deployed schedule calls ``plan`` instead when the fan-out queue is configured.
+    The deployed schedule calls ``scan_plan.plan`` instead when the fan-out queue is configured.
     """
     settings = settings or get_settings()
     report = ScanReport(now=now)
@@ -405,6 +380,6 @@ def scan_due(now: datetime, settings: Settings | None = None) -> ScanReport:
     if report.truncated:
         unread = store.oldest_due(now, [s for s in range(settings.due_shards) if str(s) not in first_due])
         oldest = min(filter(None, (oldest, unread)), default=None)
-    _report_lag(now, oldest)
+    report_lag(now, oldest)
     _finish(report)
     return report

@@ -1,5 +1,12 @@
 """Scheduled notice housekeeping: release held SMS and the announcements' slot table, synchronise
-SMS opt-outs."""
+SMS opt-outs.
+
+A held or slotted notice is stored as the JSON of a validated ``NoticeRequest`` (``hold_notice``,
+``put_slotted``) and released as it was stored: dispatch validates every message it reads (and
+dead-letters one that is not a notice request, with the reason), so the release builds no model
+and imports no pydantic (README, "Scale": cold start). Of a slotted announcement it reads only
+the ticket (``bulk_slot``) its queue delay is computed from.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from delaydesk import store
 from delaydesk.core import aws, pacing
-from delaydesk.core.config import Settings
-from delaydesk.core.kinds import NoticeRequest
 from delaydesk.core.observability import MetricUnit, logger, metrics
 from delaydesk.notices import suppression
+
+if TYPE_CHECKING:
+    from delaydesk.core.config import Settings
+    from delaydesk.core.kinds import NoticeRequest
 
 OPT_OUT_SYNC_HOUR_UTC = 3
 THROTTLE_BACKOFF_BASE_SECONDS = 30
@@ -55,8 +65,7 @@ def release_held(now: datetime, settings: Settings) -> int:
     """Queue every held notice whose release time has come (it carries ``not_before``)."""
     released = 0
     for item in store.held_due(now):
-        request = NoticeRequest.model_validate(json.loads(item.text or "{}"))
-        requeue(request, 0, settings)
+        aws.sqs().send_message(QueueUrl=settings.notices_queue_url, MessageBody=item.text or "{}", DelaySeconds=0)
         store.release_held(item)  # after queueing: a crash in between queues it twice, and the claim dedupes
         released += 1
     if released:
@@ -90,10 +99,9 @@ def release_slots(wall_now: float, settings: Settings) -> int:
         bodies: list[str] = []
         delays: list[int] = []
         for item in store.slotted_in(pacing.minute_key(minute)):
-            request = NoticeRequest.model_validate_json(item.text or "{}")
-            assert request.bulk_slot is not None
-            bodies.append(item.text or "")
-            delays.append(pacing.queue_delay(request.bulk_slot, wall_now))
+            ticket = bulk_slot(item.text or "{}")
+            bodies.append(item.text or "{}")
+            delays.append(0 if ticket is None else pacing.queue_delay(ticket, wall_now))
         if bodies:
             aws.send_batches(settings.notices_queue_url, bodies, "scheduled notice(s)", delays)
             released += len(bodies)
@@ -103,6 +111,17 @@ def release_slots(wall_now: float, settings: Settings) -> int:
         logger.info("scheduled notices released", count=released, through=pacing.minute_key(minutes[-1]))
         metrics.add_metric(name="ScheduledNoticesReleased", unit=MetricUnit.Count, value=released)
     return released
+
+
+def bulk_slot(text: str) -> float | None:
+    """The ticket (``NoticeRequest.bulk_slot``) of a stored announcement; None when it has none (a
+    malformed item: dispatch then takes a ticket itself, or dead-letters what is no notice request)."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None
+    slot = document.get("bulk_slot") if isinstance(document, dict) else None
+    return float(slot) if isinstance(slot, int | float) and not isinstance(slot, bool) else None
 
 
 def run(now: datetime, settings: Settings) -> JobsReport:

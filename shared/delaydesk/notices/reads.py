@@ -19,14 +19,18 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError
 from pynamodb.exceptions import PynamoDBException
 
 from delaydesk import store
-from delaydesk.core.kinds import NoticeRequest, address_for
+from delaydesk.core.notice_kinds import address_for
 from delaydesk.core.observability import MetricUnit, logger, metrics
-from delaydesk.store import OrderRecord
+
+if TYPE_CHECKING:
+    from delaydesk.core.kinds import NoticeRequest
+    from delaydesk.store import OrderRecord
 
 MAX_AGE = 10.0
 """Seconds a prefetched order or suppression is used for: a batch of ten e-mails takes a second or

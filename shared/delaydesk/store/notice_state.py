@@ -23,6 +23,7 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import (
     NumberAttribute,
@@ -33,8 +34,10 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
-from delaydesk.core.kinds import NoticeRequest
 from delaydesk.store.base import ConcurrentUpdate, conditional_failure, register, save_if
+
+if TYPE_CHECKING:
+    from delaydesk.core.kinds import NoticeRequest
 
 
 class NoticeStateRecord(Model):

@@ -8,7 +8,7 @@ import json
 import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -23,10 +23,16 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyPr
 from pynamodb.models import Model
 
 from delaydesk.core.carriers import normalise as normalise_carrier
-from delaydesk.core.decisions import Decision
-from delaydesk.core.kinds import NoticeRequest
-from delaydesk.core.orders import Order
 from delaydesk.store.base import ConcurrentUpdate, conditional_failure, recent_digests, register, remember_digest
+
+if TYPE_CHECKING:
+    from delaydesk.core.decisions import Decision
+    from delaydesk.core.kinds import NoticeRequest
+    from delaydesk.core.orders import Order
+
+# The domain models (pydantic) are imported where an order, decision or notice is decoded: the
+# table's index reads (the scan's plan: ``oldest_due``) need none, and every function that decodes
+# an order has imported ``core.orders`` with its own modules already (README, "Scale": cold start).
 
 
 class DueIndex(GlobalSecondaryIndex["OrderRecord"]):
@@ -94,6 +100,8 @@ class OrderRecord(Model):
     parcel_index = ParcelIndex()
 
     def order(self) -> Order:
+        from delaydesk.core.orders import Order
+
         if self.packed is not None:
             return unpack_order(self.packed)
         return Order.model_validate(self.state.as_dict())
@@ -146,6 +154,8 @@ def pack_order(order: Order) -> bytes:
 
 def unpack_order(packed: bytes) -> Order:
     """An order packed by ``pack_order`` (format 1) or, written before, as plain zlib JSON."""
+    from delaydesk.core.orders import Order
+
     if packed[:1] == PACKED_V1:
         unpacker = zlib.decompressobj(zlib.MAX_WBITS, zdict=ORDER_DICTIONARY_V1)
         document = unpacker.decompress(packed[1:]) + unpacker.flush()
@@ -302,6 +312,9 @@ def commit_evaluation(record: OrderRecord, order: Order, due: datetime | None, s
 def pending(record: OrderRecord) -> tuple[list[Decision], list[NoticeRequest]]:
     """Decisions and notices an earlier version of the scan committed in the order's outbox but
     may not have recorded or queued (items written before the scan queued first)."""
+    from delaydesk.core.decisions import Decision
+    from delaydesk.core.kinds import NoticeRequest
+
     decisions = [Decision.model_validate_json(raw) for raw in record.pending_decisions or []]
     notices = [NoticeRequest.model_validate_json(raw) for raw in record.outbox or []]
     if record.unflushed:
