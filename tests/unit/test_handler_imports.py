@@ -67,7 +67,7 @@ NEEDED: dict[str, set[str]] = {
     "send_digests": MODELS | {"jinja2"},
     "serve_order_page": MODELS | HTTP_NEEDS | {"pynamodb", "jinja2", "babel"},
     "serve_storefront": MODELS | HTTP_NEEDS,
-    "ses_feedback": MODELS | {"pynamodb"},
+    "ses_feedback": {"pynamodb"},
 }
 """What each handler's import may load of ``WATCHED``: what its path uses on every request (the HTTP
 functions' router; the tables where the handler reads them at import; the renderer where every
@@ -116,9 +116,11 @@ def test_a_handler_imports_only_what_its_path_needs(function: str) -> None:
     assert set(json.loads(done.stdout)) == NEEDED[function]
 
 
-WITHOUT_PYDANTIC = {"release_notices", "scan_due"}
+WITHOUT_PYDANTIC = {"release_notices", "scan_due", "ses_feedback"}
 """Handlers whose path builds no domain model: the planner enqueues shard work, the release moves
-stored (validated) notice requests to the queue, which dispatch validates."""
+stored (validated) notice requests to the queue, which dispatch validates, the SES feedback records
+and counts what SES reports (it decodes an order, with pydantic, only for a bounce or complaint of
+a notice whose order the table holds, for the counters' carrier and region)."""
 
 FIRST_REQUEST = """
 import json, sys, time
@@ -143,10 +145,10 @@ os.environ.update({variable: queues[name] for name, variable in setup["queues"].
 store.bind(get_settings())
 for name in setup["tables"]:
     getattr(store, name).create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-if "OrderRecord" in setup["tables"]:
+if "due" in setup:
     store.OrderRecord("O-1", merchant_id="m-1", status="paid", due_shard="3",
-                      next_due_at=app.parse_instant("2020-01-24T00:00:00Z")).save()
-if "NoticeStateRecord" in setup["tables"]:
+                      next_due_at=app.parse_instant(setup["due"])).save()
+if "held" in setup:
     from delaydesk.core import pacing
     record = store.NoticeStateRecord
     held_at = app.parse_instant("2020-01-24T00:00:00Z")
@@ -155,35 +157,61 @@ if "NoticeStateRecord" in setup["tables"]:
     record(f"slot#{pacing.minute_key(minute)}", "1#O-2#announcement", text=setup["slotted"]).save()
     record("slot-cursor", "-", number=minute - 1).save()
     record("slot-cursor", "horizon", number=minute).save()
-event = json.load(open(setup["event"])) | {"time": "2020-01-25T03:00:00Z"}
+event = setup["event"]
 context = SimpleNamespace(function_name="f", memory_limit_in_mb=256, aws_request_id="r-1",
                           invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:f")
 result = app.handler(event, context)
 counts = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"]
 sent = {name: [int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=counts)["Attributes"][c]) for c in counts]
         for name, url in queues.items()}
+items = {name: getattr(store, name).count() for name in setup["tables"]}
 after = sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "pydantic_core"))
-print(json.dumps({"import": imported, "first_request": after, "result": result, "sent": sent}, default=str))
+found = {"import": imported, "first_request": after, "result": result, "sent": sent, "items": items}
+print(json.dumps(found, default=str))
 """
 
 
+def _event(name: str) -> Any:
+    return json.loads((ROOT / "tests" / "events" / name).read_text(encoding="utf-8"))
+
+
 def _setup(function: str) -> dict[str, Any]:
+    """The resources, stored items and event of a first request that does real work."""
     from conftest import instant, notice_request
 
     from delaydesk.core.kinds import Kind, NoticeChannel
 
-    event = str(ROOT / "tests" / "events" / "eventbridge_scheduled_event.json")
+    scheduled = _event("eventbridge_scheduled_event.json") | {"time": "2020-01-25T03:00:00Z"}
     if function == "scan_due":
-        return {"queues": {"scan-work": "SCAN_WORK_QUEUE_URL"}, "tables": ["OrderRecord"], "event": event}
-    held = notice_request(channel=NoticeChannel.SMS, not_before=instant("2020-01-24T08:00:00+08:00"))
-    slotted = notice_request(order_id="O-2", kind=Kind.DISRUPTION_ANNOUNCEMENT, bulk_slot=time.time() + 30)
-    return {
-        "queues": {"notices": "NOTICES_QUEUE_URL"},
-        "tables": ["NoticeStateRecord"],
-        "event": event,
-        "held": held.model_dump_json(),
-        "slotted": slotted.model_dump_json(),
-    }
+        return {
+            "queues": {"scan-work": "SCAN_WORK_QUEUE_URL"},
+            "tables": ["OrderRecord"],
+            "event": scheduled,
+            "due": "2020-01-24T00:00:00Z",
+        }
+    if function == "release_notices":  # at 03:00 UTC: the opt-out synchronisation too
+        held = notice_request(channel=NoticeChannel.SMS, not_before=instant("2020-01-24T08:00:00+08:00"))
+        slotted = notice_request(order_id="O-2", kind=Kind.DISRUPTION_ANNOUNCEMENT, bulk_slot=time.time() + 30)
+        return {
+            "queues": {"notices": "NOTICES_QUEUE_URL"},
+            "tables": ["NoticeStateRecord"],
+            "event": scheduled,
+            "held": held.model_dump_json(),
+            "slotted": slotted.model_dump_json(),
+        }
+    # ses_feedback: a permanent bounce (SNS-wrapped) and an open, both of a notice of an order the
+    # table does not hold (an order it holds is read as the domain's Order, for its counters' scope)
+    tags = {"order_id": ["O-9"], "kind": ["shipment_delayed"], "stage": ["0"], "merchant": ["m-1"]}
+    event = _event("sns_sqs_wrapped_ses_bounce.json")
+    bounce = event["Records"][0]
+    envelope = json.loads(bounce["body"])
+    message = json.loads(envelope["Message"])
+    message["mail"]["tags"] |= tags
+    bounce["body"] = json.dumps(envelope | {"Message": json.dumps(message)})
+    opened = _event("ses_event_open.json")
+    opened["mail"]["tags"] = tags
+    event["Records"].append(bounce | {"messageId": "m-2", "body": json.dumps(opened)})
+    return {"queues": {}, "tables": ["NoticeStateRecord", "StatsRecord", "OrderRecord"], "event": event}
 
 
 @pytest.mark.parametrize("function", sorted(WITHOUT_PYDANTIC))
@@ -220,6 +248,10 @@ def test_a_handler_whose_path_builds_no_model_loads_no_pydantic(function: str) -
     assert found["import"] == [] and found["first_request"] == []
     if function == "scan_due":
         assert found["result"]["planned"] == 8 and found["sent"] == {"scan-work": [8, 0]}
+    elif function == "ses_feedback":
+        assert found["result"] == {"batchItemFailures": []}
+        # the suppression, the bounce's and the open's records; one counter row (the bounce)
+        assert found["items"] == {"NoticeStateRecord": 3, "StatsRecord": 1, "OrderRecord": 0}
     else:
         assert found["result"] == {
             "released": 1,

@@ -21,6 +21,7 @@ TOP_LEVEL = "delaydesk", "delaydesk.cli"
 
 PURE = {
     "delaydesk.core.carriers",
+    "delaydesk.core.counts",
     "delaydesk.core.decisions",
     "delaydesk.core.events",
     "delaydesk.core.experiments",

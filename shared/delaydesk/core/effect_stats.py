@@ -55,7 +55,7 @@ def needs_first_notice(event: Event, before: Order | None) -> bool:
 
 def contact_effect_counts(event: Event, before: Order | None, first_notice_at: datetime | None) -> dict[str, int]:
     """What one applied inquiry, dispute or review adds to the effect counters (once per applied
-    event, as ``stats.contact_counts``): nothing unless the order was delayed when it came."""
+    event, as ``counts.contact_counts``): nothing unless the order was delayed when it came."""
     if before is None or not was_delayed(before):
         return {}
     if isinstance(event, InquiryReceived) and event.topic == WISMO:

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from delaydesk import store
-from delaydesk.core import aws, effect_stats, stats
+from delaydesk.core import aws, counts, effect_stats, stats
 from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.decisions import Action, Decision
 from delaydesk.core.kinds import NoticeRequest
@@ -187,7 +187,7 @@ def _count(decision: Decision, evaluated: _Evaluated, report: ScanReport) -> Non
         order.merchant_id,
         decision.at,
         *stats.scope_of(order),
-        stats.decision_counts(decision) | effect_stats.first_delay_counts(decision, order),
+        counts.decision_counts(decision) | effect_stats.first_delay_counts(decision, order),
     )
     report.decisions += 1
     report.rules[decision.rule] = report.rules.get(decision.rule, 0) + 1

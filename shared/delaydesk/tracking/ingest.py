@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from pynamodb.exceptions import PynamoDBException
 
 from delaydesk import store
-from delaydesk.core import effect_stats, stats
+from delaydesk.core import counts, effect_stats, stats
 from delaydesk.core import origins as authority
 from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.events import Event, InquiryReceived, OrderPaid, Tracking, dated_ahead, parse_event
@@ -146,9 +146,9 @@ def _apply_to(
     eta.record_delivery(previous_status, order, parsed.at)
     store.save_order(order, record, due, settings.due_shards, event=digest)
     # Counted after the versioned write succeeded, from the change it made: a redelivery changes nothing.
-    counts = stats.event_counts(before, order) | stats.contact_counts(parsed, before)
-    counts |= effect_stats.contact_effect_counts(parsed, before, _first_notice(parsed, before))
-    store.add_counts(order.merchant_id, parsed.at, *stats.scope_of(order), counts)
+    added = counts.event_counts(before, order) | counts.contact_counts(parsed, before)
+    added |= effect_stats.contact_effect_counts(parsed, before, _first_notice(parsed, before))
+    store.add_counts(order.merchant_id, parsed.at, *stats.scope_of(order), added)
     return {"order_id": order.order_id, "status": order.status.value, "next_due_at": due.isoformat() if due else None}
 
 
@@ -193,7 +193,8 @@ def _merchant_inquiry(inquiry: InquiryReceived) -> dict[str, Any]:
     """An inquiry that names no order: it changes no order and counts for its merchant (once: its
     key was recorded in the idempotency table first)."""
     assert inquiry.merchant_id is not None  # the contract requires it without an order id
-    store.add_counts(inquiry.merchant_id, inquiry.at, stats.UNKNOWN, stats.UNKNOWN, stats.contact_counts(inquiry, None))
+    added = counts.contact_counts(inquiry, None)
+    store.add_counts(inquiry.merchant_id, inquiry.at, stats.UNKNOWN, stats.UNKNOWN, added)
     return {"order_id": None, "merchant_id": inquiry.merchant_id, "topic": inquiry.topic}
 
 
