@@ -61,12 +61,11 @@ if {first!r}:
     from delaydesk import store
     from delaydesk.core.config import get_settings
     store.bind(get_settings())
-    for name in dir(store):
+    for name in {reads!r} or dir(store):
         getattr(store, name)
 took += [time.perf_counter() - wall, time.process_time() - cpu]
 if {first!r}:
     import importlib
-    from pydantic import BaseModel
     for module, needs in {deferred!r}.items():
         if module in sys.modules:
             for name in needs:
@@ -75,9 +74,11 @@ if {first!r}:
         for sub in cls.__subclasses__():
             yield sub
             yield from models(sub)
-    for model in list(models(BaseModel)):
-        if model.__module__.startswith("delaydesk."):
-            model.model_rebuild()
+    if "pydantic" in sys.modules:  # a path that loaded none has no model to build
+        from pydantic import BaseModel
+        for model in list(models(BaseModel)):
+            if model.__module__.startswith("delaydesk."):
+                model.model_rebuild()
     if "delaydesk.core.events" in sys.modules:
         sys.modules["delaydesk.core.events"]._event_adapter.rebuild()
 took += [time.perf_counter() - wall, time.process_time() - cpu]
@@ -85,10 +86,34 @@ print(*took)
 """
 FIRST_REQUEST = """the import, then what a first request can add before its first AWS call: the settings
 (built and validated at first use) and every table module of the store (loaded on first use), an
-upper bound (a request reads a few tables)."""
+upper bound (a request reads a few tables), except for the handlers of PATH_READS: the store functions
+their path calls."""
 EVERYTHING = """the first request's setup, then every pydantic model of the loaded modules built (they defer their
 schema build to their first use) and the libraries that rendering modules import where they render (jinja2,
 Babel): an upper bound of what a first request can pay, with every deferred cost paid."""
+PATH_READS = {
+    "scan_due": ("oldest_due",),
+    "release_notices": (
+        "held_due",
+        "release_held",
+        "slotted_in",
+        "slot_cursor",
+        "advance_slot_cursor",
+        "suppression_of",
+        "suppress_address",
+    ),
+    "ses_feedback": (
+        "suppress_address",
+        "record_feedback",
+        "batched_feedback",
+        "batched_counts",
+        "add_counts",
+        "get_order",
+    ),
+}
+"""The store functions a handler's path calls, for the handlers whose path loads no pydantic (deployed:
+ScanDue plans; ``tests/unit/test_handler_imports.py`` drives a first request of each in moto): every
+table module would load the other tables' domain models (pydantic) that their requests never read."""
 DEFERRED = {
     "delaydesk.notices.rendering": ("jinja2", "babel.dates", "babel.numbers", "delaydesk.notices.budget"),
     "delaydesk.customer.banner": ("babel.dates",),
@@ -183,7 +208,13 @@ def measure(
             *(["-B"] if built else []),
             "-c",
             PROBE.format(
-                path=str(path), shared=shared, site=site or [], module=module, first=module == "app", deferred=DEFERRED
+                path=str(path),
+                shared=shared,
+                site=site or [],
+                module=module,
+                first=module == "app",
+                deferred=DEFERRED,
+                reads=PATH_READS.get(path.name, ()),
             ),
         ],
         capture_output=True,

@@ -35,7 +35,13 @@ def measure(
     env |= cs.ENV | {"LAMBDA_TASK_ROOT": str(path), "AWS_LAMBDA_FUNCTION_NAME": path.name}
     env["POWERTOOLS_TRACE_DISABLED"] = "true"
     probe = cs.PROBE.format(
-        path=str(path), shared=shared, site=site, module=module, first=module == "app", deferred=cs.DEFERRED
+        path=str(path),
+        shared=shared,
+        site=site,
+        module=module,
+        first=module == "app",
+        deferred=cs.DEFERRED,
+        reads=cs.PATH_READS.get(function, ()),
     )
     flags = [*(["-S"] if site else []), *(["-B"] if built else [])]
     done = subprocess.run(  # noqa: S603 - our own interpreter and probe
