@@ -5,7 +5,7 @@ pydantic-settings' ``BaseSettings`` read them), its default and, for numbers, it
 template's parameter constraints); keywords win over the environment. A value that is not a number
 or is out of bounds is refused with the variable's name (``SettingsError``). Plain Python, no
 pydantic: every function reads its settings, and a pydantic model here made each one import
-pydantic (a third of ``import boto3``) even where its path validates nothing
+pydantic (0.4x ``import boto3`` with the model and its schema) even where its path validates nothing
 (``benchmarks/cold_start.py``).
 """
 

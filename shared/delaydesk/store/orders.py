@@ -31,8 +31,9 @@ if TYPE_CHECKING:
     from delaydesk.core.orders import Order
 
 # The domain models (pydantic) are imported where an order, decision or notice is decoded: the
-# table's index reads (the scan's plan: ``oldest_due``) need none, and every function that decodes
-# an order has imported ``core.orders`` with its own modules already (README, "Scale": cold start).
+# table's index reads (the scan's plan: ``oldest_due``) need none, and the handlers that decode
+# orders have imported ``core.orders`` with their own modules already; only SesFeedback pays it
+# here, on a bounce or complaint of an order the table holds (README, "Scale": cold start).
 
 
 class DueIndex(GlobalSecondaryIndex["OrderRecord"]):
