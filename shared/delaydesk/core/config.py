@@ -68,6 +68,9 @@ class Settings(BaseModel):
     ses_configuration_set: str = ""
     sms_origination_number: str = ""
     """E.164 number (or short code) SMS are sent from; empty: SNS picks one (SmsOriginationNumber)."""
+    sms_send_rate: float = Field(default=0, ge=0, le=10_000)
+    """SMS the whole stack may publish per second (SmsSendRate): SNS's SMS quota is per account and
+    region, so its buckets are the stack's, not a merchant's (``core.pacing``). 0: not paced."""
     order_page_base_url: str = "https://shop.example/orders"
     """DelayDesk's order page (the ``OrderPageUrl`` output, or the merchant's domain in front of it)."""
     short_link_base_url: str = ""
