@@ -366,8 +366,9 @@ def main() -> None:
     for kind, at, waited in r["urgent_waits"]:
         print(f"urgent {kind:<20} arrived at {at:>8,.1f} s, waited {waited:.1f} s")
     print(f"wall time: {r['wall_seconds']:,.0f} s for the drain ({r['seed_seconds']:.0f} s to seed the orders)")
-    for line in model(r, args.model):
-        print(line)
+    if not args.unpaced:  # the model extrapolates the paced drain
+        for line in model(r, args.model):
+            print(line)
 
 
 if __name__ == "__main__":
