@@ -257,7 +257,7 @@ class QuotaSns(_Quota):
     def publish(self, **kwargs: Any) -> dict[str, Any]:
         parts = sms.measure(str(kwargs.get("Message", ""))).segments
         if not self._admit(parts):
-            raise ClientError({"Error": {"Code": "Throttled", "Message": "Rate exceeded"}}, "Publish")
+            raise ClientError({"Error": {"Code": "Throttled", "Message": "Throttled request."}}, "Publish")
         request = self.current
         order_id, kind = (request.order_id, request.kind.value) if request is not None else ("", "")
         self.sends.append(Send(self.clock(), order_id, kind, parts))
