@@ -20,6 +20,7 @@ from delaydesk import store
 from delaydesk.cli import main
 from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.kinds import Kind, NoticeChannel, NoticeRequest
+from delaydesk.notices import dispatch, suppression
 from delaydesk_local.drain import Drain
 from delaydesk_local.runtime import LocalAws
 from delaydesk_local.seeding import seed_orders
@@ -137,6 +138,26 @@ def test_an_sns_throttle_is_retried_without_a_duplicate(local_aws: LocalAws) -> 
     assert len(per_notice) == 60 and set(per_notice.values()) == {1}, "no SMS lost or sent twice"
     assert {n.status for n in store.all_notices()} == {"sent"}
     assert drain.sns.max_in_window(parts=True) <= 10
+
+
+def test_a_fallback_sms_leaves_the_emails_slots_behind_and_takes_the_stacks_ticket(local_aws: LocalAws) -> None:
+    """An announcement e-mail to a bounced address falls back to SMS: the SMS does not ride on the
+    e-mail's ticket and slot (the merchant's SES buckets) but takes its own of the stack's SMS."""
+    store.put_merchant(merchant(settings={"notices": {"max_send_rate": 5}}))
+    local_aws.send("OrderEventsQueue", json.dumps(paid("F-1", "2020-01-20T10:00:00+08:00", hours=72)))
+    local_aws.drain()
+    suppression.suppress("wang.fang@mail.example", suppression.Reason.HARD_BOUNCE, "ses:bounce", START)
+    now = time.time()
+    email = _sms("F-1", Kind.DISRUPTION_ANNOUNCEMENT).model_copy(
+        update={"channel": NoticeChannel.EMAIL, "bulk_slot": now - 1, "send_slot": now}
+    )
+    queued: list[NoticeRequest] = []
+    settings = _settings(10)
+    assert dispatch.dispatch(email, START, settings, lambda r, _: queued.append(r)) == "suppressed"
+    (fallback,) = [r for r in queued if r.channel == NoticeChannel.SMS]
+    assert fallback.bulk_slot is None and fallback.send_slot is None and fallback.fallback_from == NoticeChannel.EMAIL
+    assert dispatch.dispatch(fallback, START, settings, lambda r, _: queued.append(r)) == "sent"
+    assert store.NoticeStateRecord.get("sms-rate", "bulk").number is not None, "a ticket of the stack's SMS"
 
 
 # ---- quiet hours, through the deployed template in real time

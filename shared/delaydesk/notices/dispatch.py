@@ -343,7 +343,9 @@ def _fall_back(
     if other_channel and other is not None and address_for(order.customer, other):
         channels.insert(0, other)
     for channel in channels:
-        fallback = request.model_copy(update={"channel": channel, "fallback_from": request.channel})
+        # Without the slots this channel held: the other channel's are another bucket's.
+        moved = {"channel": channel, "fallback_from": request.channel, "bulk_slot": None, "send_slot": None}
+        fallback = request.model_copy(update=moved)
         logger.info("falling back to another channel", channel=channel.value)
         if requeue is not None:
             requeue(fallback, 0)  # its own message: retried on its own if it fails
