@@ -1,8 +1,16 @@
 """Drain benchmark (a script, not a timed test): a mass disruption announcement of one merchant
-paced at its SES quota, with urgent notices arriving in the middle of it.
+paced at its SES quota (or, ``--channel sms``, at the stack's SMS rate), with urgent notices
+arriving in the middle of it.
 
     .venv/bin/python benchmarks/notice_drain.py [--notices 100000] [--rate 14] [--jitter 0]
         [--producer fanout|dispatch] [--model 1000000] [--schedule-only]
+        [--channel email|sms] [--sns-mps 20] [--unpaced]
+
+``--channel sms`` announces by SMS: ``--rate`` is then the stack's ``sms_send_rate`` (SmsSendRate,
+SMS per second, every merchant's together), and the fake SNS refuses a Publish that would put more
+than ``--sns-mps`` message parts into any one-second window (SNS counts SMS throughput in parts;
+the bundled Chinese SMS, with a short link on a short host, are two). The urgent notices are SMS
+too, so transactional and bulk SMS share the rate.
 
 The real dispatch runs on the embedded AWS (claims, send-rate buckets and the notice log in
 DynamoDB on moto) with a virtual clock, an in-memory Notices queue that honours DelaySeconds and a
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -35,7 +44,7 @@ from typing import Any
 
 from delaydesk import store
 from delaydesk.core import pacing
-from delaydesk.core.config import get_settings
+from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.kinds import Kind, NoticeChannel, NoticeRequest
 from delaydesk.core.merchants import Merchant, NoticePolicy
 from delaydesk_local.drain import Drain, direct_dynamodb, key_of
@@ -53,13 +62,18 @@ URGENT_AT = (0.25, 0.5, 0.75)
 """When urgent notices arrive, as fractions of the ideal drain time (plus half a second)."""
 
 
-def notice(order_id: str, kind: Kind) -> NoticeRequest:
+SHORT_LINK_BASE = "https://s.shop.example"
+"""SMS carry the order's short link on a short host (ShortLinkDomain), as a deployment that sends
+SMS should: a Chinese SMS then keeps to two parts."""
+
+
+def notice(order_id: str, kind: Kind, channel: NoticeChannel = NoticeChannel.EMAIL) -> NoticeRequest:
     return NoticeRequest(
         order_id=order_id,
         merchant_id=MERCHANT,
         kind=kind,
         stage=0,
-        channel=NoticeChannel.EMAIL,
+        channel=channel,
         requested_at=START,
         rule="window_declared" if kind == Kind.DISRUPTION_ANNOUNCEMENT else "ship_by",
         reason="public_health",
@@ -73,12 +87,35 @@ def notice(order_id: str, kind: Kind) -> NoticeRequest:
     )
 
 
-def run(
-    notices: int, rate: float, jitter: float, bulk_share: float | None, botocore: bool, producer: str = "fanout"
-) -> dict[str, Any]:
-    policy: dict[str, Any] = {"max_send_rate": rate}
+def _setup(
+    channel: NoticeChannel, rate: float, bulk_share: float | None, unpaced: bool = False
+) -> tuple[dict[str, Any], Settings]:
+    """The merchant's notice policy and the settings: e-mail paced by the merchant's max_send_rate,
+    SMS by the stack's sms_send_rate (the merchant keeps no e-mail rate then; ``unpaced``: SMS as
+    before SmsSendRate, sms_send_rate 0)."""
+    policy: dict[str, Any] = {} if channel == NoticeChannel.SMS else {"max_send_rate": rate}
     if bulk_share is not None:
         policy["bulk_share"] = bulk_share
+    settings = get_settings()
+    if channel == NoticeChannel.SMS:
+        settings = dataclasses.replace(
+            settings, sms_send_rate=0 if unpaced else rate, short_link_base_url=SHORT_LINK_BASE
+        )
+    return policy, settings
+
+
+def run(
+    notices: int,
+    rate: float,
+    jitter: float,
+    bulk_share: float | None,
+    botocore: bool,
+    producer: str = "fanout",
+    channel: NoticeChannel = NoticeChannel.EMAIL,
+    sns_mps: float = 20.0,
+    unpaced: bool = False,
+) -> dict[str, Any]:
+    policy, settings = _setup(channel, rate, bulk_share, unpaced)
     with Path(os.devnull).open("w", encoding="utf-8") as devnull, LocalAws(log_stream=devnull) as local:
         shop = Merchant(
             merchant_id=MERCHANT,
@@ -95,18 +132,18 @@ def run(
         seed_orders(ORDER_TEMPLATE, notices + urgent_count, 0, START)
         seeded = time.perf_counter() - seeding
 
-        drain = Drain(rate, START.timestamp(), get_settings(), jitter=jitter)
+        drain = Drain(rate, START.timestamp(), settings, jitter=jitter, sns_mps=sns_mps)
         with metered() as fan_out_meter, contextlib.nullcontext() if botocore else direct_dynamodb():
             if producer == "fanout":
-                drain.announce([notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT) for i in range(notices)])
+                drain.announce([notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT, channel) for i in range(notices)])
             else:
                 for i in range(notices):
-                    drain.submit(notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT))
+                    drain.submit(notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT, channel))
         ideal = notices / rate
         urgent: list[NoticeRequest] = []
         for n, fraction in enumerate(URGENT_AT):
             for m, kind in enumerate(URGENT_KINDS):
-                request = notice(f"seed-{notices + n * len(URGENT_KINDS) + m:06d}", kind)
+                request = notice(f"seed-{notices + n * len(URGENT_KINDS) + m:06d}", kind, channel)
                 drain.submit(request, at=START.timestamp() + int(fraction * ideal) + 0.5)
                 urgent.append(request)
 
@@ -116,13 +153,14 @@ def run(
         wall = time.perf_counter() - started
         sent_in_log = Counter(n.status for n in store.all_notices())
 
-    sends = drain.ses.sends
+    provider = drain.sns if channel == NoticeChannel.SMS else drain.ses
+    sends = provider.sends
     per_key = Counter((s.order_id, s.kind) for s in sends)
     first_send = {}
     for s in sends:
         first_send.setdefault((s.order_id, s.kind), s.at)
     total = notices + urgent_count
-    announcements = (notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT) for i in range(notices))
+    announcements = (notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT, channel) for i in range(notices))
     keys = [key_of(r) for r in announcements]
     requeues = [result.requeues.get(key, 0) for key in keys]
     queueings = [drain.queue.queued.get(key, 0) for key in keys]
@@ -136,8 +174,12 @@ def run(
         "drain_seconds": bulk_last - START.timestamp(),
         "ideal_seconds": ideal,
         "share_seconds": ideal / (bulk_share if bulk_share is not None else NoticePolicy().bulk_share),
-        "max_in_window": drain.ses.max_in_window(),
-        "throttled": drain.ses.throttled,
+        "channel": channel.value,
+        "sns_mps": sns_mps,
+        "max_in_window": provider.max_in_window(),
+        "max_parts_in_window": provider.max_in_window(parts=True),
+        "parts": Counter(s.parts for s in sends),
+        "throttled": provider.throttled,
         "sends": len(sends),
         "keys_sent": len(per_key),
         "duplicates": sum(n - 1 for n in per_key.values() if n > 1),
@@ -168,28 +210,28 @@ def run(
     }
 
 
-def schedule_only(notices: int, rate: float, bulk_share: float | None) -> None:
+def schedule_only(
+    notices: int, rate: float, bulk_share: float | None, channel: NoticeChannel = NoticeChannel.EMAIL
+) -> None:
     """``--schedule-only``: the fan-out and the slot releases at full size, without dispatch
     (whose per-notice cost the drain runs measure): queueings per notice, and when each notice
     reaches dispatch against its ticket and the ideal drain."""
-    policy: dict[str, Any] = {"max_send_rate": rate}
-    if bulk_share is not None:
-        policy["bulk_share"] = bulk_share
+    policy, settings = _setup(channel, rate, bulk_share)
     share = bulk_share if bulk_share is not None else NoticePolicy().bulk_share
     with Path(os.devnull).open("w", encoding="utf-8") as devnull, LocalAws(log_stream=devnull) as local:
         del local
         store.put_merchant(Merchant(merchant_id=MERCHANT, name="Bench Shop", settings={"notices": policy}))
-        drain = Drain(rate, START.timestamp(), get_settings())
+        drain = Drain(rate, START.timestamp(), settings)
         started = time.perf_counter()
         with metered() as meter, direct_dynamodb():
-            drain.announce([notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT) for i in range(notices)])
+            drain.announce([notice(f"seed-{i:06d}", Kind.DISRUPTION_ANNOUNCEMENT, channel) for i in range(notices)])
             slotted = notices - drain.queue.sent
             drain.run(dispatching=False)
         wall = time.perf_counter() - started
     queued = [drain.queue.queued[key] for key in drain.announced]
     late = [at - (request.bulk_slot or nan) for at, request in drain.arrivals.values()]
     last = max(at for at, _ in drain.arrivals.values()) - START.timestamp()
-    print(f"schedule only: {notices:,} announcements at {rate:g}/s, bulk share {share:g}")
+    print(f"schedule only: {notices:,} {channel.value} announcements at {rate:g}/s, bulk share {share:g}")
     print(f"queueings per announcement: mean {sum(queued) / len(queued):.3f}, max {max(queued)}")
     print(f"slot table: {slotted:,} notices ({slotted / notices:.1%}); slot releases run: {drain.result.releases}")
     print(
@@ -240,7 +282,22 @@ def model(r: dict[str, Any], n: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--notices", type=int, default=100_000)
-    parser.add_argument("--rate", type=float, default=14.0, help="max_send_rate (the SES quota), e-mails per second")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="e-mail: max_send_rate (the SES quota, default 14); sms: the stack's sms_send_rate (default 10)",
+    )
+    parser.add_argument("--channel", choices=("email", "sms"), default="email", help="the announcement's channel")
+    parser.add_argument(
+        "--sns-mps", type=float, default=20.0, help="sms: message parts per second the fake SNS accepts (default 20)"
+    )
+    parser.add_argument(
+        "--unpaced",
+        action="store_true",
+        help="sms: sms_send_rate 0, SMS sent as fast as dispatch goes (before SmsSendRate); --rate still names the "
+        "rate the figures are compared with",
+    )
     parser.add_argument("--jitter", type=float, default=0.0, help="delivery latency of the queue, 0 to N seconds")
     parser.add_argument("--bulk-share", type=float, default=None, help="the merchant's bulk_share (default: policy's)")
     parser.add_argument(
@@ -258,11 +315,23 @@ def main() -> None:
         "--schedule-only", action="store_true", help="the fan-out and slot releases at full size, no dispatch"
     )
     args = parser.parse_args()
+    channel = NoticeChannel(args.channel)
+    rate = args.rate if args.rate is not None else (10.0 if channel == NoticeChannel.SMS else 14.0)
     if args.schedule_only:
-        schedule_only(args.notices, args.rate, args.bulk_share)
+        schedule_only(args.notices, rate, args.bulk_share, channel)
         return
-    r = run(args.notices, args.rate, args.jitter, args.bulk_share, args.botocore, args.producer)
-    print(f"producer: {r['producer']}")
+    r = run(
+        args.notices,
+        rate,
+        args.jitter,
+        args.bulk_share,
+        args.botocore,
+        args.producer,
+        channel,
+        args.sns_mps,
+        args.unpaced,
+    )
+    print(f"producer: {r['producer']}; channel: {r['channel']}{' (unpaced: sms_send_rate 0)' if args.unpaced else ''}")
     urgent = r["notices"] - r["announcements"]
     print(f"notices: {r['notices']:,} ({r['announcements']:,} announcements + {urgent} urgent) at {r['rate']:g}/s")
     hours = r["drain_seconds"] / 3600
@@ -271,7 +340,13 @@ def main() -> None:
         f"at the bulk share N/(share x rate) {r['share_seconds']:,.0f} s"
     )
     print(f"most sends in any 1-second window: {r['max_in_window']} (quota {r['rate']:g})")
-    print(f"SES throttling errors: {r['throttled']}")
+    if r["channel"] == "sms":
+        parts = ", ".join(f"{n:,} of {k}" for k, n in sorted(r["parts"].items()))
+        print(
+            f"most SMS parts in any 1-second window: {r['max_parts_in_window']} (SNS quota {r['sns_mps']:g} MPS); "
+            f"parts per SMS: {parts}"
+        )
+    print(f"{'SNS' if r['channel'] == 'sms' else 'SES'} throttling errors: {r['throttled']}")
     print(
         f"sends: {r['sends']:,} for {r['keys_sent']:,} notice keys: duplicates {r['duplicates']}, "
         f"lost {r['lost']}; notice log {r['log']}"
@@ -292,8 +367,9 @@ def main() -> None:
     for kind, at, waited in r["urgent_waits"]:
         print(f"urgent {kind:<20} arrived at {at:>8,.1f} s, waited {waited:.1f} s")
     print(f"wall time: {r['wall_seconds']:,.0f} s for the drain ({r['seed_seconds']:.0f} s to seed the orders)")
-    for line in model(r, args.model):
-        print(line)
+    if not args.unpaced:  # the model extrapolates the paced drain
+        for line in model(r, args.model):
+            print(line)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ take minutes:
 - SES: ``QuotaSes`` stands in for the SES v2 client and refuses, as SES does, a send that would
   put more than ``rate`` e-mails into any one-second window, with the ``TooManyRequestsException``
   SES returns. ``senders.send_email`` and dispatch handle it as in AWS, and a throttled message
-  comes back after the dispatch function's backoff (``notice_jobs.throttle_backoff``).
+  comes back after the dispatch function's backoff (``notice_jobs.throttle_backoff``);
+- SNS: ``QuotaSns`` stands in for the SNS client likewise for SMS: it refuses a Publish that would
+  put more than ``sns_mps`` message parts (SNS counts SMS throughput in parts: a two-segment SMS is
+  two) into any one-second window, with SNS's ``Throttled`` error (ThrottledException, HTTP 429).
 
 An announcement can also be queued the way the fan-out queues it (``announce``): through the real
 ``scan.queue_notices`` a page at a time, which schedules each notice into its send slot (DelaySeconds
@@ -44,7 +47,7 @@ from delaydesk.core import aws
 from delaydesk.core.config import Settings
 from delaydesk.core.kinds import NoticeRequest
 from delaydesk.delays import announcements, scan
-from delaydesk.notices import dispatch, notice_jobs, senders
+from delaydesk.notices import dispatch, notice_jobs, senders, sms
 from delaydesk.store import InFlight
 from delaydesk_local.stack import ACCOUNT_ID, REGION
 
@@ -194,42 +197,71 @@ class Send:
     at: float
     order_id: str
     kind: str
+    parts: int = 1
+    """What the provider's quota counts: 1 per e-mail, the segments of an SMS."""
 
 
-class QuotaSes:
-    """The SES v2 client as ``senders.send_email`` uses it, with SES's maximum send rate."""
+class _Quota:
+    """A provider that refuses a send putting more than ``rate`` units into any one-second window."""
 
     def __init__(self, clock: VirtualClock, rate: float) -> None:
         self.clock = clock
         self.rate = rate
         self.sends: list[Send] = []
         self.throttled = 0
-        self._window: deque[float] = deque()
+        self._window: deque[tuple[float, int]] = deque()
+
+    def _admit(self, units: int) -> bool:
+        now = self.clock()
+        while self._window and self._window[0][0] <= now - WINDOW_SECONDS + ROUNDING:
+            self._window.popleft()
+        if sum(n for _, n in self._window) + units > self.rate:
+            self.throttled += 1
+            return False
+        self._window.append((now, units))
+        return True
+
+    def max_in_window(self, *, parts: bool = False) -> int:
+        """The most sends (``parts``: their units) in any one-second window (sends are in time order)."""
+        best = start = inside = 0
+        for send in self.sends:
+            inside += send.parts if parts else 1
+            while self.sends[start].at <= send.at - WINDOW_SECONDS + ROUNDING:
+                inside -= self.sends[start].parts if parts else 1
+                start += 1
+            best = max(best, inside)
+        return best
+
+
+class QuotaSes(_Quota):
+    """The SES v2 client as ``senders.send_email`` uses it, with SES's maximum send rate."""
 
     def send_email(self, **kwargs: Any) -> dict[str, Any]:
-        now = self.clock()
-        while self._window and self._window[0] <= now - WINDOW_SECONDS + ROUNDING:
-            self._window.popleft()
-        if len(self._window) + 1 > self.rate:
-            self.throttled += 1
+        if not self._admit(1):
             raise ClientError(
                 {"Error": {"Code": "TooManyRequestsException", "Message": "Maximum sending rate exceeded."}},
                 "SendEmail",
             )
-        self._window.append(now)
         tags = {tag["Name"]: tag["Value"] for tag in kwargs.get("EmailTags", [])}
-        self.sends.append(Send(now, tags.get("order_id", ""), tags.get("kind", "")))
+        self.sends.append(Send(self.clock(), tags.get("order_id", ""), tags.get("kind", "")))
         return {"MessageId": f"virtual-{uuid.uuid4().hex}"}
 
-    def max_in_window(self) -> int:
-        """The most sends in any one-second window (sends are in time order)."""
-        best = start = 0
-        times = [s.at for s in self.sends]
-        for end, at in enumerate(times):
-            while times[start] <= at - WINDOW_SECONDS + ROUNDING:
-                start += 1
-            best = max(best, end - start + 1)
-        return best
+
+class QuotaSns(_Quota):
+    """The SNS client as ``senders.send_sms`` uses it, with the account's SMS throughput: ``rate``
+    message parts per second (20 on shared routes). The notice being sent is ``current`` (set by
+    the drain around each dispatch: an SMS carries no tags)."""
+
+    current: NoticeRequest | None = None
+
+    def publish(self, **kwargs: Any) -> dict[str, Any]:
+        parts = sms.measure(str(kwargs.get("Message", ""))).segments
+        if not self._admit(parts):
+            raise ClientError({"Error": {"Code": "Throttled", "Message": "Throttled request."}}, "Publish")
+        request = self.current
+        order_id, kind = (request.order_id, request.kind.value) if request is not None else ("", "")
+        self.sends.append(Send(self.clock(), order_id, kind, parts))
+        return {"MessageId": f"virtual-{uuid.uuid4().hex}"}
 
 
 @dataclass
@@ -245,11 +277,14 @@ class DrainResult:
 class Drain:
     """Submit notice requests at virtual times, then ``run()`` until the queue is empty."""
 
-    def __init__(self, rate: float, start: float, settings: Settings, jitter: float = 0.0) -> None:
+    def __init__(
+        self, rate: float, start: float, settings: Settings, jitter: float = 0.0, sns_mps: float = 20.0
+    ) -> None:
         self.clock = VirtualClock(start)
         self.start = start
         self.queue = VirtualQueue(self.clock, jitter)
         self.ses = QuotaSes(self.clock, rate)
+        self.sns = QuotaSns(self.clock, sns_mps)
         self.settings = settings
         self.result = DrainResult()
         self.sqs = VirtualSqs(self.queue)
@@ -278,23 +313,27 @@ class Drain:
 
     @contextlib.contextmanager
     def patched(self) -> Iterator[None]:
-        """Point dispatch at the virtual clock and SES; stdout (metrics) goes nowhere."""
-        saved = dispatch.wall_clock, announcements.wall_clock, notice_jobs.wall_clock, aws.sesv2, aws.sqs
+        """Point dispatch at the virtual clock, SES and SNS; stdout (metrics) goes nowhere."""
+        saved = dispatch.wall_clock, announcements.wall_clock, notice_jobs.wall_clock, aws.sesv2, aws.sqs, aws.sns
         dispatch.wall_clock = announcements.wall_clock = notice_jobs.wall_clock = self.clock
         aws.sesv2 = self._ses  # type: ignore[assignment]
         aws.sqs = self._sqs  # type: ignore[assignment]
+        aws.sns = self._sns  # type: ignore[assignment]
         try:
             with contextlib.redirect_stdout(io.StringIO()) as sink:
                 self._sink = sink
                 yield
         finally:
-            dispatch.wall_clock, announcements.wall_clock, notice_jobs.wall_clock, aws.sesv2, aws.sqs = saved
+            dispatch.wall_clock, announcements.wall_clock, notice_jobs.wall_clock, aws.sesv2, aws.sqs, aws.sns = saved
 
     def _sqs(self) -> Any:
         return self.sqs
 
     def _ses(self) -> Any:
         return self.ses
+
+    def _sns(self) -> Any:
+        return self.sns
 
     def run(self, progress: Callable[[int], None] | None = None, *, dispatching: bool = True) -> DrainResult:
         """Handle every message as the dispatch function does, until none is left.
@@ -336,6 +375,7 @@ class Drain:
 
     def _handle(self, message: Message) -> None:
         request = message.request
+        self.sns.current = request
         try:
             outcome = dispatch.dispatch(request, request.requested_at, self.settings, self.requeue)
         except InFlight:

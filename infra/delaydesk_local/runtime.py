@@ -74,8 +74,14 @@ class LocalAws:
 
     def __init__(self, parameters: dict[str, str] | None = None, log_stream: IO[str] | None = None) -> None:
         # Deployed with a configuration set, as a real deployment is; a caller may name another
-        # one, or none with ``{"ConfigurationSetName": ""}``.
-        self.parameters = {"ConfigurationSetName": LOCAL_CONFIGURATION_SET, **(parameters or {})}
+        # one, or none with ``{"ConfigurationSetName": ""}``. SMS are not paced unless a caller sets
+        # ``SmsSendRate``: DelaySeconds run in real time here, and a paced SMS would be re-queued
+        # out of a simulation's reach (as e-mails are only where a merchant sets max_send_rate).
+        self.parameters = {
+            "ConfigurationSetName": LOCAL_CONFIGURATION_SET,
+            "SmsSendRate": "0",
+            **(parameters or {}),
+        }
         self.log_stream: IO[str] = log_stream if log_stream is not None else io.StringIO()
         self.notes: list[str] = []
         self._mock: Any = None

@@ -12,6 +12,7 @@ pydantic (0.4x ``import boto3`` with the model and its schema) even where its pa
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -50,6 +51,19 @@ def _read_number(variable: str, default: int) -> int:
     return int(value.strip().split(".")[0])
 
 
+def _read_real(variable: str, default: float) -> float:
+    value = _environ(variable)
+    if value is None:
+        return default
+    try:
+        number = float(value.strip())
+    except ValueError:
+        raise SettingsError(f"{variable}={value!r}: not a number") from None
+    if not math.isfinite(number):
+        raise SettingsError(f"{variable}={value!r}: not a finite number")
+    return number
+
+
 def _text(variable: str, default: str) -> Any:
     """A text field read from ``variable``."""
     return field(default_factory=partial(_read_text, variable, default), metadata={"env": variable, "default": default})
@@ -60,6 +74,14 @@ def _number(variable: str, default: int, ge: int, le: int | None = None) -> Any:
     return field(
         default_factory=partial(_read_number, variable, default),
         metadata={"env": variable, "default": default, "ge": ge, "le": le},
+    )
+
+
+def _real(variable: str, default: float, ge: float, le: float | None = None) -> Any:
+    """A number field (a fraction allowed) read from ``variable``, within ``ge``..``le``."""
+    return field(
+        default_factory=partial(_read_real, variable, default),
+        metadata={"env": variable, "default": default, "ge": ge, "le": le, "real": True},
     )
 
 
@@ -96,6 +118,9 @@ class Settings:
     ses_configuration_set: str = _text("SES_CONFIGURATION_SET", "")
     sms_origination_number: str = _text("SMS_ORIGINATION_NUMBER", "")
     """E.164 number (or short code) SMS are sent from; empty: SNS picks one (SmsOriginationNumber)."""
+    sms_send_rate: float = _real("SMS_SEND_RATE", 0, ge=0, le=10_000)
+    """SMS the whole stack may publish per second (SmsSendRate): SNS's SMS quota is per account and
+    region, so its buckets are the stack's, not a merchant's (``core.pacing``). 0: not paced."""
     order_page_base_url: str = _text("ORDER_PAGE_BASE_URL", "https://shop.example/orders")
     """DelayDesk's order page (the ``OrderPageUrl`` output, or the merchant's domain in front of it)."""
     short_link_base_url: str = _text("SHORT_LINK_BASE_URL", "")
@@ -149,7 +174,10 @@ class Settings:
                 if not isinstance(value, str):
                     raise SettingsError(f"{where}: {value!r} is not text")
                 continue
-            if not isinstance(value, int) or isinstance(value, bool):
+            if spec.metadata.get("real"):
+                if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+                    raise SettingsError(f"{where}: {value!r} is not a number")
+            elif not isinstance(value, int) or isinstance(value, bool):
                 raise SettingsError(f"{where}: {value!r} is not an integer")
             low, high = spec.metadata["ge"], spec.metadata["le"]
             if value < low or (high is not None and value > high):

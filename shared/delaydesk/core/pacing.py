@@ -1,10 +1,15 @@
-"""Send slots, decided up front (pure): how a merchant's e-mails are spaced by its SES quota, and
-where a bulk notice (an announcement to every covered order) waits for its slot.
+"""Send slots, decided up front (pure): how a merchant's e-mails are spaced by its SES quota, the
+stack's SMS by the SNS SMS rate, and where a bulk notice (an announcement to every covered order)
+waits for its slot.
 
-A merchant's pacing (``Rates``) is its send rate (the SES quota, whole e-mails per second) and the
-bulk share of it. Bulk e-mails are scheduled when the fan-out queues them: a block of N
-consecutive tickets ``1 / bulk`` apart is reserved with one atomic ADD (``store.reserve_send_slot``
-with ``count=N``), and each notice is placed by its ticket (``place``):
+A channel's pacing (``Rates``) is its send rate and the bulk share of it. E-mail: the merchant's
+``max_send_rate`` (its SES quota, whole e-mails per second) and ``bulk_share``, in the merchant's
+buckets. SMS: the stack's ``sms_send_rate`` (SNS's SMS quota is one per account and region), in
+the stack's buckets (``SMS_OWNER``, None, in place of a merchant id), each merchant's announcement
+paced at its own ``bulk_share`` of that rate (``sms_rates``). Bulk notices are scheduled when the
+fan-out queues them: a block of N consecutive tickets ``1 / bulk`` apart is reserved with one
+atomic ADD (``store.reserve_send_slot`` with ``count=N``), and each notice is placed by its ticket
+(``place``):
 
 - a ticket at most ``MAX_SQS_DELAY`` (15 min) away: queued now with ``DelaySeconds`` up to it;
 - a later one: written to the slot table under its minute; the five-minute ``release_notices``
@@ -38,6 +43,10 @@ write are within this of each other (a Lambda run), so no item lands under a rel
 MINUTE = 60
 BULK_BUCKET = "bulk"
 """The merchant's bucket of bulk tickets (``rate#<merchant>``, ``bulk``)."""
+SMS_OWNER = None
+"""Whose buckets SMS take slots of, in place of a merchant id: the stack's (``sms-rate``, a key
+no merchant's ``rate#<merchant>`` can be)."""
+PACED_CHANNELS = frozenset({NoticeChannel.EMAIL, NoticeChannel.SMS})
 EPSILON = 1e-6
 SLOT_TTL_SECONDS = 2 * 24 * 3600
 """A slot-table item outlives its minute by this (then DynamoDB's TTL removes it)."""
@@ -58,11 +67,24 @@ def rates(max_send_rate: float, bulk_share: float) -> Rates:
     return Rates(send=send, bulk=send * bulk_share)
 
 
+def sms_rates(sms_send_rate: float, bulk_share: float) -> Rates | None:
+    """The pacing of SMS: the stack's rate (SMS per second, rounded down as e-mail is), and a
+    merchant's ``bulk_share`` of it for its announcements. None: SMS are not paced (rate 0)."""
+    return rates(sms_send_rate, bulk_share) if sms_send_rate > 0 else None
+
+
+def owner(channel: NoticeChannel, merchant_id: str) -> str | None:
+    """Whose buckets a notice of ``channel`` takes its slots of: the merchant's for e-mail, the
+    stack's for SMS."""
+    return SMS_OWNER if channel == NoticeChannel.SMS else merchant_id
+
+
 def scheduled(request: NoticeRequest) -> bool:
-    """A request the fan-out schedules into a bulk ticket: a bulk e-mail that holds no slot yet."""
+    """A request the fan-out schedules into a bulk ticket: a bulk e-mail or SMS that holds no slot
+    yet."""
     return (
         request.kind in BULK_KINDS
-        and request.channel == NoticeChannel.EMAIL
+        and request.channel in PACED_CHANNELS
         and request.bulk_slot is None
         and request.send_slot is None
     )

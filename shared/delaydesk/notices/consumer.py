@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from delaydesk.core import aws
 from delaydesk.core.config import get_settings
-from delaydesk.core.kinds import NoticeChannel, NoticeRequest
+from delaydesk.core.kinds import NoticeRequest
 from delaydesk.core.observability import RECORD_KEYS, MetricUnit, logger, metrics
 from delaydesk.notices import dispatch, notice_jobs, ratelimit, reads, senders
 
@@ -66,7 +66,7 @@ def consume(body: str, message_id: str, receipt_handle: str, receive_count: int)
 def prefetched(bodies: Iterable[str]) -> Iterator[None]:
     """Within the block, the notices of these queue messages find their orders and suppression
     records read for the whole batch: two ``BatchGetItem`` calls (``reads.py``). Bodies that are
-    not notice requests are left to ``consume``; an e-mail whose send slot or ticket has not come
+    not notice requests are left to ``consume``; a notice whose send slot or ticket has not come
     goes back on the queue unread, so it is not read here either. Each body is parsed once: its
     ``consume`` within the block takes the request parsed here (one per copy of the body)."""
     wall_now = dispatch.wall_clock()
@@ -78,7 +78,7 @@ def prefetched(bodies: Iterable[str]) -> Iterator[None]:
         except ValidationError:
             continue
         parsed.setdefault(body, []).append(request)
-        if request.channel != NoticeChannel.EMAIL or ratelimit.held_until(request, wall_now) is None:
+        if ratelimit.held_until(request, wall_now) is None:
             requests.append(request)
     token = _parsed.set(parsed)
     try:

@@ -3,10 +3,11 @@ key, but for the window documented in README ("Exactly-once notices").
 
 The steps, in order:
 
-0. an e-mail holding a send slot or bulk ticket that has not come yet goes straight back on the
-   queue; a bulk e-mail (an announcement) takes its ticket of the merchant's bulk share, then its
-   send slot (``ratelimit.py``). Before the claim, so that each pass of a mass announcement costs
-   at most one DynamoDB update (a ticket or slot is lost if the key turns out done or suppressed);
+0. an e-mail or SMS holding a send slot or bulk ticket that has not come yet goes straight back
+   on the queue; a bulk one (an announcement) takes its ticket of the bulk share, then its send
+   slot (``ratelimit.py``: the merchant's buckets for e-mail, the stack's for SMS). Before the
+   claim, so that each pass of a mass announcement costs at most one DynamoDB update (a ticket or
+   slot is lost if the key turns out done, suppressed or held);
 1. claim the key (order, kind, stage, channel) in the notice log: a conditional put. A key that
    is done (sent, failed, suppressed) ends here; a key claimed by a live sender raises
    ``InFlight`` so the message is retried, never dropped;
@@ -14,9 +15,10 @@ The steps, in order:
 3. a suppressed address (hard bounce, complaint, SMS opt-out) is recorded as ``suppressed`` and
    the notice falls back to the customer's other channel (once);
 4. an SMS in the customer's quiet hours is held until they end (``store.hold_notice``; the
-   scheduled ``release_notices`` function re-queues it) and the claim is released;
-5. an e-mail takes a slot of the merchant's send rate; one that is not now is re-queued with a
-   delay, holding the slot (``ratelimit.py``);
+   scheduled ``release_notices`` function re-queues it) and the claim is released. An
+   announcement's SMS gives up its ticket and slot: released, it takes a new ticket here (step 0);
+5. an e-mail takes a slot of the merchant's send rate, an SMS one of the stack's SMS rate; one that
+   is not now is re-queued with a delay, holding the slot (``ratelimit.py``);
 6. compensation is granted (at most once per order, within budget; none where a holdout
    experiment withholds it, core/experiments.py) and rendered; an SMS first stores its order's
    short link (``/o/CODE``, one conditional put, the same item on every try);
@@ -34,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from delaydesk import store
-from delaydesk.core import links, stats
+from delaydesk.core import links, pacing, stats
 from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.decisions import Action, Decision
 from delaydesk.core.experiments import COMPENSATION_DETAIL
@@ -94,7 +96,7 @@ def dispatch(
     now = request.effective_now(now)
     logger.append_keys(order_id=request.order_id, notice_id=request.notice_id)
     if requeue is not None:
-        paced = _pace_before_claim(request, wall_clock(), requeue)
+        paced = _pace_before_claim(request, wall_clock(), requeue, settings)
         if paced is None:
             return "deferred"
         request = paced
@@ -111,11 +113,19 @@ def dispatch(
         raise
 
 
-def _pacing(merchant: Merchant | None) -> ratelimit.Rates | None:
+def _pacing(
+    channel: NoticeChannel, merchant_id: str, merchant: Merchant | None, settings: Settings
+) -> tuple[str | None, ratelimit.Rates] | None:
+    """Whose buckets a notice takes its slots of, and their rates: the merchant's ``max_send_rate``
+    for e-mail, the stack's ``sms_send_rate`` for SMS (at the merchant's bulk share for bulk SMS);
+    None: not paced."""
     policy = merchant.settings.notices if merchant else None
-    if policy is None or not policy.max_send_rate:
+    if channel == NoticeChannel.SMS:
+        rates = pacing.sms_rates(settings.sms_send_rate, (policy or NoticePolicy()).bulk_share)
+        return None if rates is None else (pacing.SMS_OWNER, rates)
+    if channel != NoticeChannel.EMAIL or policy is None or not policy.max_send_rate:
         return None
-    return ratelimit.rates(policy.max_send_rate, policy.bulk_share)
+    return merchant_id, ratelimit.rates(policy.max_send_rate, policy.bulk_share)
 
 
 def _defer(request: NoticeRequest, paced: ratelimit.Paced, requeue: Requeue) -> str:
@@ -124,10 +134,12 @@ def _defer(request: NoticeRequest, paced: ratelimit.Paced, requeue: Requeue) -> 
     return "deferred"
 
 
-def _pace_before_claim(request: NoticeRequest, wall_now: float, requeue: Requeue) -> NoticeRequest | None:
-    """Step 0. None if the e-mail went back on the queue; else the request to dispatch (a bulk
-    e-mail whose send slot is now holds it, so that step 5 does not take another)."""
-    if request.channel != NoticeChannel.EMAIL:
+def _pace_before_claim(
+    request: NoticeRequest, wall_now: float, requeue: Requeue, settings: Settings
+) -> NoticeRequest | None:
+    """Step 0. None if the notice went back on the queue; else the request to dispatch (a bulk
+    notice whose send slot is now holds it, so that step 5 does not take another)."""
+    if request.channel not in pacing.PACED_CHANNELS:
         return request
     at = ratelimit.held_until(request, wall_now)
     if at is not None:
@@ -135,13 +147,14 @@ def _pace_before_claim(request: NoticeRequest, wall_now: float, requeue: Requeue
         return None
     if request.kind not in BULK_KINDS or ratelimit.holds_send_slot(request, wall_now):
         return request
-    pacing = _pacing(_merchant(request.merchant_id))
-    if pacing is None:
+    paced_by = _pacing(request.channel, request.merchant_id, _merchant(request.merchant_id), settings)
+    if paced_by is None:
         return request
+    owner, rates = paced_by
     if ratelimit.needs_ticket(request):
-        paced = ratelimit.take_bulk_slot(request.merchant_id, pacing, wall_now)
+        paced = ratelimit.take_bulk_slot(owner, rates, wall_now)
     else:
-        paced = ratelimit.take_send_slot(request.merchant_id, pacing, wall_now, bulk=True)
+        paced = ratelimit.take_send_slot(owner, rates, wall_now, bulk=True)
     if paced.delay_seconds:
         _defer(request, paced, requeue)
         return None
@@ -219,15 +232,18 @@ def _dispatch_claimed(
         release_at = quiet_until(now, rendering.customer_zone(order, merchant), policy)
         if release_at is not None:
             store.release_claim(claim)
-            store.hold_notice(request.model_copy(update={"not_before": release_at}), release_at)
+            # Without its ticket or slot (long past when it is released): an announcement's SMS
+            # takes a new ticket then, so the held ones drain at the bulk share after quiet hours.
+            held = {"not_before": release_at, "bulk_slot": None, "send_slot": None}
+            store.hold_notice(request.model_copy(update=held), release_at)
             logger.info("SMS held for the customer's quiet hours", release_at=release_at.isoformat())
             metrics.add_metric(name="NoticesHeld", unit=MetricUnit.Count, value=1)
             return "held"
-    pacing = _pacing(merchant)
-    if channel == NoticeChannel.EMAIL and pacing is not None and requeue is not None:
+    paced_by = _pacing(channel, order.merchant_id, merchant, settings)
+    if paced_by is not None and requeue is not None:
         wall_now = wall_clock()
         if not ratelimit.holds_send_slot(request, wall_now):
-            paced = ratelimit.take_send_slot(order.merchant_id, pacing, wall_now)
+            paced = ratelimit.take_send_slot(paced_by[0], paced_by[1], wall_now)
             if paced.delay_seconds:
                 store.release_claim(claim)
                 return _defer(request, paced, requeue)
@@ -327,7 +343,9 @@ def _fall_back(
     if other_channel and other is not None and address_for(order.customer, other):
         channels.insert(0, other)
     for channel in channels:
-        fallback = request.model_copy(update={"channel": channel, "fallback_from": request.channel})
+        # Without the slots this channel held: the other channel's are another bucket's.
+        moved = {"channel": channel, "fallback_from": request.channel, "bulk_slot": None, "send_slot": None}
+        fallback = request.model_copy(update=moved)
         logger.info("falling back to another channel", channel=channel.value)
         if requeue is not None:
             requeue(fallback, 0)  # its own message: retried on its own if it fails

@@ -1,5 +1,13 @@
-"""Per-merchant send rate (e-mail), so that a mass announcement drains at the SES quota without
-a throttling storm, and without making urgent notices wait behind it.
+"""Send rates: per merchant for e-mail (its SES quota), per stack for SMS (SNS's SMS quota is the
+account's, per region), so that a mass announcement drains at the quota without a throttling
+storm, and without making urgent notices wait behind it.
+
+SMS take slots of the stack's two buckets (``sms-rate``: the owner ``core.pacing.SMS_OWNER`` in
+place of a merchant id) at ``sms_send_rate`` (SmsSendRate), the same way e-mails take their
+merchant's: every SMS a send slot, an announcement's SMS first a ticket, at its merchant's
+``bulk_share`` of the stack's rate. So every merchant's transactional SMS and all announcements
+together never exceed the rate; the announcements of two merchants take their blocks of
+tickets first come, first served.
 
 Two generic cell-rate algorithms (GCRA: a token bucket written as one number, the next free slot)
 per merchant, kept in DynamoDB in the notice-state table:
@@ -98,7 +106,7 @@ def holds_send_slot(request: NoticeRequest, now: float) -> bool:
 
 
 def needs_ticket(request: NoticeRequest) -> bool:
-    """A bulk e-mail that has neither a ticket nor a send slot yet."""
+    """A bulk notice that has neither a ticket nor a send slot yet."""
     return request.kind in BULK_KINDS and request.bulk_slot is None and request.send_slot is None
 
 
@@ -106,10 +114,11 @@ def _paced(field: str, at: float, now: float, ahead: float = 0.0) -> Paced:
     return Paced({field: at}, 0 if _come(at, now, ahead) else delay_for(at, now))
 
 
-def take_send_slot(merchant_id: str, pacing: Rates, now: float, *, bulk: bool = False) -> Paced:
-    """The e-mail's slot of the send bucket (bulk e-mails come when an announcement keeps it busy;
-    one whose slot is in this second sends now, see ``BULK_SEND_AHEAD``)."""
-    slot = store.reserve_send_slot(merchant_id, now, 1.0 / pacing.send, SEND_BUCKET, likely_busy=bulk)
+def take_send_slot(owner: str | None, pacing: Rates, now: float, *, bulk: bool = False) -> Paced:
+    """The notice's slot of the send bucket of ``owner`` (a merchant's for e-mail, None for the
+    stack's SMS); bulk notices come when an announcement keeps it busy; one whose slot is in this
+    second sends now, see ``BULK_SEND_AHEAD``."""
+    slot = store.reserve_send_slot(owner, now, 1.0 / pacing.send, SEND_BUCKET, likely_busy=bulk)
     return _paced("send_slot", slot, now, bulk_ahead(pacing) if bulk else 0.0)
 
 
@@ -118,10 +127,10 @@ def bulk_ahead(pacing: Rates) -> float:
     return max(0.0, BULK_SEND_AHEAD - 1.0 / pacing.send)
 
 
-def take_bulk_slot(merchant_id: str, pacing: Rates, now: float) -> Paced:
-    """A bulk e-mail's ticket of the bulk bucket, then, if the ticket is now, its send slot."""
-    if pacing.bulk < pacing.send:  # bulk_share 1: no share kept, bulk e-mails take send slots directly
-        ticket = store.reserve_send_slot(merchant_id, now, 1.0 / pacing.bulk, BULK_BUCKET, likely_busy=True)
+def take_bulk_slot(owner: str | None, pacing: Rates, now: float) -> Paced:
+    """A bulk notice's ticket of the bulk bucket, then, if the ticket is now, its send slot."""
+    if pacing.bulk < pacing.send:  # bulk_share 1: no share kept, bulk notices take send slots directly
+        ticket = store.reserve_send_slot(owner, now, 1.0 / pacing.bulk, BULK_BUCKET, likely_busy=True)
         if ticket - now > EPSILON:
             return _paced("bulk_slot", ticket, now)
-    return take_send_slot(merchant_id, pacing, now, bulk=True)
+    return take_send_slot(owner, pacing, now, bulk=True)

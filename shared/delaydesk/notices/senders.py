@@ -27,7 +27,14 @@ PERMANENT_SES = frozenset(
 )
 PERMANENT_SNS = frozenset({"InvalidParameter", "InvalidParameterValue", "OptedOut", "AuthorizationError"})
 THROTTLING = frozenset(
-    {"TooManyRequestsException", "Throttling", "ThrottlingException", "ThrottledException", "LimitExceededException"}
+    {
+        "TooManyRequestsException",  # SES v2 (SendEmail over the maximum send rate)
+        "Throttling",
+        "ThrottlingException",  # SNS Publish "Rate exceeded" (AWS re:Post, sns-throttling-exception-errors)
+        "Throttled",  # SNS ThrottledException, HTTP 429 (botocore's SNS model)
+        "ThrottledException",
+        "LimitExceededException",
+    }
 )
 """Retried through the queue with a longer visibility timeout (backoff)."""
 

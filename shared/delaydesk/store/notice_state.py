@@ -6,8 +6,9 @@ One table (NoticeStateTable, pk/sk) holds what notices need besides the notice l
   inbox#<order>           <kind>#<stage>                   the in-app inbox copy of a notice, as stored
                                                            before the notice log held it (read only)
   held                    <release at>#<order>#<notice>    an SMS held for quiet hours
-  rate#<merchant>         -                                the send-rate reservation (GCRA)
-  slot#<minute>           <ticket>#<order>#<notice>        a bulk e-mail scheduled beyond SQS's 15 minutes (TTL)
+  rate#<merchant>         - | bulk                         the send-rate reservation (GCRA): e-mail slots, bulk tickets
+  sms-rate                - | bulk                         the stack's SMS send rate (SNS's quota is the account's)
+  slot#<minute>           <ticket>#<order>#<notice>        a bulk e-mail or SMS scheduled beyond SQS's 15 minutes (TTL)
   slot-cursor             -                                the first minute of the slot table not released yet
   slot-cursor             horizon                          the last minute any fan-out wrote to
   grant#<order>           -                                the order's compensation grant
@@ -166,7 +167,7 @@ _RESERVE_ATTEMPTS = 5
 
 
 def reserve_send_slot(
-    merchant_id: str,
+    merchant_id: str | None,
     wall_epoch: float,
     interval: float,
     bucket: str = _NONE,
@@ -174,7 +175,8 @@ def reserve_send_slot(
     likely_busy: bool = False,
     count: int = 1,
 ) -> float:
-    """Reserve the next slot of one of the merchant's send-rate buckets; returns its epoch
+    """Reserve the next slot of one of the merchant's send-rate buckets (``merchant_id`` None: the
+    stack's SMS buckets, ``core.pacing.SMS_OWNER``); returns its epoch
     (``wall_epoch`` if the bucket is idle). ``count`` reserves that many consecutive slots in the
     same call (a block of an announcement): the first is returned, the others follow ``interval``
     apart.
@@ -184,7 +186,7 @@ def reserve_send_slot(
     conflicts. ``likely_busy`` (a bucket in the middle of a drain) tries the ADD first, so that
     a busy bucket costs one call instead of two; the ADD of an idle bucket is then corrected.
     """
-    item = NoticeStateRecord(f"rate#{merchant_id}", bucket)
+    item = NoticeStateRecord("sms-rate" if merchant_id is None else f"rate#{merchant_id}", bucket)
     idle = NoticeStateRecord.number.does_not_exist() | (NoticeStateRecord.number < wall_epoch)
     span = interval * count
     for _ in range(_RESERVE_ATTEMPTS):
@@ -203,10 +205,10 @@ def reserve_send_slot(
             item.update(actions=[NoticeStateRecord.number.add(span)])
             return float(item.number) - span
         return wall_epoch
-    raise ConcurrentUpdate(f"send-rate bucket {bucket} of {merchant_id} kept changing")
+    raise ConcurrentUpdate(f"send-rate bucket {bucket} of {merchant_id or 'the SMS'} kept changing")
 
 
-# ---- the slot table: bulk e-mails scheduled beyond SQS's 15-minute delay
+# ---- the slot table: bulk notices scheduled beyond SQS's 15-minute delay
 
 
 def put_slotted(items: list[tuple[str, str, NoticeRequest, int]]) -> None:

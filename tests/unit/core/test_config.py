@@ -139,6 +139,12 @@ def _template_variables() -> dict[str, list[Any]]:
     return found
 
 
+LOCAL_DEFAULTS = {"SMS_SEND_RATE": 0}
+"""Settings whose default (tools and tests, no variable set) differs from the deployed stack's on
+purpose: SMS unpaced off Lambda, as the embedded AWS deploys with ``SmsSendRate`` 0 (its queue
+delays run in real time)."""
+
+
 def test_every_template_variable_is_a_setting_with_its_parameters_default_and_bounds() -> None:
     template = yaml.load((ROOT / "template.yaml").read_text(encoding="utf-8"), Loader=_Loader)
     parameters = template["Parameters"]
@@ -157,7 +163,7 @@ def test_every_template_variable_is_a_setting_with_its_parameters_default_and_bo
                 continue  # a resource's name or URL, a condition: the stack's, no default here
             parameter = parameters[name]
             if "Default" in parameter:
-                assert spec.metadata["default"] == parameter["Default"], variable
+                assert spec.metadata["default"] == LOCAL_DEFAULTS.get(variable, parameter["Default"]), variable
             if parameter["Type"] == "Number":
                 assert (spec.metadata["ge"], spec.metadata["le"]) == (parameter["MinValue"], parameter["MaxValue"])
                 checked += 1

@@ -27,9 +27,10 @@ def _announcement(order_id: str, **fields: object) -> NoticeRequest:
     )
 
 
-def test_only_bulk_emails_without_a_slot_are_scheduled() -> None:
+def test_only_bulk_emails_and_sms_without_a_slot_are_scheduled() -> None:
     assert pacing.scheduled(_announcement("a"))
-    assert not pacing.scheduled(_announcement("a", channel=NoticeChannel.SMS)), "SMS are not paced"
+    assert pacing.scheduled(_announcement("a", channel=NoticeChannel.SMS)), "paced by the stack's SMS rate"
+    assert not pacing.scheduled(_announcement("a", channel=NoticeChannel.SMS, bulk_slot=T0))
     assert not pacing.scheduled(_announcement("a", channel=NoticeChannel.INBOX))
     assert not pacing.scheduled(_announcement("a", bulk_slot=T0)), "scheduled already (a release)"
     assert not pacing.scheduled(_announcement("a", send_slot=T0))
@@ -86,3 +87,10 @@ def test_minutes_are_named_for_people_and_items_expire_after_their_minute() -> N
 def test_rates_round_the_quota_down_to_whole_emails() -> None:
     assert pacing.rates(14.9, 0.5) == pacing.Rates(send=14.0, bulk=7.0)
     assert pacing.rates(0.5, 1.0) == pacing.Rates(send=0.5, bulk=0.5)
+
+
+def test_sms_are_paced_by_the_stacks_rate_at_the_merchants_bulk_share_in_the_stacks_buckets() -> None:
+    assert pacing.sms_rates(0, 0.8) is None, "SmsSendRate 0: not paced"
+    assert pacing.sms_rates(10.7, 0.5) == pacing.Rates(send=10.0, bulk=5.0), "whole SMS per second"
+    assert pacing.owner(NoticeChannel.SMS, "m-teahouse") is pacing.SMS_OWNER is None
+    assert pacing.owner(NoticeChannel.EMAIL, "m-teahouse") == "m-teahouse"
