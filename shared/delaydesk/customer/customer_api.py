@@ -35,7 +35,7 @@ import binascii
 import json
 import time
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -53,6 +53,9 @@ from delaydesk.core.origins import ORDER_PAGE, ORIGIN_ATTRIBUTE
 from delaydesk.customer import order_page
 from delaydesk.notices import inbox, suppression
 from delaydesk.policy import ChoiceKind, consumer_rules
+
+if TYPE_CHECKING:
+    from delaydesk.store import OrderRecord
 
 app = APIGatewayHttpResolver()
 
@@ -96,6 +99,12 @@ def _param(name: str) -> str | None:
 
 def _authorised(order_id: str, purpose: Purpose) -> tuple[Order, str]:
     """The order, if the request carries its token; raises Forbidden otherwise."""
+    record, token = _authorised_record(order_id, purpose)
+    return record.order(), token
+
+
+def _authorised_record(order_id: str, purpose: Purpose) -> tuple[OrderRecord, str]:
+    """The order's item (its state and the trail it holds), if the request carries its token."""
     token = _param("t")
     if not links.verify(links.signing_key(get_settings()), purpose, order_id, token):
         raise Forbidden(order_id)
@@ -103,7 +112,7 @@ def _authorised(order_id: str, purpose: Purpose) -> tuple[Order, str]:
     if record is None:
         raise Forbidden(order_id)
     logger.append_keys(order_id=order_id)
-    return record.order(), str(token)
+    return record, str(token)
 
 
 def _wants_json() -> bool:
@@ -123,13 +132,14 @@ def _back_to_page(order_id: str, token: str, done: str | None, not_open: bool = 
 
 @app.get("/orders/<order_id>")
 def page(order_id: str) -> Response[str]:
-    order, token = _authorised(order_id, Purpose.ORDER_PAGE)
+    record, token = _authorised_record(order_id, Purpose.ORDER_PAGE)
+    order = record.order()
     merchant = store.get_merchant(order.merchant_id)
     html = order_page.render(
         order,
         merchant,
         inbox.entries(order_id),
-        store.decisions_for(order_id),
+        store.decisions_for(order_id, record),  # from the item it read, when it holds them all
         _now(),
         get_settings().resolved_templates_dir,
         token,
@@ -187,10 +197,11 @@ def _order_page_base(settings: Settings, route: str) -> str:
 
 @app.get("/orders/<order_id>/notices")
 def notices(order_id: str) -> dict[str, Any]:
-    order, _ = _authorised(order_id, Purpose.ORDER_PAGE)
+    record, _ = _authorised_record(order_id, Purpose.ORDER_PAGE)
+    order = record.order()
     merchant = store.get_merchant(order.merchant_id)
     return {
-        "order": order_page.state(order, store.decisions_for(order_id), _now(), merchant),
+        "order": order_page.state(order, store.decisions_for(order_id, record), _now(), merchant),
         "notices": inbox.list_inbox(order_id),
     }
 
@@ -201,11 +212,13 @@ def _open(order: Order, kind: ChoiceKind, now: datetime) -> bool:
 
 @app.post("/orders/<order_id>/wait")
 def wait(order_id: str) -> Response[Any]:
-    order, token = _authorised(order_id, Purpose.ORDER_PAGE)
+    record, token = _authorised_record(order_id, Purpose.ORDER_PAGE)
+    order = record.order()
     now = _now()
     if not _open(order, ChoiceKind.WAIT, now):
         return _refused(order, token, now)
-    recorded = store.put_decision(order_page.wait_decision(order, now))
+    # In the order's trail (its item: one conditional update of the trail and version only).
+    recorded = store.add_decision(record, order_page.wait_decision(order, now))
     # The order itself learns of the consent (delay.accepted): no automatic cancellation follows.
     _queue(order_page.accept_event(order, now))
     logger.info("customer chose to wait", first_time=recorded)
