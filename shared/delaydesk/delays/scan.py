@@ -1,4 +1,5 @@
-"""The due-order scan: read what is due from the sparse index, decide, queue the notices."""
+"""The due-order scan: read what is due from the sparse index, decide, queue the notices, commit
+each order once with its decisions in its audit trail."""
 
 from __future__ import annotations
 
@@ -231,7 +232,7 @@ def process(
         return  # nothing changed: no rewrite of an unchanged item
     flags = _trail_flags(merchants.get(order.merchant_id), notices, earlier_decisions)
     evaluated = _Evaluated(record, result.order, due, decisions, earlier_decisions, notices, flags)
-    if not (decisions or notices):  # nothing to queue or record first: committed now
+    if not (decisions or notices):  # nothing to queue or place first: committed now
         _commit_isolated(evaluated, settings, report)
         return
     if outbox is None:  # one order on its own: queue and commit now

@@ -408,6 +408,8 @@ def add_decision(record: OrderRecord, decision: Decision) -> bool:
             record.trail = pack_trail(trail)
         version = record.version or 0
         try:
+            # The table connection, not ``Model.update``, which asks for ALL_NEW: the order page's
+            # role may update these attributes only, with nothing returned (template.yaml).
             OrderRecord._get_connection().update_item(
                 record.order_id,
                 actions=[OrderRecord.trail.set(record.trail), OrderRecord.version.set(version + 1)],
