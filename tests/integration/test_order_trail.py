@@ -238,3 +238,34 @@ def test_notices_dispatch_may_record_decisions_for_make_readers_query_the_table(
     everywhere = [d.decision_id for d in store.all_decisions() if d.action == Action.COMPENSATION_GRANTED]
     assert [d.decision_id for d in granted] == everywhere
     assert len(granted) == 1 and [i.decision_id for i in _table_items("TL-6")] == [granted[0].decision_id]
+
+
+def test_a_wait_that_keeps_losing_races_answers_503_and_records_nothing(
+    local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _feed(local_aws, "OrderEventsQueue", paid("TL-7", PAID_AT))
+    local_aws.tick(LATE)
+    real_get = order_store.get_order
+
+    def moved(order_id: str) -> store.OrderRecord | None:
+        record = real_get(order_id)
+        if record is not None:
+            record.save()  # an event lands between each read and the update
+        return record
+
+    real_update = order_store.OrderRecord._get_connection().update_item
+    attempts: list[str] = []
+
+    def update_item(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(args[0])
+        real_get(args[0]).save()  # type: ignore[union-attr]  # and again before the write lands
+        return real_update(*args, **kwargs)
+
+    monkeypatch.setattr(order_store, "get_order", moved)
+    monkeypatch.setattr(order_store.OrderRecord._get_connection(), "update_item", update_item)
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    answer = local_aws.http_request("POST", _page("TL-7").replace("?", "/wait?"), headers, "", now=LATE)
+    assert answer["statusCode"] == 503 and answer["headers"]["Retry-After"] == "1"
+    assert attempts == ["TL-7"] * order_store.WAIT_ATTEMPTS
+    monkeypatch.undo()
+    assert [d for d in store.decisions_for("TL-7") if d.action == Action.DELAY_ACCEPTED] == []

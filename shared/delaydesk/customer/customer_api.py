@@ -218,7 +218,14 @@ def wait(order_id: str) -> Response[Any]:
     if not _open(order, ChoiceKind.WAIT, now):
         return _refused(order, token, now)
     # In the order's trail (its item: one conditional update of the trail and version only).
-    recorded = store.add_decision(record, order_page.wait_decision(order, now))
+    try:
+        recorded = store.add_decision(record, order_page.wait_decision(order, now))
+    except store.ConcurrentUpdate:  # the order kept changing under it: nothing recorded, ask again
+        logger.warning("consent to wait not recorded: the order changed concurrently")
+        count_by("OrderPageRefused", "status", "503")
+        return Response(
+            503, "text/plain; charset=utf-8", "busy: please try again", headers={"Retry-After": "1"} | PAGE_HEADERS
+        )
     # The order itself learns of the consent (delay.accepted): no automatic cancellation follows.
     _queue(order_page.accept_event(order, now))
     logger.info("customer chose to wait", first_time=recorded)
