@@ -6,7 +6,8 @@ Routes (functions/serve_order_page):
 - ``GET  /orders/{order_id}?t=TOKEN``: the order page (HTML, ``order_page.py``); a visit is recorded
   once per order and UTC day, and each choice below once per order (the effect report reads them);
 - ``GET  /orders/{order_id}/notices?t=TOKEN``: the order's status and in-app inbox (JSON);
-- ``POST /orders/{order_id}/wait?t=TOKEN``: the customer consents to the delay (a decision);
+- ``POST /orders/{order_id}/wait?t=TOKEN``: the customer consents to the delay (a decision, in
+  the order's audit trail);
 - ``POST /orders/{order_id}/cancel?t=TOKEN``: queues the contract's ``cancel.requested`` on
   OrderEvents; the next scan grants it (full refund) or refuses it (already shipped); under EU/UK
   rules, once the buyer's additional period has passed undelivered, it terminates the contract;
