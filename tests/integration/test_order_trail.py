@@ -219,6 +219,9 @@ def test_an_order_written_before_the_trail_is_read_from_the_table_and_keeps_it(l
     legacy = store.get_order("seed-000000")
     assert legacy is not None and legacy.trail_spilled() and not legacy.trail_complete()
     assert [d.decision_id for d in store.decisions_for("seed-000000", legacy)] == ["aa#earlier"]
+    # A decision put in the table before is not recorded again in the item (a second "wait").
+    assert store.add_decision(legacy, earlier) is False
+    assert store.get_order("seed-000000").version == legacy.version  # type: ignore[union-attr]
     run_scan(local_aws, NOW)
     after = store.get_order("seed-000000")
     assert after is not None and after.trail_spilled()  # its trail says the table holds some

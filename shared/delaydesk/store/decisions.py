@@ -81,6 +81,15 @@ def put_decision(decision: Decision) -> bool:
     return save_if(_item(decision), DecisionRecord.decision_id.does_not_exist())
 
 
+def in_table(order_id: str, decision_id: str) -> bool:
+    """Whether a decision was put as an item of its own (``put_decision``): one consistent read."""
+    try:
+        DecisionRecord.get(order_id, decision_id, consistent_read=True)
+    except DecisionRecord.DoesNotExist:
+        return False
+    return True
+
+
 def record_decisions(decisions: list[Decision]) -> None:
     """Record decisions together, 25 items per ``BatchWriteItem`` (unconditional puts): for
     decisions derived by an evaluation not committed yet that its order item has no room for (the

@@ -28,7 +28,7 @@ from delaydesk.core.decisions import Decision
 from delaydesk.core.kinds import NoticeRequest
 from delaydesk.core.orders import Order
 from delaydesk.store.base import ConcurrentUpdate, conditional_failure, recent_digests, register, remember_digest
-from delaydesk.store.decisions import put_decision
+from delaydesk.store.decisions import in_table, put_decision
 from delaydesk.store.trail import IN_TABLE, NOTICE_DECISIONS, Trail, pack_trail, unpack_trail
 
 
@@ -390,12 +390,14 @@ def add_decision(record: OrderRecord, decision: Decision) -> bool:
     """Record a decision taken outside an evaluation (the customer's consent to wait) in the order's
     trail, once: one conditional ``UpdateItem`` of the trail and the version only (the order's state
     is not rewritten); when it does not fit, in the Decisions table, the trail marked. False: it
-    was recorded before. A lost race reads the order again; ``ConcurrentUpdate`` after
-    ``WAIT_ATTEMPTS``."""
+    was recorded before (in the trail, or in the table when the trail says it holds some). A lost
+    race reads the order again; ``ConcurrentUpdate`` after ``WAIT_ATTEMPTS``."""
     for _ in range(WAIT_ATTEMPTS):
         trail = record.held_trail() or Trail(flags=IN_TABLE)
         if trail.holds(decision.decision_id):
             return False
+        if trail.flags & IN_TABLE and in_table(record.order_id, decision.decision_id):
+            return False  # put there before (an order written before its trail, or one without room)
         packed = record.trail
         record.trail = pack_trail(Trail([*trail.groups, [decision]], trail.flags))
         recorded = item_bytes(record) <= ITEM_BYTES
