@@ -41,12 +41,21 @@ def test_a_new_order_without_a_window_is_due_at_its_ship_by_and_the_scan_leaves_
     version = record.version
     local_aws.tick(datetime(2020, 1, 20, 2, 5, tzinfo=UTC))  # the scan's first run after payment
     assert store.get_order("PE-1").version == version  # nothing due, nothing written  # type: ignore[union-attr]
+    local_aws.aws_calls.reset()
     local_aws.tick(SHIP_BY)  # the late shipment is decided and told at the ship-by, as before
+    # The evaluation's write units: the order 1 (its two decisions in it), its due entry moved 2
+    # (a keys-only delete and put), the statistics row 1; the decisions' BatchWriteItem made it 5.
+    assert local_aws.aws_calls.write_units["scan_worker"] == 1 + 2 + 1
+    assert "dynamodb.BatchWriteItem" not in local_aws.aws_calls.summary()["scan_worker"]
     decisions = {d.action for d in store.decisions_for("PE-1")}
     assert decisions == {Action.DELAY_DETECTED, Action.LATE_SHIPMENT_RECORDED}
-    # The evaluation's two decisions are one item (one write unit), read back as two.
-    (item,) = DecisionRecord.query("PE-1")
-    assert [d.decision_id for d in item.decisions()] == [d.decision_id for d in store.decisions_for("PE-1")]
+    # The evaluation's two decisions are held in the order item, written by its commit: the
+    # Decisions table holds none, and the item says it holds the whole trail.
+    assert list(DecisionRecord.query("PE-1")) == []
+    record = store.get_order("PE-1")
+    assert record is not None and record.trail_complete()
+    (group,) = record.held_trail().groups  # type: ignore[union-attr]
+    assert [d.decision_id for d in group] == [d.decision_id for d in store.decisions_for("PE-1")]
     assert [n.kind for n in store.notices_for("PE-1")] == [Kind.SHIPMENT_DELAYED]
 
 

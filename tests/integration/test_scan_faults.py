@@ -84,16 +84,19 @@ def test_an_order_that_keeps_failing_is_left_due_for_the_next_run(
     _failing_commit(monkeypatch, "seed-000007", times=3)
     report = _scan(local_aws)
     assert (report["examined"], report["failed"], report["retries"]) == (20, 1, 2)
-    # Its notice was queued and its decisions recorded before the commit (the one write of an
-    # evaluation): neither is counted, and the order is left as it was, due.
+    # Its notice was queued before the commit (the one write of an evaluation), which was to hold
+    # its decisions: the notice is not counted, no decision is counted nor recorded (before the
+    # trail was held in the order, they were recorded uncounted), and the order is as it was, due.
     assert report["notices"] == 19 and report["decisions"] == 38
     assert local_aws.queue_depth("NoticesQueue") == 20
     record = store.get_order("seed-000007")
     assert record is not None and before is not None and record.version == before.version
     assert record.next_due_at is not None and record.next_due_at <= NOW
-    assert len([d for d in store.all_decisions() if d.order_id == "seed-000007"]) == 2
-    # The next run takes it, and only it: the same notice key again, the same decisions rewritten,
-    # both counted now, once.
+    assert record.packed == before.packed and record.trail == before.trail
+    assert [d for d in store.all_decisions() if d.order_id == "seed-000007"] == []
+    assert list(store.DecisionRecord.scan()) == []  # the others' decisions are in their items
+    # The next run takes it, and only it: the same notice key again, the same decisions derived,
+    # both recorded and counted now, once.
     again = _scan(local_aws)
     assert (again["examined"], again["failed"], again["notices"], again["decisions"]) == (1, 0, 1, 2)
     assert local_aws.queue_depth("NoticesQueue") == 21

@@ -153,7 +153,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         Notice(n.kind, int(n.stage), n.channel, n.status, n.sent_at or n.claimed_at)
         for n in store.notices_for(order.order_id)
     ]
-    lines = timeline(order, store.decisions_for(order.order_id), notices, merchant.timezone if merchant else "UTC")
+    decisions = store.decisions_for(order.order_id, record)
+    lines = timeline(order, decisions, notices, merchant.timezone if merchant else "UTC")
     print("\n".join(lines))
     return 0
 

@@ -6,7 +6,8 @@ Routes (functions/serve_order_page):
 - ``GET  /orders/{order_id}?t=TOKEN``: the order page (HTML, ``order_page.py``); a visit is recorded
   once per order and UTC day, and each choice below once per order (the effect report reads them);
 - ``GET  /orders/{order_id}/notices?t=TOKEN``: the order's status and in-app inbox (JSON);
-- ``POST /orders/{order_id}/wait?t=TOKEN``: the customer consents to the delay (a decision);
+- ``POST /orders/{order_id}/wait?t=TOKEN``: the customer consents to the delay (a decision, in
+  the order's audit trail);
 - ``POST /orders/{order_id}/cancel?t=TOKEN``: queues the contract's ``cancel.requested`` on
   OrderEvents; the next scan grants it (full refund) or refuses it (already shipped); under EU/UK
   rules, once the buyer's additional period has passed undelivered, it terminates the contract;
@@ -35,7 +36,7 @@ import binascii
 import json
 import time
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -53,6 +54,9 @@ from delaydesk.core.origins import ORDER_PAGE, ORIGIN_ATTRIBUTE
 from delaydesk.customer import order_page
 from delaydesk.notices import inbox, suppression
 from delaydesk.policy import ChoiceKind, consumer_rules
+
+if TYPE_CHECKING:
+    from delaydesk.store import OrderRecord
 
 app = APIGatewayHttpResolver()
 
@@ -96,6 +100,12 @@ def _param(name: str) -> str | None:
 
 def _authorised(order_id: str, purpose: Purpose) -> tuple[Order, str]:
     """The order, if the request carries its token; raises Forbidden otherwise."""
+    record, token = _authorised_record(order_id, purpose)
+    return record.order(), token
+
+
+def _authorised_record(order_id: str, purpose: Purpose) -> tuple[OrderRecord, str]:
+    """The order's item (its state and the trail it holds), if the request carries its token."""
     token = _param("t")
     if not links.verify(links.signing_key(get_settings()), purpose, order_id, token):
         raise Forbidden(order_id)
@@ -103,7 +113,7 @@ def _authorised(order_id: str, purpose: Purpose) -> tuple[Order, str]:
     if record is None:
         raise Forbidden(order_id)
     logger.append_keys(order_id=order_id)
-    return record.order(), str(token)
+    return record, str(token)
 
 
 def _wants_json() -> bool:
@@ -123,13 +133,14 @@ def _back_to_page(order_id: str, token: str, done: str | None, not_open: bool = 
 
 @app.get("/orders/<order_id>")
 def page(order_id: str) -> Response[str]:
-    order, token = _authorised(order_id, Purpose.ORDER_PAGE)
+    record, token = _authorised_record(order_id, Purpose.ORDER_PAGE)
+    order = record.order()
     merchant = store.get_merchant(order.merchant_id)
     html = order_page.render(
         order,
         merchant,
         inbox.entries(order_id),
-        store.decisions_for(order_id),
+        store.decisions_for(order_id, record),  # from the item it read, when it holds them all
         _now(),
         get_settings().resolved_templates_dir,
         token,
@@ -187,10 +198,11 @@ def _order_page_base(settings: Settings, route: str) -> str:
 
 @app.get("/orders/<order_id>/notices")
 def notices(order_id: str) -> dict[str, Any]:
-    order, _ = _authorised(order_id, Purpose.ORDER_PAGE)
+    record, _ = _authorised_record(order_id, Purpose.ORDER_PAGE)
+    order = record.order()
     merchant = store.get_merchant(order.merchant_id)
     return {
-        "order": order_page.state(order, store.decisions_for(order_id), _now(), merchant),
+        "order": order_page.state(order, store.decisions_for(order_id, record), _now(), merchant),
         "notices": inbox.list_inbox(order_id),
     }
 
@@ -201,11 +213,20 @@ def _open(order: Order, kind: ChoiceKind, now: datetime) -> bool:
 
 @app.post("/orders/<order_id>/wait")
 def wait(order_id: str) -> Response[Any]:
-    order, token = _authorised(order_id, Purpose.ORDER_PAGE)
+    record, token = _authorised_record(order_id, Purpose.ORDER_PAGE)
+    order = record.order()
     now = _now()
     if not _open(order, ChoiceKind.WAIT, now):
         return _refused(order, token, now)
-    recorded = store.put_decision(order_page.wait_decision(order, now))
+    # In the order's trail (its item: one conditional update of the trail and version only).
+    try:
+        recorded = store.add_decision(record, order_page.wait_decision(order, now))
+    except store.ConcurrentUpdate:  # the order kept changing under it: nothing recorded, ask again
+        logger.warning("consent to wait not recorded: the order changed concurrently")
+        count_by("OrderPageRefused", "status", "503")
+        return Response(
+            503, "text/plain; charset=utf-8", "busy: please try again", headers={"Retry-After": "1"} | PAGE_HEADERS
+        )
     # The order itself learns of the consent (delay.accepted): no automatic cancellation follows.
     _queue(order_page.accept_event(order, now))
     logger.info("customer chose to wait", first_time=recorded)

@@ -3,7 +3,8 @@
 ``declare`` and ``end`` store the window (a conditional, versioned write) and queue one
 recompute message per due-index shard. The consumer (functions/recompute_deadlines) handles a
 message by evaluating one page of its shard with the windows now in force (the scan's own
-``process``: decisions and notices go through the order's outbox, once), then queues the next
+``process``: its notices queued, then its decisions written in the order's trail by its one
+commit), then queues the next
 page. A window covering a million orders is therefore many small Lambda runs, never a giant one.
 
 Open orders are all in the due-index (it holds every order with a pending deadline), so paging

@@ -1,4 +1,5 @@
-"""The due-order scan: read what is due from the sparse index, decide, queue the notices."""
+"""The due-order scan: read what is due from the sparse index, decide, queue the notices, commit
+each order once with its decisions in its audit trail."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from delaydesk import store
 from delaydesk.core import aws, counts, effect_stats, stats
 from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.decisions import Action, Decision
-from delaydesk.core.kinds import NoticeRequest
+from delaydesk.core.kinds import DELAY_KINDS, NoticeRequest
 from delaydesk.core.merchants import DelayPolicy, Merchant
 from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
 from delaydesk.core.orders import Order
@@ -85,30 +86,34 @@ def queue_notices(requests: list[NoticeRequest], settings: Settings) -> None:
 
 @dataclass
 class _Evaluated:
-    """An order evaluated, waiting for its notices to be queued and its decisions recorded, then
-    for its commit."""
+    """An order evaluated, waiting for its notices to be queued, then for its commit."""
 
     record: OrderRecord
     order: Order
     due: datetime | None
     decisions: list[Decision]
-    """Derived by this evaluation: recorded in a batch before the commit, counted by the commit."""
+    """Derived by this evaluation: held in the order item by its commit (``store.place_decisions``;
+    those that do not fit recorded in the Decisions table before it), counted by the commit."""
     earlier: list[Decision]
     """From an outbox an earlier version of the scan committed: recorded and counted as it did
-    (a conditional put each, counted if it was not in yet)."""
+    (a conditional put each in the Decisions table, counted if it was not in yet)."""
     notices: list[NoticeRequest]
+    trail_flags: int = 0
+    """What the order's trail is to say of the Decisions table (``store.trail``)."""
 
 
 class _Outbox:
     """Evaluations of several orders finished together: their notices queued (ten per SQS call),
-    their decisions recorded (25 per ``BatchWriteItem``), then each order committed by one
-    versioned write, its only write.
+    then each order committed by one versioned write, its only write, which holds the
+    evaluation's decisions in the order item (``store.place_decisions``). Decisions the item has
+    no room for are recorded in the Decisions table before the commits (25 per ``BatchWriteItem``).
 
-    Nothing is written to an order before its notices are queued and its decisions recorded, so a
-    run that dies in between, a batch that fails or a commit that keeps failing leaves the order
-    due and unchanged: the next run evaluates it again, queues the same notice keys (dispatch
-    claims each once) and rewrites the same decisions (their ids are fixed by what they decide);
-    each decision is counted by the commit that makes it part of the order, once.
+    Nothing is written to an order before its notices are queued, so a run that dies in between,
+    a batch that fails or a commit that keeps failing leaves the order due and unchanged, with no
+    decision recorded (but those that spilled: rewritten the same by the next run, their ids
+    being fixed by what they decide): the next run evaluates it again and queues the same notice
+    keys (dispatch claims each once); each decision is counted by the commit that makes it part of
+    the order, once.
     """
 
     def __init__(self, settings: Settings, report: ScanReport, flush_at: int | None = 10) -> None:
@@ -129,8 +134,15 @@ class _Outbox:
         if not waiting:
             return
         try:
+            spilled = [
+                d
+                for e in waiting
+                for d in store.place_decisions(
+                    e.record, e.order, e.due, self._settings.due_shards, e.decisions, e.trail_flags
+                )
+            ]
             queue_notices([n for e in waiting for n in e.notices], self._settings)
-            store.record_decisions([d for e in waiting for d in e.decisions])
+            store.record_decisions(spilled)
         except Exception as exc:  # noqa: BLE001 - each order stays due and unchanged; the next run repeats it
             self._report.failed += len(waiting)
             logger.warning(
@@ -219,16 +231,28 @@ def process(
     due = next_due_at(result.order, policy)
     if not (decisions or earlier_decisions or notices) and result.order == order and due == record.next_due_at:
         return  # nothing changed: no rewrite of an unchanged item
-    evaluated = _Evaluated(record, result.order, due, decisions, earlier_decisions, notices)
-    if not (decisions or notices):  # nothing to queue or record first: committed now
+    flags = _trail_flags(merchants.get(order.merchant_id), notices, earlier_decisions)
+    evaluated = _Evaluated(record, result.order, due, decisions, earlier_decisions, notices, flags)
+    if not (decisions or notices):  # nothing to queue or place first: committed now
         _commit_isolated(evaluated, settings, report)
         return
-    if outbox is None:  # one order on its own: queue, record and commit now
+    if outbox is None:  # one order on its own: queue and commit now
         outbox = _Outbox(settings, report)
         outbox.add(evaluated)
         outbox.flush()
     else:
         outbox.add(evaluated)
+
+
+def _trail_flags(merchant: Merchant | None, notices: list[NoticeRequest], earlier: list[Decision]) -> int:
+    """``NOTICE_DECISIONS`` when dispatch may record a decision of its own for one of these notices
+    (a delay notice, a merchant with compensation rules: granted or held out); ``IN_TABLE`` when
+    an earlier outbox's decisions go to the Decisions table."""
+    flags = store.IN_TABLE if earlier else 0
+    compensates = merchant is not None and bool(merchant.settings.notices.compensation.rules)
+    if compensates and any(n.kind in DELAY_KINDS for n in notices):
+        flags |= store.NOTICE_DECISIONS
+    return flags
 
 
 sleep: Callable[[float], None] = time.sleep

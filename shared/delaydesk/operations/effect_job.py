@@ -57,7 +57,7 @@ def _facts(merchant_id: str | None) -> list[OrderFacts]:
             facts.append(OrderFacts(order_effect(order, []), order, named_windows=named_windows(order, [])))
             continue
         sent = [(n.kind, n.sent_at) for n in store.notices_for(order.order_id) if n.status == "sent"]
-        decisions = store.decisions_for(order.order_id)
+        decisions = store.decisions_for(order.order_id, record)  # the item read: its trail, and the table if needed
         if order.merchant_id not in merchants:
             merchants[order.merchant_id] = store.get_merchant(order.merchant_id)
         facts.append(

@@ -18,13 +18,13 @@ if TYPE_CHECKING:
     from delaydesk.store.alerts import open_alert as open_alert
     from delaydesk.store.alerts import resolve_alert as resolve_alert
     from delaydesk.store.alerts import set_alert_window as set_alert_window
+    from delaydesk.store.audit import all_decisions as all_decisions
+    from delaydesk.store.audit import decisions_for as decisions_for
     from delaydesk.store.base import ConcurrentUpdate as ConcurrentUpdate
     from delaydesk.store.base import bind as bind
     from delaydesk.store.counters import RequestCounterRecord as RequestCounterRecord
     from delaydesk.store.counters import take_request_slot as take_request_slot
     from delaydesk.store.decisions import DecisionRecord as DecisionRecord
-    from delaydesk.store.decisions import all_decisions as all_decisions
-    from delaydesk.store.decisions import decisions_for as decisions_for
     from delaydesk.store.decisions import put_decision as put_decision
     from delaydesk.store.decisions import record_decisions as record_decisions
     from delaydesk.store.digests import claim_digest as claim_digest
@@ -88,6 +88,7 @@ if TYPE_CHECKING:
     from delaydesk.store.orders import DueIndex as DueIndex
     from delaydesk.store.orders import OrderRecord as OrderRecord
     from delaydesk.store.orders import _set_due as _set_due
+    from delaydesk.store.orders import add_decision as add_decision
     from delaydesk.store.orders import all_orders as all_orders
     from delaydesk.store.orders import applied_before as applied_before
     from delaydesk.store.orders import commit_evaluation as commit_evaluation
@@ -101,6 +102,7 @@ if TYPE_CHECKING:
     from delaydesk.store.orders import orders_by_id as orders_by_id
     from delaydesk.store.orders import orders_with_number as orders_with_number
     from delaydesk.store.orders import pending as pending
+    from delaydesk.store.orders import place_decisions as place_decisions
     from delaydesk.store.orders import prefetched_orders as prefetched_orders
     from delaydesk.store.orders import read_order as read_order
     from delaydesk.store.orders import save_order as save_order
@@ -115,6 +117,8 @@ if TYPE_CHECKING:
     from delaydesk.store.stats import all_counter_rows as all_counter_rows
     from delaydesk.store.stats import batched_counts as batched_counts
     from delaydesk.store.stats import counter_rows as counter_rows
+    from delaydesk.store.trail import IN_TABLE as IN_TABLE
+    from delaydesk.store.trail import NOTICE_DECISIONS as NOTICE_DECISIONS
     from delaydesk.store.transit import TransitStatsRecord as TransitStatsRecord
     from delaydesk.store.transit import add_transit_sample as add_transit_sample
     from delaydesk.store.transit import get_transit_stats as get_transit_stats
@@ -141,8 +145,8 @@ else:
             "RequestCounterRecord": "delaydesk.store.counters:RequestCounterRecord",
             "take_request_slot": "delaydesk.store.counters:take_request_slot",
             "DecisionRecord": "delaydesk.store.decisions:DecisionRecord",
-            "all_decisions": "delaydesk.store.decisions:all_decisions",
-            "decisions_for": "delaydesk.store.decisions:decisions_for",
+            "all_decisions": "delaydesk.store.audit:all_decisions",
+            "decisions_for": "delaydesk.store.audit:decisions_for",
             "put_decision": "delaydesk.store.decisions:put_decision",
             "record_decisions": "delaydesk.store.decisions:record_decisions",
             "claim_digest": "delaydesk.store.digests:claim_digest",
@@ -191,9 +195,12 @@ else:
             "suppressions_of": "delaydesk.store.notice_state:suppressions_of",
             "template_overrides": "delaydesk.store.notice_state:template_overrides",
             "DueIndex": "delaydesk.store.orders:DueIndex",
+            "IN_TABLE": "delaydesk.store.trail:IN_TABLE",
+            "NOTICE_DECISIONS": "delaydesk.store.trail:NOTICE_DECISIONS",
             "OrderRecord": "delaydesk.store.orders:OrderRecord",
             "_set_due": "delaydesk.store.orders:_set_due",
             "all_orders": "delaydesk.store.orders:all_orders",
+            "add_decision": "delaydesk.store.orders:add_decision",
             "commit_evaluation": "delaydesk.store.orders:commit_evaluation",
             "due_orders": "delaydesk.store.orders:due_orders",
             "due_page": "delaydesk.store.orders:due_page",
@@ -206,6 +213,7 @@ else:
             "order_page": "delaydesk.store.orders:order_page",
             "orders_with_number": "delaydesk.store.orders:orders_with_number",
             "pending": "delaydesk.store.orders:pending",
+            "place_decisions": "delaydesk.store.orders:place_decisions",
             "save_order": "delaydesk.store.orders:save_order",
             "shard_for": "delaydesk.store.orders:shard_for",
             "RejectedRecord": "delaydesk.store.rejected:RejectedRecord",

@@ -1,9 +1,12 @@
-"""The decisions table: an order's audit trail, each decision recorded once.
+"""The decisions table: the part of an order's audit trail its own item does not hold.
 
-The decisions one evaluation takes for one order are recorded as one item (``record_decisions``):
-the first as the item, the others packed beside it (``more``). One write unit for two or three
-decisions instead of one each; readers see each decision as before (``decisions_for``,
-``all_decisions``).
+An evaluation's decisions are held in the order item (``OrderRecord.trail``, written by its
+commit). They are recorded here when they do not fit it (``record_decisions``, before the commit),
+as are the decisions taken beside the order's writes: dispatch's compensation granted or held out,
+a customer's consent to wait that did not fit (``put_decision``), and every decision of an order
+written before its item held a trail. The decisions one write records for one order are one item:
+the first as the item, the others packed beside it (``more``). Readers merge the two
+(``store/audit.py``: ``decisions_for``, ``all_decisions``).
 """
 
 from __future__ import annotations
@@ -78,11 +81,21 @@ def put_decision(decision: Decision) -> bool:
     return save_if(_item(decision), DecisionRecord.decision_id.does_not_exist())
 
 
+def in_table(order_id: str, decision_id: str) -> bool:
+    """Whether a decision was put as an item of its own (``put_decision``): one consistent read."""
+    try:
+        DecisionRecord.get(order_id, decision_id, consistent_read=True)
+    except DecisionRecord.DoesNotExist:
+        return False
+    return True
+
+
 def record_decisions(decisions: list[Decision]) -> None:
     """Record decisions together, 25 items per ``BatchWriteItem`` (unconditional puts): for
-    decisions derived by an evaluation not committed yet (the scan records them, then commits the
-    order). Each order's decisions are one item, keyed by the first one's id, the others packed in
-    it (an item under 1 KB is one write unit however many decisions it holds). A decision's id is
+    decisions derived by an evaluation not committed yet that its order item has no room for (the
+    scan records them, then commits the order, its trail marked). Each order's decisions are one
+    item, keyed by the first one's id, the others packed in it (an item under 1 KB is one write
+    unit however many decisions it holds). A decision's id is
     fixed by what it decides (its rule and the delay's stage), so writing it again, from a retried
     evaluation that derived it again, rewrites the same item (with that evaluation's time); it is
     counted by the commit that makes it part of the order, once. A retry that derives another
@@ -101,20 +114,11 @@ def record_decisions(decisions: list[Decision]) -> None:
             batch.save(item)
 
 
-def _each_once(records: Iterator[DecisionRecord]) -> Iterator[Decision]:
-    seen: set[tuple[str, str]] = set()
-    for record in records:
-        for decision in record.decisions():
-            if (decision.order_id, decision.decision_id) not in seen:
-                seen.add((decision.order_id, decision.decision_id))
-                yield decision
+def table_groups(order_id: str) -> list[list[Decision]]:
+    """The order's decisions in this table, one group per item (one query on its key)."""
+    return [record.decisions() for record in DecisionRecord.query(order_id)]
 
 
-def all_decisions() -> Iterator[Decision]:
-    """Every decision of every order (a table scan: tools and tests)."""
-    return _each_once(iter(DecisionRecord.scan()))
-
-
-def decisions_for(order_id: str) -> list[Decision]:
-    """An order's audit trail (one query on the decisions table's key)."""
-    return list(_each_once(iter(DecisionRecord.query(order_id))))
+def all_table_groups() -> Iterator[list[Decision]]:
+    """Every item's decisions (a table scan: tools and tests)."""
+    return (record.decisions() for record in DecisionRecord.scan())

@@ -1,4 +1,5 @@
-"""The orders table: an order's state, its outbox, the sparse due index and the parcel index."""
+"""The orders table: an order's state, its audit trail, its outbox, the sparse due index and the
+parcel index."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import PutError, PynamoDBException
+from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.store.base import ConcurrentUpdate, conditional_failure, recent_digests, register, remember_digest
+from delaydesk.store.decisions import in_table, put_decision
+from delaydesk.store.trail import IN_TABLE, NOTICE_DECISIONS, Trail, pack_trail, unpack_trail
 
 if TYPE_CHECKING:
     from delaydesk.core.decisions import Decision
@@ -95,6 +98,10 @@ class OrderRecord(Model):
     """The outbox of items written before the scan queued first: decisions not yet recorded and
     notice requests not yet queued, as one zlib-compressed JSON document. The scan no longer
     writes one (it queues and records before its commit); it empties one it finds."""
+    trail = BinaryAttribute(null=True, legacy_encoding=False)
+    """The order's audit trail (``store/trail.py``): the decisions its evaluations took, written by
+    the same versioned commit as the state they changed, and the customer's consent to wait.
+    Absent on items written before: their decisions are all in the Decisions table."""
     version = VersionAttribute()
 
     due_index = DueIndex()
@@ -113,6 +120,18 @@ class OrderRecord(Model):
     def pack_state(self, order: Order) -> None:
         self.packed = pack_order(order)
         self.state = None
+
+    def held_trail(self) -> Trail | None:
+        """The trail this item holds; None on an item written before it held one."""
+        return unpack_trail(self.order_id, self.trail) if self.trail is not None else None
+
+    def trail_complete(self) -> bool:
+        """Whether this item holds every decision of the order (none can be in the Decisions table)."""
+        return self.trail is not None and not self.trail[1] & (IN_TABLE | NOTICE_DECISIONS)
+
+    def trail_spilled(self) -> bool:
+        """Whether some of the order's own decisions are in the Decisions table (``IN_TABLE``)."""
+        return self.trail is None or bool(self.trail[1] & IN_TABLE)
 
 
 register("orders_table", OrderRecord)
@@ -282,6 +301,7 @@ def save_order(
     (an ``event_digest``) is remembered as applied in the same write."""
     if record is None:
         record = OrderRecord(order.order_id, merchant_id=order.merchant_id)
+        record.trail = pack_trail(Trail())  # a new order: its whole trail will be held here
     if event is not None:
         _remember(record, event)
     record.pack_state(order)
@@ -295,11 +315,74 @@ def save_order(
     return record
 
 
+ITEM_BYTES = 960
+"""The size up to which an evaluation's decisions are held in the order item: under the 1,024
+bytes of one write unit, with room for the events that may still come (12 bytes each in
+``applied``) before the next evaluation."""
+
+
+def item_bytes(record: OrderRecord) -> int:
+    """The item's size as DynamoDB bills it: each attribute's name and value in bytes (binaries by
+    their length, numbers as their digits; https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html)."""
+    size = 0
+    for name, value in record.serialize().items():
+        ((kind, data),) = value.items()
+        if kind == "N" and name == OrderRecord.version.attr_name:
+            data = str(int(data) + 1)  # as the commit writes it
+        size += len(name.encode("utf-8")) + _value_bytes(kind, data)
+    return size
+
+
+def _value_bytes(kind: str, data: Any) -> int:
+    if kind == "B":
+        return len(data)
+    if kind in ("S", "N"):
+        return len(str(data).encode("utf-8"))
+    if kind == "L":
+        return 3 + sum(_value_bytes(k, v) + 1 for item in data for k, v in item.items())
+    if kind == "M":
+        return 3 + sum(len(k.encode("utf-8")) + 1 + _value_bytes(*next(iter(v.items()))) for k, v in data.items())
+    return 1  # BOOL, NULL
+
+
+def place_decisions(
+    record: OrderRecord, order: Order, due: datetime | None, shards: int, decisions: list[Decision], flags: int = 0
+) -> list[Decision]:
+    """Prepare ``record`` for ``commit_evaluation``: the evaluated order packed, its next due time,
+    and its decisions added to the trail the item holds, as one group, when the item stays within
+    ``ITEM_BYTES``. Returns the decisions that did not fit: they are to be recorded in the Decisions
+    table before the commit (``record_decisions``), and the trail says some are there.
+
+    ``flags`` are added to the trail's (``NOTICE_DECISIONS`` when the evaluation queues a notice
+    dispatch may record a decision for; ``IN_TABLE`` when decisions of an earlier outbox are put
+    there). An item written before the trail was held in it starts one marked ``IN_TABLE``.
+    """
+    record.pack_state(order)
+    record.pending_decisions = None
+    record.outbox = None
+    record.unflushed = None
+    _set_due(record, order, due, shards)
+    trail = record.held_trail() or Trail(flags=IN_TABLE)
+    trail.flags |= flags
+    new = [d for d in decisions if not trail.holds(d.decision_id)]
+    if new:
+        extended = Trail([*trail.groups, new], trail.flags)
+        record.trail = pack_trail(extended)
+        if item_bytes(record) <= ITEM_BYTES:
+            return []
+    spilled = new
+    if spilled:
+        trail.flags |= IN_TABLE
+    record.trail = pack_trail(trail)
+    return spilled
+
+
 def commit_evaluation(record: OrderRecord, order: Order, due: datetime | None, shards: int) -> None:
     """Write the evaluated order, conditional on its version: the evaluation's one write.
 
-    The scan has queued its notices and recorded its decisions before (``delays/scan.py``), so
-    the order is written once with its outbox empty and its next due time (an outbox left by an
+    The scan has queued its notices before, and placed its decisions (``place_decisions``): in
+    the trail this write carries, or (those that did not fit) recorded in the Decisions table.
+    The order is written once with its outbox empty and its next due time (an outbox left by an
     earlier version of the scan is emptied here: its contents went with this evaluation's).
     """
     record.pack_state(order)
@@ -308,6 +391,53 @@ def commit_evaluation(record: OrderRecord, order: Order, due: datetime | None, s
     record.unflushed = None
     _set_due(record, order, due, shards)
     _save(record, order.order_id)
+
+
+WAIT_ATTEMPTS = 3
+"""Versioned writes ``add_decision`` tries (an event applied meanwhile makes it read again)."""
+
+
+def add_decision(record: OrderRecord, decision: Decision) -> bool:
+    """Record a decision taken outside an evaluation (the customer's consent to wait) in the order's
+    trail, once: one conditional ``UpdateItem`` of the trail and the version only (the order's state
+    is not rewritten); when it does not fit, in the Decisions table, the trail marked. False: it
+    was recorded before (in the trail, or in the table when the trail says it holds some). A lost
+    race reads the order again; ``ConcurrentUpdate`` after ``WAIT_ATTEMPTS``."""
+    for _ in range(WAIT_ATTEMPTS):
+        trail = record.held_trail() or Trail(flags=IN_TABLE)
+        if trail.holds(decision.decision_id):
+            return False
+        if trail.flags & IN_TABLE and in_table(record.order_id, decision.decision_id):
+            return False  # put there before (an order written before its trail, or one without room)
+        packed = record.trail
+        record.trail = pack_trail(Trail([*trail.groups, [decision]], trail.flags))
+        recorded = item_bytes(record) <= ITEM_BYTES
+        if not recorded:  # no room: in the Decisions table, the trail marked (once)
+            recorded = put_decision(decision)
+            if trail.flags & IN_TABLE:
+                record.trail = packed
+                return recorded
+            trail.flags |= IN_TABLE
+            record.trail = pack_trail(trail)
+        version = record.version or 0
+        try:
+            # The table connection, not ``Model.update``, which asks for ALL_NEW: the order page's
+            # role may update these attributes only, with nothing returned (template.yaml).
+            OrderRecord._get_connection().update_item(
+                record.order_id,
+                actions=[OrderRecord.trail.set(record.trail), OrderRecord.version.set(version + 1)],
+                condition=OrderRecord.version == version,
+                return_values="NONE",
+            )
+            return recorded
+        except UpdateError as exc:
+            if not conditional_failure(exc):
+                raise
+        fresh = get_order(record.order_id)
+        if fresh is None:
+            raise ConcurrentUpdate(f"order {record.order_id} is gone")
+        record = fresh
+    raise ConcurrentUpdate(f"order {record.order_id} changed concurrently {WAIT_ATTEMPTS} times")
 
 
 def pending(record: OrderRecord) -> tuple[list[Decision], list[NoticeRequest]]:
