@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -24,8 +24,10 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
-from delaydesk.core.decisions import Decision
 from delaydesk.store.base import register, save_if
+
+if TYPE_CHECKING:
+    from delaydesk.core.decisions import Decision
 
 
 class DecisionRecord(Model):
@@ -46,10 +48,14 @@ class DecisionRecord(Model):
 
     def decisions(self) -> list[Decision]:
         """This item's decision, then those packed beside it."""
+        from delaydesk.core.decisions import Decision  # the models only where decisions are read
+
         packed = json.loads(zlib.decompress(self.more)) if self.more else []
         return [self.decision(), *(Decision.model_validate(d) for d in packed)]
 
     def decision(self) -> Decision:
+        from delaydesk.core.decisions import Decision
+
         return Decision(
             order_id=self.order_id,
             decision_id=self.decision_id,

@@ -25,7 +25,6 @@ from pynamodb.models import Model
 
 from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.store.base import ConcurrentUpdate, conditional_failure, recent_digests, register, remember_digest
-from delaydesk.store.decisions import in_table, put_decision
 from delaydesk.store.trail import IN_TABLE, NOTICE_DECISIONS, Trail, pack_trail, unpack_trail
 
 if TYPE_CHECKING:
@@ -403,6 +402,10 @@ def add_decision(record: OrderRecord, decision: Decision) -> bool:
     is not rewritten); when it does not fit, in the Decisions table, the trail marked. False: it
     was recorded before (in the trail, or in the table when the trail says it holds some). A lost
     race reads the order again; ``ConcurrentUpdate`` after ``WAIT_ATTEMPTS``."""
+    # Only the order page's wait reaches the Decisions table from here: the table's module is not
+    # loaded by the paths that read orders only (tests/unit/test_handler_imports.py).
+    from delaydesk.store.decisions import in_table, put_decision
+
     for _ in range(WAIT_ATTEMPTS):
         trail = record.held_trail() or Trail(flags=IN_TABLE)
         if trail.holds(decision.decision_id):

@@ -14,8 +14,10 @@ from __future__ import annotations
 import json
 import zlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from delaydesk.core.decisions import Decision
+if TYPE_CHECKING:
+    from delaydesk.core.decisions import Decision
 
 TRAIL_V1 = 0x01
 """The first byte of format 1. Another format is another byte; readers keep reading this one."""
@@ -86,5 +88,7 @@ def unpack_trail(order_id: str, packed: bytes) -> Trail:
         return Trail([], flags)
     unpacker = zlib.decompressobj(-zlib.MAX_WBITS, zdict=TRAIL_DICTIONARY_V1)
     document = unpacker.decompress(packed[2:]) + unpacker.flush()
+    from delaydesk.core.decisions import Decision  # the models only where a trail is read
+
     groups = [[Decision.model_validate(d | {"order_id": order_id}) for d in g] for g in json.loads(document)]
     return Trail(groups, flags)
