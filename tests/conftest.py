@@ -94,6 +94,25 @@ def notice_request(**fields: Any) -> NoticeRequest:
     return NoticeRequest(**(base | fields))
 
 
+def window_notice(
+    order_id: str, kind: Kind, at: datetime, channel: NoticeChannel = NoticeChannel.EMAIL
+) -> NoticeRequest:
+    """A notice about the public-health window ``cny2020`` (an announcement, or an urgent notice
+    during its drain), requested at ``at``: the paced-drain tests' notices."""
+    return notice_request(
+        order_id=order_id,
+        kind=kind,
+        channel=channel,
+        requested_at=at,
+        rule="window_declared",
+        reason="public_health",
+        delay_started_at=at,
+        eta_from=date(2020, 2, 10),
+        eta_to=date(2020, 2, 14),
+        details={"window_id": "cny2020", "window_reason": "public_health"},
+    )
+
+
 @pytest.fixture
 def local_aws() -> Iterator[Any]:
     """The template deployed into moto, with its event loop; the bundled merchant registered."""

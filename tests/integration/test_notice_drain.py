@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import merchant, notice_request
+from conftest import merchant, window_notice
 
 from delaydesk import store
 from delaydesk.core.config import get_settings
@@ -25,17 +25,7 @@ T0 = START.timestamp()
 
 
 def _notice(order_id: str, kind: Kind) -> NoticeRequest:
-    return notice_request(
-        order_id=order_id,
-        kind=kind,
-        requested_at=START,
-        rule="window_declared",
-        reason="public_health",
-        delay_started_at=START,
-        eta_from=date(2020, 2, 10),
-        eta_to=date(2020, 2, 14),
-        details={"window_id": "cny2020", "window_reason": "public_health"},
-    )
+    return window_notice(order_id, kind, START)
 
 
 def _drain(local: LocalAws, announcements: int, rate: float, ses_quota: float, urgent_at: list[float]) -> Drain:

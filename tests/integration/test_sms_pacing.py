@@ -11,11 +11,11 @@ import dataclasses
 import json
 import time
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import merchant, notice_request, paid
+from conftest import merchant, paid, window_notice
 
 from delaydesk import store
 from delaydesk.cli import main
@@ -34,18 +34,7 @@ QUEUEING_FUNCTIONS = ("DispatchNoticesFunction", "ScanWorkerFunction", "Recomput
 
 
 def _sms(order_id: str, kind: Kind) -> NoticeRequest:
-    return notice_request(
-        order_id=order_id,
-        kind=kind,
-        channel=NoticeChannel.SMS,
-        requested_at=START,
-        rule="window_declared",
-        reason="public_health",
-        delay_started_at=START,
-        eta_from=date(2020, 2, 10),
-        eta_to=date(2020, 2, 14),
-        details={"window_id": "cny2020", "window_reason": "public_health"},
-    )
+    return window_notice(order_id, kind, START, NoticeChannel.SMS)
 
 
 def _settings(sms_send_rate: float) -> Settings:

@@ -88,32 +88,28 @@ def test_every_handler_is_listed() -> None:
     assert all(needs <= set(WATCHED) for needs in NEEDED.values())
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
-def test_a_handler_imports_only_what_its_path_needs(function: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "AWS_", "LAMBDA_"))}
-    env |= {
+def _run_in_lambda(function: str, probe: str, payload: object, env: dict[str, str] | None = None) -> str:
+    """Run ``probe`` (argv: the function's code directory, the layer, ``payload`` as JSON) in a fresh
+    interpreter with the function's Lambda environment (tracing off); its standard output."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "AWS_", "LAMBDA_"))}
+    environ |= {
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_LAMBDA_FUNCTION_NAME": function,
         "LAMBDA_TASK_ROOT": str(ROOT / "functions" / function),
         "POWERTOOLS_SERVICE_NAME": "delaydesk",
         "POWERTOOLS_TRACE_DISABLED": "true",
-    }
+    } | (env or {})
+    arguments = [str(ROOT / "functions" / function), str(ROOT / "shared"), json.dumps(payload)]
     done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            PROBE,
-            str(ROOT / "functions" / function),
-            str(ROOT / "shared"),
-            json.dumps(WATCHED),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
+        [sys.executable, "-c", probe, *arguments], capture_output=True, text=True, env=environ, check=False
     )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert set(json.loads(done.stdout)) == NEEDED[function]
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_a_handler_imports_only_what_its_path_needs(function: str) -> None:
+    assert set(json.loads(_run_in_lambda(function, PROBE, WATCHED))) == NEEDED[function]
 
 
 WITHOUT_PYDANTIC = {"release_notices", "scan_due", "ses_feedback"}
@@ -220,34 +216,13 @@ def _setup(function: str) -> dict[str, Any]:
 @pytest.mark.parametrize("function", sorted(WITHOUT_PYDANTIC))
 def test_a_handler_whose_path_builds_no_model_loads_no_pydantic(function: str) -> None:
     """Its import and a first request (against the embedded AWS, moto, which loads no pydantic itself)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "AWS_", "LAMBDA_"))}
-    env |= {
-        "AWS_DEFAULT_REGION": "us-east-1",
+    env = {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_LAMBDA_FUNCTION_NAME": function,
-        "LAMBDA_TASK_ROOT": str(ROOT / "functions" / function),
-        "POWERTOOLS_SERVICE_NAME": "delaydesk",
         "POWERTOOLS_METRICS_NAMESPACE": "DelayDesk",
-        "POWERTOOLS_TRACE_DISABLED": "true",
     }
-    setup = _setup(function)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            FIRST_REQUEST,
-            str(ROOT / "functions" / function),
-            str(ROOT / "shared"),
-            json.dumps(setup),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    found = json.loads(done.stdout.strip().splitlines()[-1])
+    output = _run_in_lambda(function, FIRST_REQUEST, _setup(function), env)
+    found = json.loads(output.strip().splitlines()[-1])
     assert found["import"] == [] and found["first_request"] == []
     # benchmarks/cold_start.py's first-request column loads the table modules of these functions only
     from delaydesk import store
