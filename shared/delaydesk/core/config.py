@@ -69,19 +69,12 @@ def _text(variable: str, default: str) -> Any:
     return field(default_factory=partial(_read_text, variable, default), metadata={"env": variable, "default": default})
 
 
-def _number(variable: str, default: int, ge: int, le: int | None = None) -> Any:
-    """An integer field read from ``variable``, within ``ge``..``le``."""
+def _number(variable: str, default: float, ge: float, le: float | None = None, *, real: bool = False) -> Any:
+    """An integer field (``real``: a fraction allowed) read from ``variable``, within ``ge``..``le``."""
+    read = partial(_read_real, variable, default) if real else partial(_read_number, variable, int(default))
     return field(
-        default_factory=partial(_read_number, variable, default),
-        metadata={"env": variable, "default": default, "ge": ge, "le": le},
-    )
-
-
-def _real(variable: str, default: float, ge: float, le: float | None = None) -> Any:
-    """A number field (a fraction allowed) read from ``variable``, within ``ge``..``le``."""
-    return field(
-        default_factory=partial(_read_real, variable, default),
-        metadata={"env": variable, "default": default, "ge": ge, "le": le, "real": True},
+        default_factory=read,
+        metadata={"env": variable, "default": default, "ge": ge, "le": le, "real": real},
     )
 
 
@@ -118,7 +111,7 @@ class Settings:
     ses_configuration_set: str = _text("SES_CONFIGURATION_SET", "")
     sms_origination_number: str = _text("SMS_ORIGINATION_NUMBER", "")
     """E.164 number (or short code) SMS are sent from; empty: SNS picks one (SmsOriginationNumber)."""
-    sms_send_rate: float = _real("SMS_SEND_RATE", 0, ge=0, le=10_000)
+    sms_send_rate: float = _number("SMS_SEND_RATE", 0, ge=0, le=10_000, real=True)
     """SMS the whole stack may publish per second (SmsSendRate): SNS's SMS quota is per account and
     region, so its buckets are the stack's, not a merchant's (``core.pacing``). 0: not paced."""
     order_page_base_url: str = _text("ORDER_PAGE_BASE_URL", "https://shop.example/orders")
