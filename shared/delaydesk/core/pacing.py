@@ -6,7 +6,7 @@ A channel's pacing (``Rates``) is its send rate and the bulk share of it. E-mail
 ``max_send_rate`` (its SES quota, whole e-mails per second) and ``bulk_share``, in the merchant's
 buckets. SMS: the stack's ``sms_send_rate`` (SNS's SMS quota is one per account and region), in
 the stack's buckets (``SMS_OWNER``, None, in place of a merchant id), each merchant's announcement
-paced at its own ``bulk_share`` of that rate (``sms_rates``). Bulk notices are scheduled when the
+paced at its own ``bulk_share`` of that rate (``notice_rates``). Bulk notices are scheduled when the
 fan-out queues them: a block of N consecutive tickets ``1 / bulk`` apart is reserved with one
 atomic ADD (``store.reserve_send_slot`` with ``count=N``), and each notice is placed by its ticket
 (``place``):
@@ -34,6 +34,7 @@ from delaydesk.core.notice_kinds import BULK_KINDS, NoticeChannel
 
 if TYPE_CHECKING:
     from delaydesk.core.kinds import NoticeRequest
+    from delaydesk.core.merchants import NoticePolicy
 
 MAX_SQS_DELAY = 900
 """SQS DelaySeconds at most (15 minutes)."""
@@ -67,10 +68,16 @@ def rates(max_send_rate: float, bulk_share: float) -> Rates:
     return Rates(send=send, bulk=send * bulk_share)
 
 
-def sms_rates(sms_send_rate: float, bulk_share: float) -> Rates | None:
-    """The pacing of SMS: the stack's rate (SMS per second, rounded down as e-mail is), and a
-    merchant's ``bulk_share`` of it for its announcements. None: SMS are not paced (rate 0)."""
-    return rates(sms_send_rate, bulk_share) if sms_send_rate > 0 else None
+def notice_rates(channel: NoticeChannel, policy: NoticePolicy, sms_send_rate: float) -> Rates | None:
+    """The pacing of a merchant's notices on ``channel`` (``policy``: the merchant's notice policy):
+    its ``max_send_rate`` for e-mail, the stack's ``sms_send_rate`` (SMS per second, rounded down as
+    e-mail is) for SMS, each with the merchant's ``bulk_share`` for its announcements. None: not
+    paced (no ``max_send_rate``; an SMS rate of 0; another channel)."""
+    if channel == NoticeChannel.SMS:
+        return rates(sms_send_rate, policy.bulk_share) if sms_send_rate > 0 else None
+    if channel != NoticeChannel.EMAIL or not policy.max_send_rate:
+        return None
+    return rates(policy.max_send_rate, policy.bulk_share)
 
 
 def owner(channel: NoticeChannel, merchant_id: str) -> str | None:

@@ -34,12 +34,8 @@ wall_clock: Callable[[], float] = time.time
 def _rates(channel: NoticeChannel, merchant_id: str, settings: Settings) -> pacing.Rates | None:
     """The pacing of a merchant's notices on ``channel``; None: sent as fast as dispatch goes."""
     merchant = store.cached_merchant(merchant_id)
-    policy = merchant.settings.notices if merchant else None
-    if channel == NoticeChannel.SMS:
-        return pacing.sms_rates(settings.sms_send_rate, (policy or NoticePolicy()).bulk_share)
-    if policy is None or not policy.max_send_rate:
-        return None
-    return pacing.rates(policy.max_send_rate, policy.bulk_share)
+    policy = merchant.settings.notices if merchant else NoticePolicy()
+    return pacing.notice_rates(channel, policy, settings.sms_send_rate)
 
 
 def queue(requests: list[NoticeRequest], settings: Settings) -> None:

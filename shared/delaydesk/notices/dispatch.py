@@ -119,13 +119,9 @@ def _pacing(
     """Whose buckets a notice takes its slots of, and their rates: the merchant's ``max_send_rate``
     for e-mail, the stack's ``sms_send_rate`` for SMS (at the merchant's bulk share for bulk SMS);
     None: not paced."""
-    policy = merchant.settings.notices if merchant else None
-    if channel == NoticeChannel.SMS:
-        rates = pacing.sms_rates(settings.sms_send_rate, (policy or NoticePolicy()).bulk_share)
-        return None if rates is None else (pacing.SMS_OWNER, rates)
-    if channel != NoticeChannel.EMAIL or policy is None or not policy.max_send_rate:
-        return None
-    return merchant_id, ratelimit.rates(policy.max_send_rate, policy.bulk_share)
+    policy = merchant.settings.notices if merchant else NoticePolicy()
+    rates = pacing.notice_rates(channel, policy, settings.sms_send_rate)
+    return None if rates is None else (pacing.owner(channel, merchant_id), rates)
 
 
 def _defer(request: NoticeRequest, paced: ratelimit.Paced, requeue: Requeue) -> str:

@@ -10,6 +10,7 @@ from conftest import instant, notice_request
 
 from delaydesk.core import pacing
 from delaydesk.core.kinds import Kind, NoticeChannel, NoticeRequest
+from delaydesk.core.merchants import NoticePolicy
 
 T0 = 1_579_838_400.0  # 2020-01-24T04:00:00Z, a whole minute
 
@@ -90,7 +91,12 @@ def test_rates_round_the_quota_down_to_whole_emails() -> None:
 
 
 def test_sms_are_paced_by_the_stacks_rate_at_the_merchants_bulk_share_in_the_stacks_buckets() -> None:
-    assert pacing.sms_rates(0, 0.8) is None, "SmsSendRate 0: not paced"
-    assert pacing.sms_rates(10.7, 0.5) == pacing.Rates(send=10.0, bulk=5.0), "whole SMS per second"
+    policy = NoticePolicy(bulk_share=0.5)
+    assert pacing.notice_rates(NoticeChannel.SMS, policy, 0) is None, "SmsSendRate 0: not paced"
+    assert pacing.notice_rates(NoticeChannel.SMS, policy, 10.7) == pacing.Rates(send=10.0, bulk=5.0), "whole SMS/s"
+    assert pacing.notice_rates(NoticeChannel.EMAIL, policy, 10.7) is None, "e-mail: the merchant's rate only"
+    paced = NoticePolicy(max_send_rate=14.5, bulk_share=0.5)
+    assert pacing.notice_rates(NoticeChannel.EMAIL, paced, 0) == pacing.Rates(send=14.0, bulk=7.0)
+    assert pacing.notice_rates(NoticeChannel.INBOX, paced, 10) is None
     assert pacing.owner(NoticeChannel.SMS, "m-teahouse") is pacing.SMS_OWNER is None
     assert pacing.owner(NoticeChannel.EMAIL, "m-teahouse") == "m-teahouse"
