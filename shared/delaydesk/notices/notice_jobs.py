@@ -48,11 +48,14 @@ class JobsReport:
 
 
 def requeue(request: NoticeRequest, delay_seconds: int, settings: Settings) -> None:
-    aws.sqs().send_message(
-        QueueUrl=settings.notices_queue_url,
-        MessageBody=request.model_dump_json(),
-        DelaySeconds=max(0, min(900, delay_seconds)),
-    )
+    queue_body(request.model_dump_json(), delay_seconds, settings)
+
+
+def queue_body(body: str, delay_seconds: int, settings: Settings) -> None:
+    """Put a notice request's JSON on the Notices queue, invisible for ``delay_seconds`` (at most
+    SQS's 15 minutes)."""
+    delay = max(0, min(pacing.MAX_SQS_DELAY, delay_seconds))
+    aws.sqs().send_message(QueueUrl=settings.notices_queue_url, MessageBody=body, DelaySeconds=delay)
 
 
 def throttle_backoff(attempt: int) -> int:
@@ -65,7 +68,7 @@ def release_held(now: datetime, settings: Settings) -> int:
     """Queue every held notice whose release time has come (it carries ``not_before``)."""
     released = 0
     for item in store.held_due(now):
-        aws.sqs().send_message(QueueUrl=settings.notices_queue_url, MessageBody=item.text or "{}", DelaySeconds=0)
+        queue_body(item.text or "{}", 0, settings)
         store.release_held(item)  # after queueing: a crash in between queues it twice, and the claim dedupes
         released += 1
     if released:
