@@ -18,8 +18,7 @@ def decisions_for(order_id: str, record: OrderRecord | None = None) -> list[Deci
     one read, not two."""
     if record is None:
         record = get_order(order_id)
-    trail = record.held_trail() if record is not None else None
-    groups = trail.groups if trail is not None else []
+    groups = _groups(record) if record is not None else []
     if record is None or not record.trail_complete():
         groups = groups + table_groups(order_id)
     return list(_each_once(sorted(groups, key=lambda group: group[0].decision_id)))
@@ -27,11 +26,12 @@ def decisions_for(order_id: str, record: OrderRecord | None = None) -> list[Deci
 
 def all_decisions() -> Iterator[Decision]:
     """Every decision of every order (a scan of the orders and of the Decisions table: tools and tests)."""
-    held = (group for record in all_orders() if record.trail for group in _groups(record))
+    held = (group for record in all_orders() for group in _groups(record))
     return _each_once([*held, *all_table_groups()])
 
 
 def _groups(record: OrderRecord) -> list[list[Decision]]:
+    """The decision groups the item holds (none on an item written before it held a trail)."""
     trail = record.held_trail()
     return trail.groups if trail is not None else []
 

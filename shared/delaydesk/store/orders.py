@@ -356,11 +356,7 @@ def place_decisions(
     dispatch may record a decision for; ``IN_TABLE`` when decisions of an earlier outbox are put
     there). An item written before the trail was held in it starts one marked ``IN_TABLE``.
     """
-    record.pack_state(order)
-    record.pending_decisions = None
-    record.outbox = None
-    record.unflushed = None
-    _set_due(record, order, due, shards)
+    _prepare(record, order, due, shards)
     trail = record.held_trail() or Trail(flags=IN_TABLE)
     trail.flags |= flags
     new = [d for d in decisions if not trail.holds(d.decision_id)]
@@ -384,12 +380,17 @@ def commit_evaluation(record: OrderRecord, order: Order, due: datetime | None, s
     The order is written once with its outbox empty and its next due time (an outbox left by an
     earlier version of the scan is emptied here: its contents went with this evaluation's).
     """
+    _prepare(record, order, due, shards)
+    _save(record, order.order_id)
+
+
+def _prepare(record: OrderRecord, order: Order, due: datetime | None, shards: int) -> None:
+    """The evaluated order packed in ``record``, its earlier outbox emptied, its next due time set."""
     record.pack_state(order)
     record.pending_decisions = None
     record.outbox = None
     record.unflushed = None
     _set_due(record, order, due, shards)
-    _save(record, order.order_id)
 
 
 WAIT_ATTEMPTS = 3
