@@ -15,6 +15,7 @@ import dataclasses
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
@@ -37,24 +38,23 @@ def _environ(variable: str) -> str | None:
     return next((value for key, value in os.environ.items() if key.lower() == wanted), None)
 
 
-def _read_text(variable: str, default: str) -> str:
+def _read(variable: str, default: Any, parse: Callable[[str, str], Any]) -> Any:
+    """The variable's value as ``parse(variable, text)`` reads it; ``default`` when it is unset."""
     value = _environ(variable)
-    return default if value is None else value
+    return default if value is None else parse(variable, value)
 
 
-def _read_number(variable: str, default: int) -> int:
-    value = _environ(variable)
-    if value is None:
-        return default
+def _as_text(variable: str, value: str) -> str:
+    return value
+
+
+def _as_integer(variable: str, value: str) -> int:
     if not _INTEGER.fullmatch(value.strip()):
         raise SettingsError(f"{variable}={value!r}: not an integer")
     return int(value.strip().split(".")[0])
 
 
-def _read_real(variable: str, default: float) -> float:
-    value = _environ(variable)
-    if value is None:
-        return default
+def _as_real(variable: str, value: str) -> float:
     try:
         number = float(value.strip())
     except ValueError:
@@ -66,12 +66,13 @@ def _read_real(variable: str, default: float) -> float:
 
 def _text(variable: str, default: str) -> Any:
     """A text field read from ``variable``."""
-    return field(default_factory=partial(_read_text, variable, default), metadata={"env": variable, "default": default})
+    read = partial(_read, variable, default, _as_text)
+    return field(default_factory=read, metadata={"env": variable, "default": default})
 
 
 def _number(variable: str, default: float, ge: float, le: float | None = None, *, real: bool = False) -> Any:
     """An integer field (``real``: a fraction allowed) read from ``variable``, within ``ge``..``le``."""
-    read = partial(_read_real, variable, default) if real else partial(_read_number, variable, int(default))
+    read = partial(_read, variable, default, _as_real if real else _as_integer)
     return field(
         default_factory=read,
         metadata={"env": variable, "default": default, "ge": ge, "le": le, "real": real},
