@@ -13,21 +13,17 @@ from typing import Any
 import boto3
 from moto import mock_aws
 from moto.dynamodb.models.table import Table
+from moto_tables import create_table
 
 from delaydesk_local import fast_query
 
 
 def _tables(client: Any) -> None:
-    client.create_table(
-        TableName="ranged",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "shard", "AttributeType": "N"},
-            {"AttributeName": "due", "AttributeType": "S"},
-        ],
-        GlobalSecondaryIndexes=[
+    create_table(
+        client,
+        "ranged",
+        attributes={"shard": "N", "due": "S"},
+        indexes=[
             {
                 "IndexName": "by-due",
                 "KeySchema": [
@@ -42,14 +38,8 @@ def _tables(client: Any) -> None:
                 "Projection": {"ProjectionType": "KEYS_ONLY"},
             },
         ],
-        BillingMode="PAY_PER_REQUEST",
     )
-    client.create_table(
-        TableName="flat",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table(client, "flat", sort_key=False)
 
 
 def _fill(client: Any, rng: random.Random) -> None:

@@ -19,6 +19,7 @@ from moto import mock_aws
 from moto.core.responses import ActionResult
 from moto.core.serialize import XFormedAttributePicker, get_serializer_class
 from moto.core.utils import get_service_model
+from moto_tables import create_table
 
 from delaydesk_local import fast_serialize
 
@@ -164,15 +165,7 @@ def _through_moto(fast: bool) -> list[Any]:
     items = _items(random.Random(7))
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_table(client, "t")
         for item in items:
             client.put_item(TableName="t", Item=item)
         if fast:

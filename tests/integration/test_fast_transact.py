@@ -16,26 +16,14 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto_tables import create_table
 
 from delaydesk_local import fast_transact
 
 
 def _tables(client: Any) -> None:
-    client.create_table(
-        TableName="ranged",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    client.create_table(
-        TableName="flat",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table(client, "ranged")
+    create_table(client, "flat", sort_key=False)
 
 
 def _key(rng: random.Random, table: str) -> dict[str, Any]:
