@@ -162,9 +162,9 @@ sent = {name: [int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=counts)
         for name, url in queues.items()}
 items = {name: getattr(store, name).count() for name in setup["tables"]}
 after = sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "pydantic_core"))
-# the store's modules that hold a table (base and the order item's trail codec hold none)
-tables = sorted(m for m in sys.modules if m.startswith("delaydesk.store.")
-                and m not in ("delaydesk.store.base", "delaydesk.store.trail"))
+# the store's modules loaded that hold a table: those whose models registered one
+from delaydesk.store import base
+tables = sorted({model.__module__ for model in base._MODELS.values()})
 found = {"import": imported, "first_request": after, "result": result, "sent": sent, "items": items, "tables": tables}
 print(json.dumps(found, default=str))
 """
