@@ -14,16 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Annotated, Any
 from urllib.parse import quote
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from delaydesk.core.events import Instant
 from delaydesk.core.fields import depth
 from delaydesk.core.merchants import Merchant
 from delaydesk.core.origins import MERCHANT_ID
+from delaydesk.core.record import FrozenRecord, Meta, ValidationError, problems
+from delaydesk.core.record import field as record_field
 from delaydesk.core.times import iso, parse_instant
 from delaydesk.core.windows import parse_window
 from delaydesk.tracking import helpdesk
@@ -48,12 +49,10 @@ HELPDESK_SOURCES = {"zendesk": "zendesk", "freshdesk": "freshdesk", "helpdesk-ge
 signed as that help desk does with the secret ``helpdesk/{source}/{merchant_id}``."""
 
 
-class WebhookEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class WebhookEvent(FrozenRecord):
     type: str
     at: Instant
-    source: str = Field(min_length=1, max_length=200)
+    source: Annotated[str, Meta(min_length=1, max_length=200)]
     payload: Any
     event_id: str | None = None
     merchant_id: str | None = None
@@ -90,23 +89,20 @@ class ScenarioError(Exception):
     """The scenario file is malformed; the message is one line, fit for a terminal."""
 
 
-class Scenario(BaseModel):
+class Scenario(FrozenRecord, forbid_unknown_fields=True):
     """The frame of a scenario (contract: "A scenario is malformed only when its frame cannot be
     read"). Each event needs only to be an object with a valid ``at``; the rest is fed as it is."""
 
-    model_config = ConfigDict(extra="forbid")
-
     start: Instant
     end: Instant
-    tick_minutes: int = Field(default=60, ge=1, le=24 * 60)
-    merchants: list[Merchant] = Field(default_factory=list)
-    windows: list[dict[str, Any]] = Field(default_factory=list)
-    events: list[dict[str, Any]] = Field(default_factory=list)
-    webhook_secrets: dict[str, str] = Field(default_factory=dict)
+    tick_minutes: Annotated[int, Meta(ge=1, le=24 * 60)] = 60
+    merchants: list[Merchant] = record_field(default_factory=list)
+    windows: list[dict[str, Any]] = record_field(default_factory=list)
+    events: list[dict[str, Any]] = record_field(default_factory=list)
+    webhook_secrets: dict[str, str] = record_field(default_factory=dict)
     """``{"aftership": "…", "generic:m1": "…"}``: the secrets the embedded stack then uses."""
 
-    @model_validator(mode="after")
-    def _check(self) -> Scenario:
+    def _valid(self) -> None:
         if self.end <= self.start:
             raise ValueError("end must be after start")
         if (self.end - self.start) / timedelta(minutes=self.tick_minutes) > MAX_STEPS:
@@ -118,7 +114,6 @@ class Scenario(BaseModel):
         for key in self.webhook_secrets:
             if not _SECRET_KEY.match(key):
                 raise ValueError(f"webhook_secrets: {key[:40]!r} is not 'source' or 'source:merchant_id'")
-        return self
 
 
 def _frame_time(index: int, raw: dict[str, Any]) -> datetime:
@@ -139,9 +134,7 @@ def _check_window(where: str, data: Any) -> None:
     try:
         parse_window(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field_path = ".".join(str(p) for p in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
+        field_path, message = problems(exc)[0]
         raise ValueError(f"{where} ({data.get('window_id', '?')}): {field_path or 'window'}: {message}") from None
 
 
@@ -231,10 +224,8 @@ def load_scenario(path: Path) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        message = first["msg"].removeprefix("Value error, ")
-        raise ScenarioError(f"{path}: {where}: {message}") from None
+        where, message = problems(exc)[0]
+        raise ScenarioError(f"{path}: {where or '(top level)'}: {message}") from None
 
 
 @dataclass
@@ -293,9 +284,8 @@ def _post_webhook(local: LocalAws, raw: dict[str, Any], scenario: Scenario, feed
     try:
         hook = WebhookEvent.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        feed.refuse(raw.get("event_id"), "invalid", f"webhook entry: {where}: {first['msg']}")
+        where, message = problems(exc)[0]
+        feed.refuse(raw.get("event_id"), "invalid", f"webhook entry: {where}: {message}")
         return
     body = _webhook_body(hook)
     if hook.source in HELPDESK_SOURCES:

@@ -215,7 +215,7 @@ def test_vendor_webhooks_in_a_scenario_go_through_the_http_api() -> None:
 def test_a_webhook_entry_without_a_valid_at_is_a_malformed_scenario(bad: dict[str, Any]) -> None:
     """Only the frame makes a scenario malformed (an unknown source is the event's problem: it is
     posted, answered 404 and listed in `rejected`; tests/e2e/test_simulate_inputs.py)."""
-    from pydantic import ValidationError
+    from delaydesk.core.record import ValidationError
 
     with pytest.raises(ValidationError, match="'at' must be"):
         Scenario.model_validate({"start": "2020-01-20T00:00:00Z", "end": "2020-01-21T00:00:00Z", "events": [bad]})

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
 
 WATCHED = (
-    "pydantic",
+    "pydantic",  # no handler: the domain's records are msgspec structs (core/record.py)
     "asyncio",
     "aws_lambda_powertools.utilities.batch",
     "aws_lambda_powertools.utilities.data_classes",
@@ -46,27 +46,24 @@ WATCHED = (
 HTTP = {"admin_api", "answer_wismo", "receive_webhook", "serve_order_page", "serve_storefront"}
 """Powertools' APIGatewayHttpResolver: its package loads every resolver, asyncio and the data classes."""
 HTTP_NEEDS = {"asyncio", "aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes"}
-MODELS = {"pydantic"}
-"""The domain's models (events, orders, merchants, windows, notice requests): every handler whose path
-validates one. ScanDue (it plans) and ReleaseNotices (it moves stored requests) validate none."""
 EVALUATES = {"pynamodb", "delaydesk.delays.scan", "delaydesk.policy.timers"}
 """The scan's path: orders read and evaluated against the policy."""
 
 NEEDED: dict[str, set[str]] = {
-    "admin_api": MODELS | HTTP_NEEDS | EVALUATES | {"delaydesk.delays.recompute"},
-    "answer_wismo": MODELS | HTTP_NEEDS,
-    "deliver_alerts": MODELS | {"delaydesk.operations.robots", "aws_lambda_powertools.utilities.parameters"},
-    "detect_spikes": MODELS,
-    "dispatch_notices": MODELS | {"pynamodb"},
-    "ingest_events": MODELS | {"pynamodb", "delaydesk.policy.timers"},
-    "receive_webhook": MODELS | HTTP_NEEDS | {"aws_lambda_powertools.utilities.parameters"},
-    "recompute_deadlines": MODELS | EVALUATES | {"delaydesk.delays.recompute"},
+    "admin_api": HTTP_NEEDS | EVALUATES | {"delaydesk.delays.recompute"},
+    "answer_wismo": HTTP_NEEDS,
+    "deliver_alerts": {"delaydesk.operations.robots", "aws_lambda_powertools.utilities.parameters"},
+    "detect_spikes": set(),
+    "dispatch_notices": {"pynamodb"},
+    "ingest_events": {"pynamodb", "delaydesk.policy.timers"},
+    "receive_webhook": HTTP_NEEDS | {"aws_lambda_powertools.utilities.parameters"},
+    "recompute_deadlines": EVALUATES | {"delaydesk.delays.recompute"},
     "release_notices": {"pynamodb"},
     "scan_due": set(),
-    "scan_worker": MODELS | EVALUATES,
-    "send_digests": MODELS | {"jinja2"},
-    "serve_order_page": MODELS | HTTP_NEEDS | {"pynamodb", "jinja2", "babel"},
-    "serve_storefront": MODELS | HTTP_NEEDS,
+    "scan_worker": EVALUATES,
+    "send_digests": {"jinja2"},
+    "serve_order_page": HTTP_NEEDS | {"pynamodb", "jinja2", "babel"},
+    "serve_storefront": HTTP_NEEDS,
     "ses_feedback": {"pynamodb"},
 }
 """What each handler's import may load of ``WATCHED``: what its path uses on every request (the HTTP
@@ -113,10 +110,9 @@ def test_a_handler_imports_only_what_its_path_needs(function: str) -> None:
 
 
 WITHOUT_PYDANTIC = {"release_notices", "scan_due", "ses_feedback"}
-"""Handlers whose path builds no domain model: the planner enqueues shard work, the release moves
-stored (validated) notice requests to the queue, which dispatch validates, the SES feedback records
-and counts what SES reports (it decodes an order, with pydantic, only for a bounce or complaint of
-a notice whose order the table holds, for the counters' carrier and region)."""
+"""Handlers whose first request this test drives in moto (the planner enqueues shard work, the
+release moves stored notice requests to the queue, the SES feedback records and counts what SES
+reports): it loads neither pydantic nor a table module its path does not read."""
 
 FIRST_REQUEST = """
 import json, sys, time

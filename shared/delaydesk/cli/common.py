@@ -53,10 +53,10 @@ def use_stack(stack_name: str) -> None:
 
 
 def _first_problem(exc: Any) -> str:
-    """One line for a pydantic ValidationError: where the first problem is, and what it is."""
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"])
-    message = str(first["msg"]).removeprefix("Value error, ")
+    """One line for a record's ValidationError: where the first problem is, and what it is."""
+    from delaydesk.core.record import problems
+
+    where, message = problems(exc)[0]
     return f"{where}: {message}" if where else message
 
 

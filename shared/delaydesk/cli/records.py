@@ -54,10 +54,9 @@ def _cmd_rejected(args: argparse.Namespace) -> int:
 
 
 def _cmd_merchants(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
     from delaydesk import store
     from delaydesk.core.merchants import Merchant
+    from delaydesk.core.record import ValidationError
 
     # The file first: a typo in it is found without touching AWS. A missing or unreadable file
     # raises OSError, which main() reports.

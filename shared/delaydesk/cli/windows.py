@@ -24,8 +24,7 @@ def _when(text: str | None) -> datetime:
 
 
 def _windows_from(args: argparse.Namespace) -> list[Any]:
-    from pydantic import ValidationError
-
+    from delaydesk.core.record import ValidationError, problems
     from delaydesk.core.windows import parse_window, preset
 
     if args.preset:
@@ -46,16 +45,13 @@ def _windows_from(args: argparse.Namespace) -> list[Any]:
         try:
             windows.append(parse_window(item if isinstance(item, dict) else {}))
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "(window)"
-            message = first["msg"].removeprefix("Value error, ")
-            raise CommandError(f"{args.file}: window {index}: {where}: {message}") from None
+            where, message = problems(exc)[0]
+            raise CommandError(f"{args.file}: window {index}: {where or '(window)'}: {message}") from None
     return windows
 
 
 def _declare_from_alert(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
+    from delaydesk.core.record import ValidationError
     from delaydesk.operations import declare_from_alert
 
     if args.file or args.preset:

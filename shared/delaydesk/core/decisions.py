@@ -5,9 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field
-
 from delaydesk.core.events import Contract, Instant
+from delaydesk.core.record import field
 
 
 class Action(StrEnum):
@@ -41,4 +40,4 @@ class Decision(Contract):
     rule: str
     at: Instant
     window_id: str | None = None
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)

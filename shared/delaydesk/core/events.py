@@ -1,4 +1,4 @@
-"""The input-event contract (../shared/contracts/scenario.md) as pydantic models.
+"""The input-event contract (../shared/contracts/scenario.md) as records (core/record.py).
 
 Every message on the OrderEvents / TrackingEvents queues is one of these. Validation errors
 are permanent: the message is stored for an operator (``delaydesk rejected``), never retried.
@@ -6,17 +6,18 @@ are permanent: the message is stored for an operator (``delaydesk rejected``), n
 
 from __future__ import annotations
 
+import json
+import typing
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
-
 from delaydesk.core.fields import MAX_ITEMS, Email, Id, Locale, Name, Phone, Text, Zone, in_range
+from delaydesk.core.record import Check, FrozenRecord, Meta, ValidationError, field
 from delaydesk.core.times import utc
 
-Instant = Annotated[datetime, AfterValidator(utc), AfterValidator(in_range)]
+Instant = Annotated[datetime, Check(utc), Check(in_range)]
 """An RFC 3339 instant with an offset, normalised to UTC (naive times are refused), 1970–2200."""
 
 
@@ -27,13 +28,13 @@ def _naive_local(text: str) -> str:
     return moment.isoformat()
 
 
-NaiveLocal = Annotated[str, Field(max_length=40), AfterValidator(_naive_local)]
+NaiveLocal = Annotated[str, Meta(max_length=40), Check(_naive_local)]
 """An ISO 8601 date-time without an offset: a carrier's local wall-clock time."""
 
 
-class Contract(BaseModel):
-    # Unknown fields are tolerated (the contract grows by optional fields) but not kept.
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+class Contract(FrozenRecord):
+    """A value of the contract: unknown fields are tolerated (the contract grows by optional
+    fields) but not kept."""
 
 
 class Tag(StrEnum):
@@ -55,9 +56,18 @@ class Channel(StrEnum):
     CROSS_BORDER = "cross_border"
 
 
+def _amount(value: Decimal) -> Decimal:
+    if not value.is_finite() or not 0 <= value < 10**12:
+        raise ValueError("must be at least 0 and less than 10^12")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -4 and value != value.quantize(Decimal("0.0001")):
+        raise ValueError("has more than 4 decimal places")
+    return value
+
+
 class Money(Contract):
-    amount: Decimal = Field(ge=0, lt=10**12, decimal_places=4)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    amount: Annotated[Decimal, Check(_amount)]
+    currency: Annotated[str, Meta(pattern=r"^[A-Z]{3}$")]
 
 
 class Customer(Contract):
@@ -69,26 +79,26 @@ class Customer(Contract):
 
 
 class Destination(Contract):
-    country: str = Field(pattern=r"^[A-Z]{2}$")
-    region: str = Field(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+    country: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]
+    region: Annotated[str, Meta(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")]
 
 
 class Item(Contract):
     sku: Id
     name: Name
-    quantity: int = Field(ge=1)
+    quantity: Annotated[int, Meta(ge=1)]
 
 
 class OrderData(Contract):
     order_id: Id
     merchant_id: Id
     paid_at: Instant
-    ship_within_hours: int = Field(gt=0, le=24 * 60)
+    ship_within_hours: Annotated[int, Meta(gt=0, le=24 * 60)]
     channel: Channel = Channel.DOMESTIC
     value: Money
     customer: Customer
     destination: Destination
-    items: list[Item] = Field(default_factory=list, max_length=MAX_ITEMS)
+    items: Annotated[list[Item], Meta(max_length=MAX_ITEMS)] = field(default_factory=list)
 
 
 class BaseEvent(Contract):
@@ -125,11 +135,9 @@ class Tracking(BaseEvent):
     in no zone the vendor named. Ingest reads it in the order's destination zone and uses that as
     ``at`` (which holds the delivery time until then); see core/zones.py."""
 
-    @model_validator(mode="after")
-    def _addressable(self) -> Tracking:
+    def _valid(self) -> None:
         if self.order_id is None and self.tracking_number is None:
             raise ValueError("tracking needs order_id or tracking_number (with carrier when known)")
-        return self
 
 
 class RefundRequested(BaseEvent):
@@ -204,13 +212,11 @@ class InquiryReceived(BaseEvent):
     text: Text | None = None
     order_ref: Id | None = None
 
-    @model_validator(mode="after")
-    def _addressable(self) -> InquiryReceived:
+    def _valid(self) -> None:
         if self.order_id is None and self.merchant_id is None:
             raise ValueError("an inquiry without order_id needs merchant_id")
         if self.topic is None and self.text is None:
             raise ValueError("an inquiry needs topic (or text to classify)")
-        return self
 
 
 class DisputeOpened(BaseEvent):
@@ -226,10 +232,11 @@ class ReviewPosted(BaseEvent):
 
     type: Literal["review.posted"]
     order_id: Id
-    rating: int = Field(ge=1, le=5, strict=True)
+    rating: Annotated[int, Meta(ge=1, le=5)]
+    _exact = ("rating",)
 
 
-Event = Annotated[
+Event = (
     OrderPaid
     | OrderShipped
     | Tracking
@@ -243,35 +250,45 @@ Event = Annotated[
     | RefundIssued
     | InquiryReceived
     | DisputeOpened
-    | ReviewPosted,
-    Field(discriminator="type"),
-]
-
-EVENT_TYPES = (
-    "order.paid",
-    "order.shipped",
-    "tracking",
-    "refund.requested",
-    "refund.seller_responded",
-    "return.shipped",
-    "cancel.requested",
-    "order.delivered_confirmed",
-    "delay.accepted",
-    "additional_period.set",
-    "refund.issued",
-    "inquiry.received",
-    "dispute.opened",
-    "review.posted",
+    | ReviewPosted
 )
 
-_event_adapter: TypeAdapter[Event] = TypeAdapter(Event, config=ConfigDict(defer_build=True))
+_BY_TYPE: dict[str, type[BaseEvent]] = {
+    "order.paid": OrderPaid,
+    "order.shipped": OrderShipped,
+    "tracking": Tracking,
+    "refund.requested": RefundRequested,
+    "refund.seller_responded": RefundSellerResponded,
+    "return.shipped": ReturnShipped,
+    "cancel.requested": CancelRequested,
+    "order.delivered_confirmed": DeliveryConfirmed,
+    "delay.accepted": DelayAccepted,
+    "additional_period.set": AdditionalPeriodSet,
+    "refund.issued": RefundIssued,
+    "inquiry.received": InquiryReceived,
+    "dispute.opened": DisputeOpened,
+    "review.posted": ReviewPosted,
+}
+EVENT_TYPES = tuple(_BY_TYPE)
 
 
 def parse_event(payload: Any) -> Event:
-    """Validate one message body (a JSON string or an already-decoded object)."""
+    """Validate one message body (a JSON string or an already-decoded object): its ``type`` names
+    the record it is read as."""
     if isinstance(payload, str | bytes):
-        return _event_adapter.validate_json(payload)
-    return _event_adapter.validate_python(payload)
+        try:
+            payload = json.loads(payload)
+        except ValueError as exc:
+            raise ValidationError(f"not JSON ({exc})") from None
+    if not isinstance(payload, dict):
+        raise ValidationError(f"Expected `object`, got `{type(payload).__name__}`")
+    kind = payload.get("type")
+    record = _BY_TYPE.get(kind) if isinstance(kind, str) else None
+    if record is None:
+        if kind is None:
+            raise ValidationError("Object missing required field `type`")
+        raise ValidationError(f"{str(kind)[:64]!r} is not one of {', '.join(EVENT_TYPES)} - at `$.type`")
+    return typing.cast(Event, record.model_validate(payload))
 
 
 MAX_FUTURE_SKEW = timedelta(days=1)

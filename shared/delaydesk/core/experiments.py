@@ -31,12 +31,11 @@ import hashlib
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
-
 from delaydesk.core.decisions import Action, Decision
 from delaydesk.core.events import Contract, Instant
 from delaydesk.core.fields import one_line
 from delaydesk.core.kinds import DELAY_KINDS, Kind, NoticeRequest
+from delaydesk.core.record import Check, Meta
 
 Arm = Literal["holdout", "treatment"]
 HoldsOut = Literal["staged_updates", "announcement", "compensation"]
@@ -55,11 +54,7 @@ LEGAL_DETAILS = ("clause", "consent_by")
 """Details that mark a notice the buyer's consumer rules require (consumer_rules.py)."""
 MAX_EXPERIMENTS = 20
 
-ExperimentId = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"),
-    AfterValidator(one_line),
-]
+ExperimentId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"), Check(one_line)]
 """Letters, digits and ``_.:-``, at most 64: it is part of decision ids (``#`` separates them)."""
 
 
@@ -68,18 +63,16 @@ class Experiment(Contract):
 
     experiment_id: ExperimentId
     holds_out: HoldsOut
-    holdout_share: float = Field(gt=0, lt=1)
+    holdout_share: Annotated[float, Meta(gt=0, lt=1)]
     """The share of orders assigned to the holdout arm (strictly between 0 and 1)."""
     starts_at: Instant | None = None
     """Orders paid from then on take part (None: from the first one evaluated)."""
     ends_at: Instant | None = None
     """Orders paid before then take part, and nothing is held out from then on (None: open)."""
 
-    @model_validator(mode="after")
-    def _span(self) -> Experiment:
+    def _valid(self) -> None:
         if self.starts_at is not None and self.ends_at is not None and self.ends_at <= self.starts_at:
             raise ValueError(f"experiment {self.experiment_id}: ends_at must be after starts_at")
-        return self
 
     def admits(self, paid_at: datetime) -> bool:
         """Whether an order paid at ``paid_at`` takes part."""

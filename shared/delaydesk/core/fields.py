@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, StringConstraints
+from delaydesk.core.record import Check, Meta
 
 MAX_BODY_BYTES = 64 * 1024
 """A queue message or webhook body (SQS itself takes 256 KiB; no real event is near 64 KiB)."""
@@ -77,21 +78,21 @@ def in_range(moment: datetime) -> datetime:
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL = rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$"
-Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID), AfterValidator(one_line)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME), AfterValidator(one_line)]
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(printable)]
+Id = Annotated[str, Meta(min_length=1, max_length=MAX_ID), Check(one_line)]
+Name = Annotated[str, Meta(min_length=1, max_length=MAX_NAME), Check(one_line)]
+Text = Annotated[str, Meta(max_length=MAX_TEXT), Check(printable)]
 Email = Annotated[
     str,
-    StringConstraints(
+    Meta(
         max_length=254,
         pattern=r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$",
     ),
 ]
 """An e-mail address: the RFC 5321 dot-atom local part and a DNS host name (no quoting, no IP)."""
-Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")]
+Phone = Annotated[str, Meta(pattern=r"^\+[1-9]\d{6,14}$")]
 """E.164."""
-Zone = Annotated[str, StringConstraints(max_length=64), AfterValidator(iana_zone)]
-Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")]
+Zone = Annotated[str, Meta(max_length=64), Check(iana_zone)]
+Locale = Annotated[str, Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")]
 """A BCP 47 language tag (``zh-CN``, ``en``)."""
 
 
@@ -145,3 +146,17 @@ def loads(body: str | bytes) -> Any:
     if problem:
         raise ValueError(problem)
     return json.loads(body)
+
+
+def at_least_zero(value: Decimal) -> Decimal:
+    """A finite amount, 0 or more (msgspec's bounds do not apply to decimals)."""
+    if not value.is_finite() or value < 0:
+        raise ValueError("must be greater than or equal to 0")
+    return value
+
+
+def above_zero(value: Decimal) -> Decimal:
+    """A finite amount, more than 0."""
+    if not value.is_finite() or value <= 0:
+        raise ValueError("must be greater than 0")
+    return value

@@ -1,11 +1,9 @@
 """Notice requests (one per order, kind, stage and channel) and channel choice; the kinds and channels
-themselves are ``core.notice_kinds`` (no pydantic), exported here too."""
+themselves are ``core.notice_kinds``, exported here too."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-
-from pydantic import Field
 
 from delaydesk.core.events import Contract, Customer, Instant
 from delaydesk.core.notice_kinds import BULK_KINDS as BULK_KINDS
@@ -15,6 +13,7 @@ from delaydesk.core.notice_kinds import URGENT_KINDS as URGENT_KINDS
 from delaydesk.core.notice_kinds import Kind as Kind
 from delaydesk.core.notice_kinds import NoticeChannel as NoticeChannel
 from delaydesk.core.notice_kinds import address_for as address_for
+from delaydesk.core.record import field
 
 
 class NoticeRequest(Contract):
@@ -32,7 +31,7 @@ class NoticeRequest(Contract):
     delay_started_at: Instant
     eta_from: date
     eta_to: date
-    details: dict[str, str] = Field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)
     """Optional facts for the non-delay kinds and for compensation (keys: ``DETAIL_KEYS``)."""
     not_before: Instant | None = None
     """Set by dispatch when it holds a notice (SMS quiet hours, the merchant's rate limit)."""

@@ -7,19 +7,20 @@ They live here because the store persists them and the store may only call core.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import time, timedelta
 from decimal import Decimal
-from typing import Literal
-from zoneinfo import ZoneInfo
-
-from pydantic import Field, field_validator
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.core.config import Settings
 from delaydesk.core.events import Contract, Money
 from delaydesk.core.experiments import MAX_EXPERIMENTS, Experiment, distinct
+from delaydesk.core.fields import above_zero, at_least_zero
+from delaydesk.core.record import Check, Meta, field
 from delaydesk.core.transit import TransitStats
 from delaydesk.core.windows import WindowRules
 
@@ -54,19 +55,19 @@ class PolicyDefaults:
 
 class CompensationRule(Contract):
     grant: Literal["coupon", "points"]
-    value: Decimal = Field(gt=0)
+    value: Annotated[Decimal, Check(above_zero)]
     """Coupon amount in the order's currency, or the number of points."""
-    min_delay_days: int = Field(default=0, ge=0)
-    min_order_value: Decimal = Field(default=Decimal(0), ge=0)
-    causes: list[str] = Field(default_factory=list)
+    min_delay_days: Annotated[int, Meta(ge=0)] = 0
+    min_order_value: Annotated[Decimal, Check(at_least_zero)] = Decimal(0)
+    causes: list[str] = field(default_factory=list)
     """Delay rules or reason codes this rule applies to (``ship_by``, ``customs_delay``…); empty: any."""
 
 
 class CompensationPolicy(Contract):
-    rules: list[CompensationRule] = Field(default_factory=list)
-    budget: Decimal | None = Field(default=None, ge=0)
+    rules: list[CompensationRule] = field(default_factory=list)
+    budget: Annotated[Decimal, Check(at_least_zero)] | None = None
     """Total coupon value (order currency) plus points/100 granted per window; None: no cap."""
-    budget_window_days: int = Field(default=30, ge=1, le=366)
+    budget_window_days: Annotated[int, Meta(ge=1, le=366)] = 30
 
 
 class NoticePolicy(Contract):
@@ -75,13 +76,13 @@ class NoticePolicy(Contract):
     """SMS are not sent between these local times of the customer (held until ``quiet_end``)."""
     quiet_hours_urgent: bool = False
     """Whether urgent notices (delivery exceptions, which ask the customer to act) are held too."""
-    max_send_rate: float | None = Field(default=None, gt=0, le=10_000)
+    max_send_rate: Annotated[float, Meta(gt=0, le=10_000)] | None = None
     """E-mails per second for this merchant (set it to the SES sending quota); None: no limit."""
-    bulk_share: float = Field(default=0.8, gt=0, le=1)
+    bulk_share: Annotated[float, Meta(gt=0, le=1)] = 0.8
     """The share of ``max_send_rate`` that bulk kinds (disruption announcements) may use; the rest
     is kept for transactional notices while an announcement drains. 1: no share kept."""
-    sms_sender_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,11}$")
-    compensation: CompensationPolicy = Field(default_factory=CompensationPolicy)
+    sms_sender_id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9]{1,11}$")] | None = None
+    compensation: CompensationPolicy = field(default_factory=CompensationPolicy)
 
 
 class Support(Contract):
@@ -101,8 +102,8 @@ class AlertRobot(Contract):
     """
 
     kind: RobotKind
-    url_parameter: str = Field(pattern=r"^/[A-Za-z0-9_.\-/]{1,1000}$")
-    secret_parameter: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9_.\-/]{1,1000}$")
+    url_parameter: Annotated[str, Meta(pattern=r"^/[A-Za-z0-9_.\-/]{1,1000}$")]
+    secret_parameter: Annotated[str, Meta(pattern=r"^/[A-Za-z0-9_.\-/]{1,1000}$")] | None = None
     """DingTalk's "加签" secret (SEC…) or Feishu's signature key; None: the robot is not signed."""
 
 
@@ -116,11 +117,11 @@ class StallThreshold(Contract):
     before country, then a rule-specific one before one for every rule.
     """
 
-    hours: int = Field(ge=1, le=720)
+    hours: Annotated[int, Meta(ge=1, le=720)]
     rule: StallRule | None = None
-    carrier: str | None = Field(default=None, min_length=1)
-    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
-    region: str | None = Field(default=None, pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+    carrier: Annotated[str, Meta(min_length=1)] | None = None
+    country: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")] | None = None
+    region: Annotated[str, Meta(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")] | None = None
 
     def matches(self, rule: str, carrier: str | None, country: str, region: str) -> bool:
         return (
@@ -135,41 +136,67 @@ class StallThreshold(Contract):
         return (self.carrier is not None, self.region is not None, self.country is not None, self.rule is not None)
 
 
+def _origins(value: list[str]) -> list[str]:
+    for origin in value:
+        if not ORIGIN.fullmatch(origin):
+            raise ValueError(f"{origin!r} is not an origin (https://host[:port], no path; http for localhost only)")
+    return value
+
+
+def _distinct_thresholds(value: list[StallThreshold]) -> list[StallThreshold]:
+    seen: set[tuple[str | None, ...]] = set()
+    for threshold in value:
+        carrier = normalise_carrier(threshold.carrier) if threshold.carrier else None
+        key = (threshold.rule, carrier, threshold.country, threshold.region)
+        if key in seen:
+            raise ValueError(f"two stall thresholds for the same scope {key}")
+        seen.add(key)
+    return value
+
+
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value[:64]!r} is not an IANA time zone") from None
+    return value
+
+
+def _supported_locale(value: str) -> str:
+    if value not in SUPPORTED_LOCALES:
+        raise ValueError(f"default_locale must be one of {', '.join(SUPPORTED_LOCALES)}")
+    return value
+
+
 class MerchantSettings(Contract):
     """Per-merchant overrides of the deployment's defaults (all optional)."""
 
     escalate_value: Money | None = None
     """Orders worth at least this (same currency only) are escalated when delayed."""
-    escalate_after_days: int | None = Field(default=None, ge=1, le=60)
+    escalate_after_days: Annotated[int, Meta(ge=1, le=60)] | None = None
     """A delay longer than this is escalated to a person (default 7 days)."""
-    stall_hours: int | None = Field(default=None, ge=1, le=720)
-    stall_thresholds: list[StallThreshold] = Field(default_factory=list, max_length=200)
+    stall_hours: Annotated[int, Meta(ge=1, le=720)] | None = None
+    stall_thresholds: Annotated[list[StallThreshold], Meta(max_length=200), Check(_distinct_thresholds)] = field(
+        default_factory=list
+    )
     """Per carrier / destination / stall rule overrides of ``stall_hours`` (optional)."""
-    update_every_days: int | None = Field(default=None, ge=1, le=30)
+    update_every_days: Annotated[int, Meta(ge=1, le=30)] | None = None
     ship_delay_eta_days: tuple[int, int] = (3, 7)
     transit_delay_eta_days: tuple[int, int] = (2, 5)
     exception_eta_days: tuple[int, int] = (3, 10)
     order_page_url: str | None = None
     """Order page URL with ``{order_id}``; default: the deployment's OrderPageBaseUrl."""
-    notices: NoticePolicy = Field(default_factory=NoticePolicy)
+    notices: NoticePolicy = field(default_factory=NoticePolicy)
     """Quiet hours, send rate, SMS sender id and compensation rules (notice_policy.py)."""
-    storefront_origins: list[str] = Field(default_factory=list, max_length=20)
+    storefront_origins: Annotated[list[str], Meta(max_length=20), Check(_origins)] = field(default_factory=list)
     """The shop's own origins (``https://shop.example``): the only sites whose pages may read the
     storefront banner through CORS (customer/banner.py). Empty: the banner script works on no site."""
 
-    @field_validator("storefront_origins")
-    @classmethod
-    def _origins(cls, value: list[str]) -> list[str]:
-        for origin in value:
-            if not ORIGIN.fullmatch(origin):
-                raise ValueError(f"{origin!r} is not an origin (https://host[:port], no path; http for localhost only)")
-        return value
-
-    alert_robots: list[AlertRobot] = Field(default_factory=list, max_length=20)
+    alert_robots: Annotated[list[AlertRobot], Meta(max_length=20)] = field(default_factory=list)
     """Chat robots that receive the early-warning alerts (operations/robots.py)."""
-    ops_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    ops_email: Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
     """The operations team's address: the daily digest goes there (None: no digest is mailed)."""
-    digest_hour: int = Field(default=8, ge=0, le=23)
+    digest_hour: Annotated[int, Meta(ge=0, le=23)] = 8
     """The local hour (the merchant's timezone) at which the previous day's digest is sent."""
     track_engagement: bool = False
     """Count e-mail opens and clicks (SES events) in the effect report; only with the customers'
@@ -178,61 +205,33 @@ class MerchantSettings(Contract):
     """The rules of the disruption window an early-warning alert proposes (None: the default,
     ``operations.early_warning.DEFAULT_DISRUPTION_RULES``)."""
 
-    @field_validator("stall_thresholds")
-    @classmethod
-    def _distinct_thresholds(cls, value: list[StallThreshold]) -> list[StallThreshold]:
-        seen: set[tuple[str | None, ...]] = set()
-        for threshold in value:
-            carrier = normalise_carrier(threshold.carrier) if threshold.carrier else None
-            key = (threshold.rule, carrier, threshold.country, threshold.region)
-            if key in seen:
-                raise ValueError(f"two stall thresholds for the same scope {key}")
-            seen.add(key)
-        return value
-
-    domestic_auto_confirm_days: int | None = Field(default=None, ge=1, le=60)
+    domestic_auto_confirm_days: Annotated[int, Meta(ge=1, le=60)] | None = None
     """Auto-confirm receipt of domestic orders on this natural day after shipping (None: never)."""
     refund_arrival_days: tuple[int, int] = (1, 7)
     """When a refund reaches the customer, in days after it is approved (stated in the notice)."""
     consumer_rules: Literal["us_ftc", "eu_crd", "uk_cra", "cn_platform", "none"] | None = None
     """The rule set for every order (policy/consumer_rules.py); None: the buyer's country decides.
     A choice laxer than the buyer's law is refused for that order (it keeps its law's rules)."""
-    revised_ship_days: int | None = Field(default=7, ge=1, le=365)
+    revised_ship_days: Annotated[int, Meta(ge=1, le=365)] | None = 7
     """us_ftc: the definite revised shipping date a delay-option notice gives, in days after the
     promised ship-by; None: the merchant has no reasonable basis for a date (435.2(b)(1)(i))."""
     cn_refund_auto: bool = False
     """cn_platform: apply the stagnation refund answer (approve an unshipped order's refund) instead
     of only recommending it to the merchant."""
-    experiments: list[Experiment] = Field(default_factory=list, max_length=MAX_EXPERIMENTS)
+    experiments: Annotated[list[Experiment], Meta(max_length=MAX_EXPERIMENTS), Check(distinct)] = field(
+        default_factory=list
+    )
     """Holdout experiments on optional notices (core/experiments.py); ids distinct."""
-
-    @field_validator("experiments")
-    @classmethod
-    def _distinct_experiments(cls, value: list[Experiment]) -> list[Experiment]:
-        return distinct(value)
 
 
 class Merchant(Contract):
-    merchant_id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    timezone: str = "UTC"
-    default_locale: str = "en"
+    merchant_id: Annotated[str, Meta(min_length=1)]
+    name: Annotated[str, Meta(min_length=1)]
+    timezone: Annotated[str, Check(_known_zone)] = "UTC"
+    default_locale: Annotated[str, Check(_supported_locale)] = "en"
     from_email: str | None = None
-    support: Support = Field(default_factory=Support)
-    settings: MerchantSettings = Field(default_factory=MerchantSettings)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises for an unknown zone
-        return value
-
-    @field_validator("default_locale")
-    @classmethod
-    def _supported_locale(cls, value: str) -> str:
-        if value not in SUPPORTED_LOCALES:
-            raise ValueError(f"default_locale must be one of {', '.join(SUPPORTED_LOCALES)}")
-        return value
+    support: Support = field(default_factory=Support)
+    settings: MerchantSettings = field(default_factory=MerchantSettings)
 
 
 @dataclass(frozen=True)
@@ -257,7 +256,7 @@ class DelayPolicy:
             return self.stall_after
         return timedelta(hours=max(matching, key=lambda t: t.specificity).hours)
 
-    timers: PolicyDefaults = field(default_factory=PolicyDefaults)
+    timers: PolicyDefaults = dataclasses.field(default_factory=PolicyDefaults)
     refund_arrival_days: tuple[int, int] = (1, 7)
     consumer_rules: str | None = None
     revised_ship_days: int | None = 7

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
-
 from delaydesk.core.events import (
     AdditionalPeriodSet,
     CancelRequested,
@@ -32,6 +30,7 @@ from delaydesk.core.events import (
     Tracking,
 )
 from delaydesk.core.experiments import Assignment
+from delaydesk.core.record import Record, field
 from delaydesk.core.taxonomy import is_collection_scan
 
 
@@ -55,8 +54,8 @@ class OrderNotFound(Exception):
     """The event names an order DelayDesk has not seen (yet): retried, then dead-lettered."""
 
 
-class State(BaseModel):
-    model_config = ConfigDict(extra="ignore", defer_build=True)
+class State(Record):
+    """An order's state, as the store holds it (mutable: ``apply_event`` changes it in place)."""
 
 
 class Shipment(State):
@@ -85,7 +84,7 @@ class Delay(State):
     started_at: Instant
     stage: int = 0
     next_update_at: Instant
-    escalated: list[str] = []
+    escalated: list[str] = field(default_factory=list)
     """Escalation reasons already raised for this delay (escalation.py)."""
     eta_from: date | None = None
     eta_to: date | None = None
@@ -147,7 +146,7 @@ class Order(State):
     value: Money
     customer: Customer
     destination: Destination
-    items: list[Item] = []
+    items: list[Item] = field(default_factory=list)
     shipment: Shipment | None = None
     delay: Delay | None = None
     delays_resolved: int = 0
@@ -162,11 +161,11 @@ class Order(State):
     return_shipped_at: Instant | None = None
     return_status: str | None = None  # in_transit | confirmed | auto_refunded
     cancel_status: str | None = None  # requested | granted | refused
-    timers: dict[str, TimerState] = {}
+    timers: dict[str, TimerState] = field(default_factory=dict)
     """Effective deadlines by timer kind, as last computed with the windows in force."""
-    timers_decided: list[str] = []
+    timers_decided: list[str] = field(default_factory=list)
     """Decision keys already taken by the timers (each is taken once)."""
-    announced_windows: list[str] = []
+    announced_windows: list[str] = field(default_factory=list)
     # The buyer's consumer rules (policy/consumer_rules.py).
     law: LawState | None = None
     delay_accepted_at: Instant | None = None
@@ -174,13 +173,13 @@ class Order(State):
     additional_period_until: Instant | None = None
     """EU/UK: the additional period for delivery the buyer set (``additional_period.set``)."""
     refund_issued_at: Instant | None = None
-    inquiries: list[Contact] = []
+    inquiries: list[Contact] = field(default_factory=list)
     """Extension (issue 14): the customer's inquiries about this order, oldest first."""
-    disputes: list[Contact] = []
+    disputes: list[Contact] = field(default_factory=list)
     """Extension (issue 14): disputes, chargebacks and complaints opened on this order."""
     rating: int | None = None
     """Extension (issue 14): the buyer's rating, 1-5 (the latest review)."""
-    experiments: dict[str, Assignment] = {}
+    experiments: dict[str, Assignment] = field(default_factory=dict)
     """Extension (issue 14): the order's arm in each holdout experiment it met, by experiment id,
     recorded once at its first evaluation (core/experiments.py) and never rewritten."""
     rated_at: Instant | None = None

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Annotated, Any, Literal
 
 from delaydesk.core.events import Channel, Instant
+from delaydesk.core.record import FrozenRecord, Meta, field
 
 MAX_WINDOW = timedelta(days=366)
 PLATFORM = "*platform*"
@@ -40,59 +39,54 @@ class TimerKind(StrEnum):
     AUTO_CONFIRM = "auto_confirm"
 
 
-class Strict(BaseModel):
-    # Unknown rule names are an error, not silently ignored: a typo must not disable a rule.
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+class Strict(FrozenRecord, forbid_unknown_fields=True):
+    """Unknown rule names are an error, not silently ignored: a typo must not disable a rule."""
 
 
 class ExtendShipBy(Strict):
-    extend_hours: int = Field(ge=1, le=24 * 90)
+    extend_hours: Annotated[int, Meta(ge=1, le=24 * 90)]
 
 
 class WindowRules(Strict):
     ship_by: Literal["suspend"] | ExtendShipBy | None = None
-    refund_confirm_days: int | None = Field(default=None, ge=1, le=90)
-    return_receipt_days: int | None = Field(default=None, ge=1, le=90)
-    return_window_days: int | None = Field(default=None, ge=1, le=90)
-    auto_confirm_days: int | None = Field(default=None, ge=1, le=120)
+    refund_confirm_days: Annotated[int, Meta(ge=1, le=90)] | None = None
+    return_receipt_days: Annotated[int, Meta(ge=1, le=90)] | None = None
+    return_window_days: Annotated[int, Meta(ge=1, le=90)] | None = None
+    auto_confirm_days: Annotated[int, Meta(ge=1, le=120)] | None = None
     exempt_service_metrics: bool = False
-    defer_deadlines_into_window_end: list[TimerKind] = Field(default_factory=list)
+    defer_deadlines_into_window_end: list[TimerKind] = field(default_factory=list)
 
 
 class WindowScope(Strict):
     """Empty lists mean "all"."""
 
-    regions: list[str] = Field(default_factory=list)
-    carriers: list[str] = Field(default_factory=list)
-    channels: list[Channel] = Field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    carriers: list[str] = field(default_factory=list)
+    channels: list[Channel] = field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _regions_are_iso_3166_2(self) -> WindowScope:
+    def _valid(self) -> None:
         for region in self.regions:
             if not (2 <= len(region) <= 6 and region[:2].isalpha() and region[:2].isupper()):
-                raise ValueError(f"scope.regions: {region!r} is not an ISO 3166-2 code (e.g. CN-HB) or country (CN)")
-        return self
+                raise ValueError(f"regions: {region!r} is not an ISO 3166-2 code (e.g. CN-HB) or country (CN)")
 
 
 class Window(Strict):
-    window_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    window_id: Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     merchant_id: str | None = None
     reason: Reason
     starts_at: Instant
     ends_at: Instant
     title: str | None = None
-    scope: WindowScope = Field(default_factory=WindowScope)
-    rules: WindowRules = Field(default_factory=WindowRules)
+    scope: WindowScope = field(default_factory=WindowScope)
+    rules: WindowRules = field(default_factory=WindowRules)
     ended_early_at: Instant | None = None
     """Set when the window was ended before its planned ``ends_at`` (which then moves there)."""
 
-    @model_validator(mode="after")
-    def _sane(self) -> Window:
+    def _valid(self) -> None:
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         if self.ends_at - self.starts_at > MAX_WINDOW:
             raise ValueError("a window may last at most 366 days")
-        return self
 
     @property
     def owner(self) -> str:

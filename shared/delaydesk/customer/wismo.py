@@ -17,13 +17,12 @@ from __future__ import annotations
 import hmac
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from delaydesk.core.merchants import Merchant
 from delaydesk.core.orders import Order, OrderStatus
+from delaydesk.core.record import Check, FrozenRecord, Meta
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -35,34 +34,45 @@ CALLING_CODES = {
 _SEPARATORS = re.compile(r"[\s\-().\u00a0\u3000]")
 
 
-class WismoQuestion(BaseModel):
-    """The robot's request body. Every field bounded; no control characters, no lone surrogates."""
+_MERCHANT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
 
-    merchant_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+def _plain_text(value: str) -> str:
+    """Surrounding blanks dropped; no control characters, no lone surrogates."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise ValueError("control characters and lone surrogates are not allowed")
+    return value.strip()
+
+
+def _merchant_id(value: str) -> str:
+    value = value.strip()
+    if not _MERCHANT_ID.fullmatch(value):
+        raise ValueError("must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+class WismoQuestion(FrozenRecord, forbid_unknown_fields=True):
+    """The robot's request body. Every field bounded; no control characters, no lone surrogates
+    (surrounding blanks dropped)."""
+
+    merchant_id: Annotated[str, Meta(max_length=256), Check(_merchant_id)]
     """The shop the robot answers for (an order of another shop gets the neutral answer)."""
-    order_number: str = Field(min_length=1, max_length=64)
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=32)
-    token: str | None = Field(default=None, max_length=64)
+    order_number: Annotated[str, Meta(min_length=1, max_length=64), Check(_plain_text), Check(_not_blank)]
+    email: Annotated[str, Meta(max_length=254), Check(_plain_text)] | None = None
+    phone: Annotated[str, Meta(max_length=32), Check(_plain_text)] | None = None
+    token: Annotated[str, Meta(max_length=64), Check(_plain_text)] | None = None
     """The ``t`` of the order page link, instead of a contact."""
-    locale: str | None = Field(default=None, max_length=35)
+    locale: Annotated[str, Meta(max_length=35), Check(_plain_text)] | None = None
 
-    @field_validator("order_number", "email", "phone", "token", "locale")
-    @classmethod
-    def _plain_text(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if any(ord(c) < 0x20 or ord(c) == 0x7F or 0xD800 <= ord(c) <= 0xDFFF for c in value):
-            raise ValueError("control characters and lone surrogates are not allowed")
-        return value
-
-    @model_validator(mode="after")
-    def _something_to_check(self) -> WismoQuestion:
+    def _valid(self) -> None:
         if not (self.email or self.phone or self.token):
             raise ValueError("give the buyer's email or phone, or the token of the order's link")
-        return self
 
 
 def normalise_email(raw: str | None) -> str | None:

@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from pydantic import ValidationError
 
 from delaydesk import store
 from delaydesk.core import links
@@ -26,6 +25,7 @@ from delaydesk.core.links import Purpose
 from delaydesk.core.merchants import DelayPolicy, Merchant
 from delaydesk.core.observability import count_by, logger
 from delaydesk.core.orders import Order, OrderStatus
+from delaydesk.core.record import ValidationError, problems
 from delaydesk.customer import banner, wismo
 from delaydesk.delays import eta
 from delaydesk.notices import customer_zone, pick_locale
@@ -55,7 +55,7 @@ def _question() -> wismo.WismoQuestion | Response[str]:
     try:
         return wismo.WismoQuestion.model_validate(raw)
     except ValidationError as exc:
-        errors = [{"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]} for e in exc.errors()]
+        errors = [{"field": where, "reason": reason} for where, reason in problems(exc)]
         return _json(400, {"error": "invalid question", "errors": errors})
 
 

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from delaydesk import store
 from delaydesk.core import aws
 from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.events import Instant
 from delaydesk.core.observability import logger
+from delaydesk.core.record import FrozenRecord
 from delaydesk.core.times import iso
 from delaydesk.core.windows import PLATFORM, Window
 from delaydesk.delays import scan
@@ -41,10 +40,8 @@ class WindowConflict(Exception):
     """The change is not allowed (e.g. ending a window that already ended)."""
 
 
-class RecomputeRequest(BaseModel):
+class RecomputeRequest(FrozenRecord):
     """One message on the RecomputeDeadlines queue: one page of one due-index shard."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     window_id: str
     owner: str

@@ -9,9 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Any
 
 from delaydesk import store
 from delaydesk.core import aws, counts, effect_stats, stats
@@ -21,6 +19,7 @@ from delaydesk.core.kinds import DELAY_KINDS, NoticeRequest
 from delaydesk.core.merchants import DelayPolicy, Merchant
 from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
 from delaydesk.core.orders import Order
+from delaydesk.core.record import Meta, Record
 from delaydesk.core.transit import TransitStats, history_key
 from delaydesk.core.windows import Window
 from delaydesk.delays import announcements, escalation
@@ -315,17 +314,15 @@ def backoff(attempt: int) -> float:
     return random.uniform(0, min(2.0, 0.1 * 2 ** (attempt - 1)))  # noqa: S311 - jitter, not a secret
 
 
-class ScanWork(BaseModel):
+class ScanWork(Record, forbid_unknown_fields=True):
     """One work item of a fanned-out run: a page of one due-index shard."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    shard: int = Field(ge=0, le=63)
+    shard: Annotated[int, Meta(ge=0, le=63)]
     until: datetime
-    budget: int = Field(ge=1)
+    budget: Annotated[int, Meta(ge=1)]
     """Orders this shard may still have evaluated in this run (its later pages included)."""
     start_key: dict[str, Any] | None = None
-    page: int = Field(default=0, ge=0)
+    page: Annotated[int, Meta(ge=0)] = 0
 
 
 def scan_page(work: ScanWork, settings: Settings | None = None) -> ScanReport:

@@ -6,12 +6,11 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 
-from pydantic import ValidationError
-
 from delaydesk.core import aws
 from delaydesk.core.config import get_settings
 from delaydesk.core.kinds import NoticeRequest
 from delaydesk.core.observability import RECORD_KEYS, MetricUnit, logger, metrics
+from delaydesk.core.record import ValidationError, first_problem
 from delaydesk.notices import dispatch, notice_jobs, ratelimit, reads, senders
 
 _parsed: ContextVar[dict[str, list[NoticeRequest]] | None] = ContextVar("parsed_notices", default=None)
@@ -44,7 +43,7 @@ def consume(body: str, message_id: str, receipt_handle: str, receive_count: int)
         try:
             request = NoticeRequest.model_validate_json(body)
         except ValidationError as exc:
-            dead_letter(body, message_id, f"not a notice request: {exc.errors()[0]['msg']}")
+            dead_letter(body, message_id, f"not a notice request: {first_problem(exc)}")
             return "dead-lettered"
     logger.set_correlation_id(request.order_id)
     settings = get_settings()

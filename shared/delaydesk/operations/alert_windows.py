@@ -30,7 +30,7 @@ def window_from_alert(alert_id: str, merchant_id: str | None = None) -> tuple[di
 def declare_from_alert(alert_id: str, merchant_id: str | None, now: datetime) -> tuple[Window, bool]:
     """Declare the window an alert proposes (one step). False: it was declared before (unchanged).
 
-    Raises LookupError (no such alert, or no proposal) and pydantic's ValidationError.
+    Raises LookupError (no such alert, or no proposal) and the window's ValidationError (core/record.py).
     """
     raw, owner = window_from_alert(alert_id, merchant_id)
     window = parse_window(raw)

@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from pydantic import ValidationError
 
 from delaydesk import store
 from delaydesk.core import fields
+from delaydesk.core.record import ValidationError, problems
 from delaydesk.core.times import iso, parse_instant
 from delaydesk.core.windows import PLATFORM, Window, parse_window, preset
 from delaydesk.delays import recompute
@@ -130,7 +130,7 @@ def _json(status: int, body: dict[str, Any]) -> Response[Any]:
 
 @app.exception_handler(ValidationError)  # type: ignore[untyped-decorator]
 def _invalid(exc: ValidationError) -> Response[Any]:
-    errors = [f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}" for e in exc.errors()]
+    errors = [f"{where or '(body)'}: {reason}" for where, reason in problems(exc)]
     return _json(400, {"error": "invalid window", "details": errors})
 
 

@@ -54,12 +54,12 @@ class DecisionRecord(Model):
         return [self.decision(), *(Decision.model_validate(d) for d in packed)]
 
     def decision(self) -> Decision:
-        from delaydesk.core.decisions import Decision
+        from delaydesk.core.decisions import Action, Decision
 
         return Decision(
             order_id=self.order_id,
             decision_id=self.decision_id,
-            action=self.action,
+            action=Action(self.action),
             rule=self.rule,
             at=self.at,
             window_id=self.window_id,

@@ -40,11 +40,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ValidationError
-
 from delaydesk.core.events import TOPICS, parse_event
 from delaydesk.core.fields import MAX_TEXT, body_problem
 from delaydesk.core.origins import MERCHANT_ID
+from delaydesk.core.record import ValidationError, first_problem
 from delaydesk.core.times import iso, parse_instant, utc
 from delaydesk.tracking.webhook_errors import Malformed, TooLarge, Unauthorized, UnknownSource, check_fresh
 from delaydesk.tracking.webhook_errors import as_object as _obj
@@ -393,9 +392,7 @@ def adapt(source: str, payload: Any, merchant_id: str) -> Inquiry:
     try:
         parse_event(inquiry.event)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(body)"
-        raise Malformed(f"{where}: {first['msg']}") from None
+        raise Malformed(first_problem(exc)) from None
     return inquiry
 
 

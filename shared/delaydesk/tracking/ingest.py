@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
 from pynamodb.exceptions import PynamoDBException
 
 from delaydesk import store
@@ -43,6 +42,7 @@ from delaydesk.core.merchants import DelayPolicy
 from delaydesk.core.observability import MetricUnit, logger, metrics
 from delaydesk.core.orders import EventRejected, Order, apply_event
 from delaydesk.core.origins import Origin
+from delaydesk.core.record import ValidationError, problems
 from delaydesk.core.windows import Window
 from delaydesk.customer import classify_topic
 from delaydesk.delays import eta, evaluated_at_payment, next_due_at
@@ -215,7 +215,7 @@ def _peek_event_id(body: str) -> str | None:
 
 
 def _describe(exc: ValidationError) -> list[str]:
-    return [f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}" for err in exc.errors()]
+    return [f"{where or '(body)'}: {reason}" for where, reason in problems(exc)]
 
 
 @dataclass(frozen=True)

@@ -36,12 +36,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
-
 from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.core.events import parse_event
 from delaydesk.core.fields import body_problem
 from delaydesk.core.origins import MERCHANT_ID
+from delaydesk.core.record import ValidationError, first_problem
 from delaydesk.core.taxonomy import Normalised, from_aftership, from_easypost, from_generic
 from delaydesk.core.times import iso, parse_instant
 from delaydesk.core.zones import naive_local, read_local, zone_for
@@ -132,7 +131,7 @@ def verify_signature(source: str, secret: str, body: bytes, headers: Mapping[str
         given = _header(headers, name)
         if given is None:
             raise Unauthorized(f"missing {name} header")
-        if not hmac.compare_digest(given.strip().encode(), value.encode()):
+        if not hmac.compare_digest(given.strip().encode("utf-8", "surrogatepass"), value.encode()):
             raise Unauthorized("signature does not match")
 
 
@@ -288,9 +287,7 @@ def adapt(source: str, payload: Any, headers: Mapping[str, str], now: datetime, 
     try:
         parse_event(event)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(body)"
-        raise Malformed(f"{where}: {first['msg']}") from None
+        raise Malformed(first_problem(exc)) from None
     return Received(event, normalised, vendor)
 
 

@@ -83,7 +83,7 @@ def test_a_file_that_is_not_json_or_not_a_merchant(
     broken = tmp_path / "merchant.json"
     broken.write_text('{"merchant_id": "m-1",', encoding="utf-8")
     assert main(["merchants", "put", str(broken)]) == 2
-    assert one_line(capsys).startswith(f"delaydesk: merchants put: {broken}: Invalid JSON: EOF while parsing")
+    assert one_line(capsys).startswith(f"delaydesk: merchants put: {broken}: not JSON: Input data was truncated")
     broken.write_text(json.dumps({"merchant_id": "m-1", "name": "Tea", "default_locale": "fr"}), encoding="utf-8")
     assert main(["merchants", "put", str(broken)]) == 2
     assert one_line(capsys) == (

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 from conftest import order_from, paid
-from pydantic import ValidationError
 
 from delaydesk.core.counts import contact_counts
 from delaydesk.core.events import parse_event
 from delaydesk.core.orders import EventRejected, apply_event
+from delaydesk.core.record import ValidationError
 
 AT = "2020-01-22T10:00:00+08:00"
 

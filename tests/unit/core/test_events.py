@@ -6,9 +6,9 @@ from datetime import UTC
 
 import pytest
 from conftest import contract_event
-from pydantic import ValidationError
 
 from delaydesk.core.events import OrderPaid, Tracking, parse_event
+from delaydesk.core.record import ValidationError
 
 
 def test_contract_samples_parse_and_times_are_utc() -> None:

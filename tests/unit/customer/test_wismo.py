@@ -10,8 +10,8 @@ import pytest
 from conftest import instant, merchant, order_from, paid, shipped
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
+from delaydesk.core.record import ValidationError
 from delaydesk.customer import wismo
 
 PAID = "2020-01-20T10:00:00+08:00"

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 from conftest import instant, merchant, order_from, paid, scan, shipped
-from pydantic import ValidationError
 
 from delaydesk.core.config import Settings
 from delaydesk.core.merchants import DelayPolicy
+from delaydesk.core.record import ValidationError
 from delaydesk.delays.detect import detect, next_due_at
 
 THRESHOLDS = [

@@ -9,11 +9,11 @@ import pytest
 from conftest import instant, order_from, paid, shipped
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from delaydesk.core.events import parse_event
 from delaydesk.core.merchants import PolicyDefaults
 from delaydesk.core.orders import Order, apply_event
+from delaydesk.core.record import ValidationError
 from delaydesk.core.windows import TimerKind, Window, parse_window, preset
 from delaydesk.policy.engine import deadlines, exempting_window, ship_by
 
@@ -163,7 +163,7 @@ def test_deadlines_inside_a_deferring_window_move_to_its_end() -> None:
     [
         ({"ends_at": "2020-01-18T00:00:00+08:00"}, "ends_at must be after starts_at"),
         ({"rules": {"refund_confirm_days": 15, "refund_days": 3}}, "refund_days"),
-        ({"rules": {"refund_confirm_days": 0}}, "greater than or equal to 1"),
+        ({"rules": {"refund_confirm_days": 0}}, ">= 1"),
         ({"rules": {"ship_by": "pause"}}, "ship_by"),
         ({"reason": "boredom"}, "reason"),
         ({"scope": {"regions": ["hubei"]}}, "ISO 3166-2"),
