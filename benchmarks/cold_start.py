@@ -70,17 +70,18 @@ if {first!r}:
         if module in sys.modules:
             for name in needs:
                 importlib.import_module(name)
-    def models(cls):
+    def subclasses(cls):
         for sub in cls.__subclasses__():
             yield sub
-            yield from models(sub)
-    if "pydantic" in sys.modules:  # a path that loaded none has no model to build
-        from pydantic import BaseModel
-        for model in list(models(BaseModel)):
-            if model.__module__.startswith("delaydesk."):
-                model.model_rebuild()
-    if "delaydesk.core.events" in sys.modules:
-        sys.modules["delaydesk.core.events"]._event_adapter.rebuild()
+            yield from subclasses(sub)
+    if "delaydesk.core.record" in sys.modules:  # every record's decoder and checks, built at first use
+        import msgspec
+        record = sys.modules["delaydesk.core.record"]
+        for base in (record.Record, record.FrozenRecord):
+            for cls in list(subclasses(base)):
+                if cls.__module__.startswith("delaydesk."):
+                    msgspec.json.Decoder(cls)
+                    record._checks_of(cls)
 took += [time.perf_counter() - wall, time.process_time() - cpu]
 print(*took)
 """
@@ -88,9 +89,10 @@ FIRST_REQUEST = """the import, then what a first request can add before its firs
 (built and validated at first use) and every table module of the store (loaded on first use), an
 upper bound (a request reads a few tables), except for the handlers of PATH_READS: the store functions
 their path calls."""
-EVERYTHING = """the first request's setup, then every pydantic model of the loaded modules built (they defer their
-schema build to their first use) and the libraries that rendering modules import where they render (jinja2,
-Babel): an upper bound of what a first request can pay, with every deferred cost paid."""
+EVERYTHING = """the first request's setup, then every record of the loaded modules made ready to read (msgspec builds
+a record's decoder, and core/record.py its field checks, at their first use) and the libraries that rendering
+modules import where they render (jinja2, Babel): an upper bound of what a first request can pay, with every
+deferred cost paid."""
 PATH_READS = {
     "scan_due": ("oldest_due",),
     "release_notices": (

@@ -1,8 +1,8 @@
-"""Notice kinds and channels, the vocabulary of notices without the request model: no pydantic.
+"""Notice kinds and channels, the vocabulary of notices without the request record.
 
 ``core.kinds`` defines ``NoticeRequest`` (a contract model) and exports these names too; a path that
 only needs a kind, a channel or a customer's address for one (the release of held and scheduled
-notices, ``core.pacing``, the batch reads) imports them from here without loading pydantic
+notices, ``core.pacing``, the batch reads) imports them from here without loading the records
 (README, "Scale": cold start).
 """
 

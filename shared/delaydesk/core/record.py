@@ -54,7 +54,11 @@ _Run = Callable[[Any], Any]
 
 def _runner(hint: Any) -> _Run | None:
     """What checks a value of type ``hint`` needs (None: none), through Optional, lists and dicts;
-    the runner returns the value to keep."""
+    the runner returns the value to keep. A text field holds exactly a ``str``: an enum member given
+    to it (``Kind.SHIPMENT_DELAYED``) is kept as its text, as pydantic kept it, so that a store's
+    serializer that goes by exact type (pynamodb's maps) takes it."""
+    if hint is str:
+        return _exact_text
     if get_origin(hint) is Annotated:
         inner, *extras = get_args(hint)
         checks = [extra.function for extra in extras if isinstance(extra, Check)]
@@ -83,6 +87,10 @@ def _runner(hint: Any) -> _Run | None:
         each = _runner(get_args(hint)[1])
         return None if each is None else _each_value(each)
     return None
+
+
+def _exact_text(value: Any) -> Any:
+    return value if type(value) is str or not isinstance(value, str) else str.__str__(value)
 
 
 def _optional(run: _Run) -> _Run:
@@ -239,6 +247,7 @@ def _inner(value: Any, exclude_defaults: bool) -> Any:
 
 
 _AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_OBJECT_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]*)`$")
 _FIELD = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*): (?P<reason>.*)$", re.DOTALL)
 
 
@@ -249,7 +258,10 @@ def problems(exc: ValidationError) -> list[tuple[str, str]]:
     message, path = (found["message"], found["path"] or "") if found else (str(exc), "")
     parts = [p for p in re.split(r"\.|\[(\d+)\]", path) if p]
     named = _FIELD.match(message)
-    if named:
+    field_of_object = _OBJECT_FIELD.match(message)
+    if field_of_object:  # msgspec names an unknown or a missing field in its message, not its path
+        parts.append(field_of_object["name"])
+    elif named:
         parts.append(named["name"])
         message = named["reason"]
     return [(".".join(parts), message)]

@@ -15,7 +15,7 @@ Reports read these rows, never the order table.
 
 What a decision, an event or an order's change adds to the counters is ``core.counts``: reading and
 adding counters (the SES feedback, the early warning) needs no domain model, and this module
-imports none (no pydantic; README, "Scale": cold start).
+imports none (README, "Scale": cold start).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 One work item per due-index shard for the workers (``scan.scan_page``), in rotating order, and the
 scan lag. The plan reads one due-index item per shard and evaluates nothing: it builds no domain
-model and imports neither the scan nor pydantic (README, "Scale": cold start). A work item is
+record and imports neither the scan nor the domain's records (README, "Scale": cold start). A work item is
 written as the JSON that ``scan.ScanWork`` validates where the worker reads it
 (``tests/unit/delays/test_scan_plan.py`` checks the two agree).
 """

@@ -4,7 +4,7 @@ SMS opt-outs.
 A held or slotted notice is stored as the JSON of a validated ``NoticeRequest`` (``hold_notice``,
 ``put_slotted``) and released as it was stored: dispatch validates every message it reads (and
 dead-letters one that is not a notice request, with the reason), so the release builds no model
-and imports no pydantic (README, "Scale": cold start). Of a slotted announcement it reads only
+and imports no record type (README, "Scale": cold start). Of a slotted announcement it reads only
 the ticket (``bulk_slot``) its queue delay is computed from.
 """
 

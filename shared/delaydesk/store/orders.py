@@ -32,10 +32,10 @@ if TYPE_CHECKING:
     from delaydesk.core.kinds import NoticeRequest
     from delaydesk.core.orders import Order
 
-# The domain models (pydantic) are imported where an order, decision or notice is decoded: the
-# table's index reads (the scan's plan: ``oldest_due``) need none, and the handlers that decode
-# orders have imported ``core.orders`` with their own modules already; only SesFeedback pays it
-# here, on a bounce or complaint of an order the table holds (README, "Scale": cold start).
+# The domain's records are imported where an order, decision or notice is decoded: the table's
+# index reads (the scan's plan: ``oldest_due``) need none, and the handlers that decode orders have
+# imported ``core.orders`` with their own modules already; only SesFeedback pays it here, on a
+# bounce or complaint of an order the table holds (README, "Scale": cold start).
 
 
 class DueIndex(GlobalSecondaryIndex["OrderRecord"]):
