@@ -27,9 +27,9 @@ def subclasses(cls):
         yield sub
         yield from subclasses(sub)
 
+bases = (record.Record, record.FrozenRecord)
 found = sorted(
-    {c for base in (record.Record, record.FrozenRecord) for c in subclasses(base) if c.__module__.startswith("delaydesk.")},
-    key=lambda c: c.__qualname__,
+    {c for base in bases for c in subclasses(base) if c.__module__.startswith("delaydesk.")}, key=lambda c: c.__qualname__
 )
 checked = 0
 for cls in found:
