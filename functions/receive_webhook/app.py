@@ -10,38 +10,35 @@ one ``inquiry.received`` per ticket, with the same answers.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from delaydesk.core.http import Response, Router
 from delaydesk.core.observability import logger, metrics, tracer
 from delaydesk.tracking import WebhookError, accept_inquiry, accept_webhook, refuse_webhook, webhooks
 
-app = APIGatewayHttpResolver()
+app = Router()
 
 
-@app.post("/webhooks/<source>")
-def receive(source: str) -> Response[dict[str, Any]]:
-    event = app.current_event
-    body = webhooks.decode_body(event.body or "", bool(event.is_base64_encoded))
-    now = datetime.fromtimestamp(event.request_context.time_epoch / 1000, tz=UTC)
-    event_id = accept_webhook(source, body, event.headers, now)
+@app.post("/webhooks/{source}")
+def receive(source: str) -> Response:
+    request = app.request
+    body = webhooks.decode_body(request.body or "", request.is_base64_encoded)
+    event_id = accept_webhook(source, body, request.headers, request.now)
     return Response(status_code=202, content_type="application/json", body={"queued": event_id})
 
 
-@app.post("/helpdesk/<source>/<merchant_id>")
-def receive_inquiry(source: str, merchant_id: str) -> Response[dict[str, Any]]:
-    event = app.current_event
-    body = webhooks.decode_body(event.body or "", bool(event.is_base64_encoded))
-    now = datetime.fromtimestamp(event.request_context.time_epoch / 1000, tz=UTC)
-    event_id = accept_inquiry(source, merchant_id, body, event.headers, now)
+@app.post("/helpdesk/{source}/{merchant_id}")
+def receive_inquiry(source: str, merchant_id: str) -> Response:
+    request = app.request
+    body = webhooks.decode_body(request.body or "", request.is_base64_encoded)
+    event_id = accept_inquiry(source, merchant_id, body, request.headers, request.now)
     return Response(status_code=202, content_type="application/json", body={"queued": event_id})
 
 
-@app.exception_handler(WebhookError)  # type: ignore[untyped-decorator]
-def refused(exc: WebhookError) -> Response[dict[str, Any]]:
+@app.error(WebhookError)
+def refused(exc: WebhookError) -> Response:
     refuse_webhook(exc)
     return Response(status_code=exc.status, content_type="application/json", body={"error": str(exc)})
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from delaydesk_local.stack import ACCOUNT_ID, REGION
 
@@ -132,7 +132,8 @@ class HttpApi:
                     "timeEpoch": int(moment.timestamp() * 1000),
                 },
                 "body": text,
-                "pathParameters": match.groupdict(),
+                # decoded, as API Gateway's HTTP API gives them (and the rawPath it passes on)
+                "pathParameters": {name: unquote(value) for name, value in match.groupdict().items()},
                 **({"queryStringParameters": query_parameters(query)} if query else {}),
                 "isBase64Encoded": encoded,
             }

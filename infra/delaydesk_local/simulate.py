@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from botocore.exceptions import ClientError
 
@@ -139,11 +139,15 @@ def _check_window(where: str, data: Any) -> None:
 
 
 def _admin_event(method: str, path: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """An API Gateway HTTP API (v2) request, IAM-authorised, as the admin routes receive it."""
-    route = "/admin/windows/{window_id}/end" if path.endswith("/end") else path
+    """An API Gateway HTTP API (v2) request, IAM-authorised, as the admin routes receive it: the
+    route of template.yaml that ``path`` matches, in ``routeKey``, and its decoded path parameters."""
+    segments = path.split("/")  # "", "admin", "windows"[, window_id[, "end"]]
+    route = "/admin/windows" + ("/{window_id}" if len(segments) > 3 else "") + ("/end" if len(segments) > 4 else "")
+    parameters = {"pathParameters": {"window_id": unquote(segments[3])}} if len(segments) > 3 else {}
     return {
         "version": "2.0",
         "routeKey": f"{method} {route}",
+        **parameters,
         "rawPath": path,
         "rawQueryString": "",
         "headers": {"content-type": "application/json"},

@@ -104,15 +104,18 @@ def _admin(local: LocalAws, method: str, path: str, route: str, body: object = N
     from conftest import load_event
 
     event = load_event("apigw_http_v2_event")
+    # route is the route key ("POST /admin/alerts/{alert_id}/declare"); its parameters, from the path
+    segments = zip(route.split(" ", 1)[1].split("/"), path.split("/"), strict=True)
+    parameters = {name[1:-1]: value for name, value in segments if name.startswith("{")}
     event.update(
-        routeKey=f"{method} {route}",
+        routeKey=route,
         rawPath=path,
         rawQueryString="",
         queryStringParameters=None,
-        pathParameters=None,
+        pathParameters=parameters or None,
         body=json.dumps(body) if body is not None else None,
     )
-    event["requestContext"].update(routeKey=f"{method} {route}", timeEpoch=int(NOW.timestamp() * 1000))
+    event["requestContext"].update(routeKey=route, timeEpoch=int(NOW.timestamp() * 1000))
     event["requestContext"]["http"].update(method=method, path=path)
     event["requestContext"]["authorizer"] = {"iam": {"accountId": "123456789012", "userArn": "arn:aws:iam::1:user/ops"}}
     response = local.invoke("AdminApiFunction", event)

@@ -27,7 +27,7 @@ def _request(method: str, path: str, body: Any = None, at: datetime = DECLARED_A
         rawPath=path,
         rawQueryString="",
         queryStringParameters=None,
-        pathParameters=None,
+        pathParameters={"window_id": path.split("/")[3]} if "{window_id}" in route else None,
         body=json.dumps(body) if body is not None else None,
     )
     event["requestContext"].update(routeKey=f"{method} {route}", timeEpoch=int(at.timestamp() * 1000))

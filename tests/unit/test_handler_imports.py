@@ -44,31 +44,31 @@ WATCHED = (
 )
 
 HTTP = {"admin_api", "answer_wismo", "receive_webhook", "serve_order_page", "serve_storefront"}
-"""Powertools' APIGatewayHttpResolver: its package loads every resolver, asyncio and the data classes."""
-HTTP_NEEDS = {"asyncio", "aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes"}
+"""The HTTP API's functions route on the event's ``routeKey`` (``core.http``), not with Powertools'
+APIGatewayHttpResolver, whose package loads every resolver, asyncio and the data classes."""
 EVALUATES = {"pynamodb", "delaydesk.delays.scan", "delaydesk.policy.timers"}
 """The scan's path: orders read and evaluated against the policy."""
 
 NEEDED: dict[str, set[str]] = {
-    "admin_api": HTTP_NEEDS | EVALUATES | {"delaydesk.delays.recompute"},
-    "answer_wismo": HTTP_NEEDS,
+    "admin_api": EVALUATES | {"delaydesk.delays.recompute"},
+    "answer_wismo": set(),
     "deliver_alerts": {"delaydesk.operations.robots", "aws_lambda_powertools.utilities.parameters"},
     "detect_spikes": set(),
     "dispatch_notices": {"pynamodb"},
     "ingest_events": {"pynamodb", "delaydesk.policy.timers"},
-    "receive_webhook": HTTP_NEEDS | {"aws_lambda_powertools.utilities.parameters"},
+    "receive_webhook": {"aws_lambda_powertools.utilities.parameters"},
     "recompute_deadlines": EVALUATES | {"delaydesk.delays.recompute"},
     "release_notices": {"pynamodb"},
     "scan_due": set(),
     "scan_worker": EVALUATES,
     "send_digests": {"jinja2"},
-    "serve_order_page": HTTP_NEEDS | {"pynamodb", "jinja2", "babel"},
-    "serve_storefront": HTTP_NEEDS,
+    "serve_order_page": {"pynamodb", "jinja2", "babel"},
+    "serve_storefront": set(),
     "ses_feedback": {"pynamodb"},
 }
-"""What each handler's import may load of ``WATCHED``: what its path uses on every request (the HTTP
-functions' router; the tables where the handler reads them at import; the renderer where every
-request renders; the webhook secrets). DeliverAlerts and DetectSpikes read alerts and counters,
+"""What each handler's import may load of ``WATCHED``: what its path uses on every request (the
+tables where the handler reads them at import; the renderer where every request renders; the
+webhook secrets). DeliverAlerts and DetectSpikes read alerts and counters,
 never an order to evaluate (a window is declared from an alert by the admin API,
 ``operations.alert_windows``); only DeliverAlerts delivers to robots (``operations.alert_delivery``)."""
 
@@ -83,6 +83,25 @@ print(json.dumps(sorted(name for name in json.loads(sys.argv[3]) if name in sys.
 def test_every_handler_is_listed() -> None:
     assert sorted(NEEDED) == FUNCTIONS
     assert all(needs <= set(WATCHED) for needs in NEEDED.values())
+    assert set(FUNCTIONS) >= HTTP
+
+
+HTTP_PROBE = """
+import sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import app
+from delaydesk.core.http import Router
+print(type(app.app).__name__ if hasattr(app, "app") else "", isinstance(getattr(app, "app", None), Router))
+print(sorted(m for m in sys.modules if m.startswith("aws_lambda_powertools.event_handler")))
+"""
+
+
+@pytest.mark.parametrize("function", sorted(HTTP))
+def test_an_http_handler_routes_without_powertools_event_handler(function: str) -> None:
+    """Its import loads no module of ``aws_lambda_powertools.event_handler`` (README, "Cold start")."""
+    output = _run_in_lambda(function, HTTP_PROBE, None).splitlines()
+    assert output[-1] == "[]"
+    assert output[-2] == "Router True"
 
 
 def _run_in_lambda(function: str, probe: str, payload: object, env: dict[str, str] | None = None) -> str:

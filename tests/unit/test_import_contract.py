@@ -26,6 +26,7 @@ PURE = {
     "delaydesk.core.events",
     "delaydesk.core.experiments",
     "delaydesk.core.fields",
+    "delaydesk.core.http",
     "delaydesk.core.origins",
     "delaydesk.core.pacing",
     "delaydesk.core.privacy",

@@ -39,13 +39,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from botocore.exceptions import BotoCoreError
 from pynamodb.exceptions import PynamoDBException
 
 from delaydesk import store
 from delaydesk.core import aws, links
 from delaydesk.core.config import Settings, get_settings
+from delaydesk.core.http import APPLICATION_JSON, TEXT_PLAIN, Response, Router
 from delaydesk.core.links import Purpose
 from delaydesk.core.merchants import Merchant
 from delaydesk.core.observability import count_by, logger
@@ -58,7 +58,7 @@ from delaydesk.policy import ChoiceKind, consumer_rules
 if TYPE_CHECKING:
     from delaydesk.store import OrderRecord
 
-app = APIGatewayHttpResolver()
+app = Router()
 
 PAGE_HEADERS = {
     # The token is in the URL: never leak it to another site, never cache the page anywhere.
@@ -80,16 +80,16 @@ class Forbidden(Exception):
 
 
 def _now() -> datetime:
-    return datetime.fromtimestamp(app.current_event.request_context.time_epoch / 1000, tz=UTC)
+    return app.request.now
 
 
 def _param(name: str) -> str | None:
     """A query parameter, else a field of a form-encoded body."""
-    event = app.current_event
-    value = event.get_query_string_value(name)
-    if value is None and "json" not in (event.headers.get("content-type") or ""):
+    request = app.request
+    value = request.query(name)
+    if value is None and "json" not in (request.header("content-type") or ""):
         try:
-            form = event.decoded_body
+            form = request.decoded_body
         except (UnicodeDecodeError, binascii.Error):  # not a form a browser sends: no such field
             form = None
         if form:
@@ -117,22 +117,22 @@ def _authorised_record(order_id: str, purpose: Purpose) -> tuple[OrderRecord, st
 
 
 def _wants_json() -> bool:
-    return "application/json" in (app.current_event.headers.get("accept") or "")
+    return "application/json" in (app.request.header("accept") or "")
 
 
-def _html(body: str, status: int = 200) -> Response[str]:
+def _html(body: str, status: int = 200) -> Response:
     return Response(status_code=status, content_type="text/html; charset=utf-8", body=body, headers=PAGE_HEADERS)
 
 
-def _back_to_page(order_id: str, token: str, done: str | None, not_open: bool = False) -> Response[str]:
+def _back_to_page(order_id: str, token: str, done: str | None, not_open: bool = False) -> Response:
     """Post/redirect/get: the browser loads the result page (or the page), a reload does not post again."""
-    path = app.current_event.raw_path.rsplit("/", 1)[0]  # …/orders/{order_id}
+    path = app.request.raw_path.rsplit("/", 1)[0]  # …/orders/{order_id}
     location = f"{path}?t={quote(token)}" + (f"&done={done}" if done else "") + ("&not_open=1" if not_open else "")
-    return Response(status_code=303, content_type="text/plain", body="", headers={"Location": location} | PAGE_HEADERS)
+    return Response(status_code=303, content_type=TEXT_PLAIN, body="", headers={"Location": location} | PAGE_HEADERS)
 
 
-@app.get("/orders/<order_id>")
-def page(order_id: str) -> Response[str]:
+@app.get("/orders/{order_id}")
+def page(order_id: str) -> Response:
     record, token = _authorised_record(order_id, Purpose.ORDER_PAGE)
     order = record.order()
     merchant = store.get_merchant(order.merchant_id)
@@ -169,8 +169,8 @@ def _record_choice(order_id: str, choice: str) -> None:
         logger.warning("order-page choice not recorded", choice=choice, error=str(exc))
 
 
-@app.get("/o/<code>")
-def short_link(code: str) -> Response[str]:
+@app.get("/o/{code}")
+def short_link(code: str) -> Response:
     """The short link of an SMS: 303 to the order page, signed as in the e-mail (the merchant's
     own page if it has one). The code is checked for its form before any read."""
     found = store.short_link(code, _now()) if links.is_short_code(code) else None
@@ -184,7 +184,7 @@ def short_link(code: str) -> Response[str]:
     )
     logger.append_keys(order_id=found.order_id)
     count_by("ShortLinksFollowed", "status", "303")
-    return Response(status_code=303, content_type="text/plain", body="", headers={"Location": location} | PAGE_HEADERS)
+    return Response(status_code=303, content_type=TEXT_PLAIN, body="", headers={"Location": location} | PAGE_HEADERS)
 
 
 def _order_page_base(settings: Settings, route: str) -> str:
@@ -192,11 +192,11 @@ def _order_page_base(settings: Settings, route: str) -> str:
     (the short link's custom domain included): the function cannot name its own API."""
     if settings.order_page_base_url:
         return settings.order_page_base_url
-    event = app.current_event
-    return f"https://{event.request_context.domain_name}{event.raw_path.removesuffix(route)}/orders"
+    request = app.request
+    return f"https://{request.domain_name}{request.raw_path.removesuffix(route)}/orders"
 
 
-@app.get("/orders/<order_id>/notices")
+@app.get("/orders/{order_id}/notices")
 def notices(order_id: str) -> dict[str, Any]:
     record, _ = _authorised_record(order_id, Purpose.ORDER_PAGE)
     order = record.order()
@@ -211,8 +211,8 @@ def _open(order: Order, kind: ChoiceKind, now: datetime) -> bool:
     return order_page.choice(order, store.get_merchant(order.merchant_id), kind.value, now) is not None
 
 
-@app.post("/orders/<order_id>/wait")
-def wait(order_id: str) -> Response[Any]:
+@app.post("/orders/{order_id}/wait")
+def wait(order_id: str) -> Response:
     record, token = _authorised_record(order_id, Purpose.ORDER_PAGE)
     order = record.order()
     now = _now()
@@ -234,12 +234,12 @@ def wait(order_id: str) -> Response[Any]:
     if recorded:
         count_by("CustomerChoices", "choice", "wait")
     if _wants_json():
-        return Response(200, content_types.APPLICATION_JSON, {"order_id": order_id, "choice": "wait"})
+        return Response(200, APPLICATION_JSON, {"order_id": order_id, "choice": "wait"})
     return _back_to_page(order_id, token, "wait")
 
 
-@app.post("/orders/<order_id>/cancel")
-def cancel(order_id: str) -> Response[Any]:
+@app.post("/orders/{order_id}/cancel")
+def cancel(order_id: str) -> Response:
     order, token = _authorised(order_id, Purpose.ORDER_PAGE)
     now = _now()
     # Asking again while a cancellation is pending is the same request (the same event id).
@@ -253,8 +253,8 @@ def cancel(order_id: str) -> Response[Any]:
     return _queued(event, order_id, token, "terminate" if terminate else "cancel")
 
 
-@app.post("/orders/<order_id>/return")
-def return_order(order_id: str) -> Response[Any]:
+@app.post("/orders/{order_id}/return")
+def return_order(order_id: str) -> Response:
     order, token = _authorised(order_id, Purpose.ORDER_PAGE)
     now = _now()
     # Asking again while the return is pending is the same request (the same event id).
@@ -263,19 +263,19 @@ def return_order(order_id: str) -> Response[Any]:
     return _queued(order_page.return_event(order, now), order_id, token, "return")
 
 
-def _queued(event: dict[str, Any], order_id: str, token: str, choice: str) -> Response[Any]:
+def _queued(event: dict[str, Any], order_id: str, token: str, choice: str) -> Response:
     """Queue the contract event a choice asks for on OrderEvents (ingest applies it once)."""
     _queue(event)
     logger.info("customer choice queued", choice=choice, event_id=event["event_id"])
     _record_choice(order_id, choice)
     count_by("CustomerChoices", "choice", choice)
     if _wants_json():
-        return Response(202, content_types.APPLICATION_JSON, {"order_id": order_id, "queued": event["event_id"]})
+        return Response(202, APPLICATION_JSON, {"order_id": order_id, "queued": event["event_id"]})
     return _back_to_page(order_id, token, choice)
 
 
-@app.post("/orders/<order_id>/additional-period")
-def additional_period(order_id: str) -> Response[Any]:
+@app.post("/orders/{order_id}/additional-period")
+def additional_period(order_id: str) -> Response:
     """EU/UK: the buyer sets an additional period for delivery (``until``: a date or an instant);
     when it passes undelivered, "cancel" terminates the contract for a refund."""
     order, token = _authorised(order_id, Purpose.ORDER_PAGE)
@@ -287,7 +287,7 @@ def additional_period(order_id: str) -> Response[Any]:
         logger.info("additional period refused", reason=refusal)
         if not _wants_json():
             return _back_to_page(order_id, token, None, not_open=True)
-        return Response(409, content_types.APPLICATION_JSON, {"error": refusal, "order_id": order_id})
+        return Response(409, APPLICATION_JSON, {"error": refusal, "order_id": order_id})
     return _queued(order_page.additional_period_event(order, until, now), order_id, token, "additional_period")
 
 
@@ -316,7 +316,7 @@ def _queue(event: dict[str, Any]) -> None:
     )
 
 
-def _refused(order: Order, token: str, now: datetime) -> Response[Any]:
+def _refused(order: Order, token: str, now: datetime) -> Response:
     """The choice is not (or no longer) open, e.g. the order shipped meanwhile: 409 for a program;
     a browser goes back to the page, which says so and shows the order as it is."""
     logger.info("choice not open for this order", status=order.status.value, cancel=order.cancel_status)
@@ -324,20 +324,20 @@ def _refused(order: Order, token: str, now: datetime) -> Response[Any]:
         return _back_to_page(order.order_id, token, None, not_open=True)
     return Response(
         409,
-        content_types.APPLICATION_JSON,
+        APPLICATION_JSON,
         {"error": "no choice to make for this order now", "order": order_page.state(order, [], now)},
     )
 
 
 @app.get("/notices/unsubscribe")
-def unsubscribe_form() -> Response[str]:
+def unsubscribe_form() -> Response:
     order, _ = _authorised(_param("order") or "", Purpose.UNSUBSCRIBE)
     merchant = store.get_merchant(order.merchant_id)
     return _html(order_page.render_unsubscribe(order, merchant, get_settings().resolved_templates_dir, done=False))
 
 
 @app.post("/notices/unsubscribe")
-def unsubscribe() -> Response[str]:
+def unsubscribe() -> Response:
     order, _ = _authorised(_param("order") or "", Purpose.UNSUBSCRIBE)
     if order.customer.email and suppression.suppressed(order.customer.email) is None:
         suppression.suppress(
@@ -364,14 +364,12 @@ def _shops() -> list[Merchant]:
     return shops if len(shops) <= SHOPS_SHOWN else []
 
 
-@app.exception_handler(Forbidden)  # type: ignore[untyped-decorator]
-def forbidden(exc: Forbidden) -> Response[Any]:
+@app.error(Forbidden)
+def forbidden(exc: Forbidden) -> Response:
     logger.warning("customer link refused: bad or missing token", order_id=str(exc))
     count_by("OrderPageRefused", "status", "403")
     if _wants_json():
-        return Response(
-            403, content_types.APPLICATION_JSON, {"error": "this link is not valid; open the one in your notice"}
-        )
+        return Response(403, APPLICATION_JSON, {"error": "this link is not valid; open the one in your notice"})
     shops = _shops()
-    locale = order_page.browser_locale(app.current_event.headers.get("accept-language"), shops)
+    locale = order_page.browser_locale(app.request.header("accept-language"), shops)
     return _html(order_page.render_invalid(shops, locale, get_settings().resolved_templates_dir), 403)

@@ -14,18 +14,17 @@ Routes (functions/serve_storefront), public and cacheable, no customer data:
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-
 from delaydesk import store
 from delaydesk.core.config import get_settings
+from delaydesk.core.http import Response, Router
 from delaydesk.core.observability import count_by
 from delaydesk.customer import banner
 
-app = APIGatewayHttpResolver()
+app = Router()
 
 MERCHANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 SCRIPT_CACHE = "public, max-age=3600, stale-while-revalidate=86400"
@@ -33,12 +32,11 @@ JSON_UTF8 = "application/json; charset=utf-8"
 
 
 def _now() -> datetime:
-    return datetime.fromtimestamp(app.current_event.request_context.time_epoch / 1000, tz=UTC)
+    return app.request.now
 
 
 def _header(name: str) -> str | None:
-    value = app.current_event.headers.get(name)
-    return str(value) if value is not None else None
+    return app.request.header(name)
 
 
 @lru_cache(maxsize=2)
@@ -47,7 +45,7 @@ def script(templates_dir: Path) -> str:
     return (templates_dir.parent / "storefront" / "banner.js").read_text(encoding="utf-8")
 
 
-def _cached(body: str, content_type: str, headers: dict[str, str], compress: bool = False) -> Response[str]:
+def _cached(body: str, content_type: str, headers: dict[str, str], compress: bool = False) -> Response:
     """200 with the body and its ETag, or 304 when the client holds this very representation."""
     # A gzipped body is another representation: it gets its own strong tag (RFC 9110 8.8.3).
     gzipped = compress and "gzip" in (_header("accept-encoding") or "")
@@ -60,15 +58,13 @@ def _cached(body: str, content_type: str, headers: dict[str, str], compress: boo
     return Response(200, content_type, body, headers, compress=compress)
 
 
-@app.get("/banner/<merchant_id>")
-def banner_for(merchant_id: str) -> Response[str]:
+@app.get("/banner/{merchant_id}")
+def banner_for(merchant_id: str) -> Response:
     merchant = store.get_merchant(merchant_id) if MERCHANT_ID.match(merchant_id) else None
     if merchant is None:
         count_by("BannerViews", "outcome", "unknown_merchant")
         return Response(404, JSON_UTF8, '{"error":"unknown merchant"}', {"Cache-Control": "public, max-age=60"})
-    locale = banner.negotiate(
-        app.current_event.get_query_string_value("locale"), _header("accept-language"), merchant.default_locale
-    )
+    locale = banner.negotiate(app.request.query("locale"), _header("accept-language"), merchant.default_locale)
     windows = store.windows_for(merchant_id)
     # The second source, early-warning alerts confirmed by an operator, joins here when it exists.
     announcements = [banner.from_window(window) for window in windows if banner.affects_shipping(window)]
@@ -83,6 +79,6 @@ def banner_for(merchant_id: str) -> Response[str]:
 
 
 @app.get("/banner.js")
-def banner_script() -> Response[str]:
+def banner_script() -> Response:
     body = script(get_settings().resolved_templates_dir)
     return _cached(body, "text/javascript; charset=utf-8", {"Cache-Control": SCRIPT_CACHE}, compress=True)

@@ -11,15 +11,14 @@ shop's order): 200 with the neutral answer, of the same shape. Contacts are neve
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from delaydesk import store
 from delaydesk.core import links
 from delaydesk.core.config import Settings, get_settings
+from delaydesk.core.http import Response, Router
 from delaydesk.core.kinds import Kind
 from delaydesk.core.links import Purpose
 from delaydesk.core.merchants import DelayPolicy, Merchant
@@ -30,19 +29,19 @@ from delaydesk.customer import banner, wismo
 from delaydesk.delays import eta
 from delaydesk.notices import customer_zone, pick_locale
 
-app = APIGatewayHttpResolver()
+app = Router()
 
 JSON_UTF8 = "application/json; charset=utf-8"
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 MAX_BODY = 4096
 
 
-def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[str]:
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
     return Response(status, JSON_UTF8, json.dumps(body, ensure_ascii=False), NO_STORE | (headers or {}))
 
 
-def _question() -> wismo.WismoQuestion | Response[str]:
-    text = app.current_event.decoded_body or ""
+def _question() -> wismo.WismoQuestion | Response:
+    text = app.request.decoded_body or ""
     if len(text) > MAX_BODY:
         return _json(413, {"error": f"the body is larger than {MAX_BODY} bytes"})
     try:
@@ -76,26 +75,26 @@ def _order_page_base(settings: Settings) -> str:
     function cannot name its own API in its environment: the API already depends on it)."""
     if settings.order_page_base_url:
         return settings.order_page_base_url
-    event = app.current_event
-    stage_prefix = event.raw_path.removesuffix("/answers/wismo")
-    return f"https://{event.request_context.domain_name}{stage_prefix}/orders"
+    request = app.request
+    stage_prefix = request.raw_path.removesuffix("/answers/wismo")
+    return f"https://{request.domain_name}{stage_prefix}/orders"
 
 
 @app.post("/answers/wismo")
-def answer() -> Response[str]:
+def answer() -> Response:
     question = _question()
     if isinstance(question, Response):
         count_by("WismoAnswers", "outcome", "invalid")
         return question
-    event = app.current_event
-    now = datetime.fromtimestamp(event.request_context.time_epoch / 1000, tz=UTC)
+    request = app.request
+    now = request.now
     settings = get_settings()
     merchant = store.get_merchant(question.merchant_id)
     default = merchant.default_locale if merchant else "en"
-    asked = banner.negotiate(question.locale, event.headers.get("accept-language"), default)
+    asked = banner.negotiate(question.locale, request.header("accept-language"), default)
     period = settings.wismo_window_seconds
     start = int(now.timestamp()) // period * period
-    client = event.request_context.http.source_ip
+    client = request.source_ip
     by_ip = store.take_request_slot(f"wismo-ip#{client}", start, period, settings.wismo_per_ip)
     by_order = store.take_request_slot(f"wismo-order#{question.order_number}", start, period, settings.wismo_per_order)
     if not (by_ip and by_order):

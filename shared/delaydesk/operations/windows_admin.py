@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import binascii
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
 from delaydesk import store
 from delaydesk.core import fields
+from delaydesk.core.http import APPLICATION_JSON, Response, Router
 from delaydesk.core.record import ValidationError, problems
 from delaydesk.core.times import iso, parse_instant
 from delaydesk.core.windows import PLATFORM, Window, parse_window, preset
@@ -29,20 +28,19 @@ from delaydesk.delays import recompute
 from delaydesk.operations import alert_windows, alerts, effect_job
 from delaydesk.store import ConcurrentUpdate
 
-app = APIGatewayHttpResolver()
+app = Router()
 
 
 def _now() -> datetime:
-    epoch_ms = app.current_event.request_context.time_epoch
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+    return app.request.now
 
 
 def _body() -> dict[str, Any]:
     """The JSON object of the request, within the edge limits (``core.fields``), else ValueError (400)."""
-    if not app.current_event.body:
+    if not app.request.body:
         return {}
     try:
-        body = fields.loads(app.current_event.decoded_body or "")
+        body = fields.loads(app.request.decoded_body or "")
     except (UnicodeDecodeError, binascii.Error):
         raise ValueError("the body must be UTF-8 JSON") from None
     if not isinstance(body, dict):
@@ -56,14 +54,14 @@ def window_view(window: Window) -> dict[str, Any]:
 
 @app.get("/admin/windows")
 def list_windows() -> dict[str, Any]:
-    merchant_id = app.current_event.get_query_string_value("merchant_id")
+    merchant_id = app.request.query("merchant_id")
     records = store.all_windows()
     windows = [r.window() for r in records if merchant_id is None or r.owner in (PLATFORM, merchant_id)]
     return {"windows": [window_view(w) for w in sorted(windows, key=lambda w: (w.starts_at, w.window_id))]}
 
 
 @app.post("/admin/windows")
-def declare_windows() -> Response[Any]:
+def declare_windows() -> Response:
     body = _body()
     now = _now()
     is_preset = "preset" in body
@@ -75,7 +73,7 @@ def declare_windows() -> Response[Any]:
     return _json(201, {"windows": [window_view(w) for w in declared]})
 
 
-@app.put("/admin/windows/<window_id>")
+@app.put("/admin/windows/{window_id}")
 def change_window(window_id: str) -> dict[str, Any]:
     body = _body() | {"window_id": window_id}
     window = parse_window(body)
@@ -85,7 +83,7 @@ def change_window(window_id: str) -> dict[str, Any]:
     return {"window": window_view(changed)}
 
 
-@app.post("/admin/windows/<window_id>/end")
+@app.post("/admin/windows/{window_id}/end")
 def end_window(window_id: str) -> dict[str, Any]:
     body = _body()
     at = parse_instant(str(body["at"])) if body.get("at") else _now()
@@ -95,11 +93,11 @@ def end_window(window_id: str) -> dict[str, Any]:
 
 @app.get("/admin/alerts")
 def list_alerts() -> dict[str, Any]:
-    return {"alerts": alerts.list_alerts(app.current_event.get_query_string_value("merchant_id"))}
+    return {"alerts": alerts.list_alerts(app.request.query("merchant_id"))}
 
 
-@app.post("/admin/alerts/<alert_id>/declare")
-def declare_from_alert(alert_id: str) -> Response[Any]:
+@app.post("/admin/alerts/{alert_id}/declare")
+def declare_from_alert(alert_id: str) -> Response:
     merchant_id = _body().get("merchant_id")
     try:
         window, created = alert_windows.declare_from_alert(alert_id, str(merchant_id) if merchant_id else None, _now())
@@ -111,7 +109,7 @@ def declare_from_alert(alert_id: str) -> Response[Any]:
 @app.get("/admin/effect")
 def effect() -> dict[str, Any]:
     """``summary.effect`` (``report effect``): ``?merchant=`` (or ``merchant_id``), ``?window=``."""
-    query = app.current_event.get_query_string_value
+    query = app.request.query
     merchant_id = query("merchant") or query("merchant_id")
     for value in (merchant_id, query("window")):
         if value is not None:
@@ -124,26 +122,26 @@ def effect() -> dict[str, Any]:
         raise recompute.WindowNotFound(str(exc)) from None
 
 
-def _json(status: int, body: dict[str, Any]) -> Response[Any]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return Response(status_code=status, content_type=APPLICATION_JSON, body=json.dumps(body))
 
 
-@app.exception_handler(ValidationError)  # type: ignore[untyped-decorator]
-def _invalid(exc: ValidationError) -> Response[Any]:
+@app.error(ValidationError)
+def _invalid(exc: ValidationError) -> Response:
     errors = [f"{where or '(body)'}: {reason}" for where, reason in problems(exc)]
     return _json(400, {"error": "invalid window", "details": errors})
 
 
-@app.exception_handler(ValueError)  # type: ignore[untyped-decorator]
-def _bad_request(exc: ValueError) -> Response[Any]:
+@app.error(ValueError)
+def _bad_request(exc: ValueError) -> Response:
     return _json(400, {"error": str(exc)})
 
 
-@app.exception_handler(recompute.WindowNotFound)  # type: ignore[untyped-decorator]
-def _not_found(exc: recompute.WindowNotFound) -> Response[Any]:
+@app.error(recompute.WindowNotFound)
+def _not_found(exc: recompute.WindowNotFound) -> Response:
     return _json(404, {"error": str(exc)})
 
 
-@app.exception_handler([recompute.WindowConflict, ConcurrentUpdate])  # type: ignore[untyped-decorator]
-def _conflict(exc: Exception) -> Response[Any]:
+@app.error(recompute.WindowConflict, ConcurrentUpdate)
+def _conflict(exc: Exception) -> Response:
     return _json(409, {"error": str(exc)})

@@ -28,9 +28,8 @@ def subclasses(cls):
         yield from subclasses(sub)
 
 bases = (record.Record, record.FrozenRecord)
-found = sorted(
-    {c for base in bases for c in subclasses(base) if c.__module__.startswith("delaydesk.")}, key=lambda c: c.__qualname__
-)
+ours = {c for base in bases for c in subclasses(base) if c.__module__.startswith("delaydesk.")}
+found = sorted(ours, key=lambda c: c.__qualname__)
 checked = 0
 for cls in found:
     msgspec.json.Decoder(cls)  # raises TypeError for a type msgspec cannot read
