@@ -11,8 +11,8 @@ What goes in, and why it is this small (the figure: ``benchmarks/build_size.py``
 - the ``delaydesk`` package, without caches;
 - less what the functions never load (``PRUNE``): Babel's data for locales other than the three
   DelayDesk renders (about 34 MB of 36), Babel's gettext tools, Powertools' bundled Swagger UI
-  (served only by ``enable_swagger()``) and the utilities no function imports, pydantic's v1 copy,
-  pydantic-settings and dotenv (``core/config.py`` fills its settings without them);
+  (served only by ``enable_swagger()``), its event handler (the HTTP functions route with
+  ``core/http.py``) and the utilities no function imports;
 - every module compiled to bytecode by the runtime's CPython 3.12 (``compile_layer``): Lambda unpacks the
   layer into ``/opt``, which is read-only, so a layer without ``__pycache__`` has every module it
   imports compiled from source again on every cold start and never cached. The ``.pyc`` are
@@ -42,7 +42,6 @@ BABEL_LOCALES = frozenset({"root", "en", "zh", "zh_Hans", "zh_Hans_CN", "zh_Hant
 
 PRUNE = (
     "babel/messages",
-    "aws_lambda_powertools/event_handler/openapi/swagger_ui",
     *(
         f"aws_lambda_powertools/utilities/{name}"
         for name in (
@@ -55,9 +54,7 @@ PRUNE = (
             "validation",
         )
     ),
-    "pydantic/v1",
-    "pydantic_settings",
-    "dotenv",
+    "aws_lambda_powertools/event_handler",
 )
 """Paths (relative to the layer's python/) that no function loads."""
 

@@ -136,7 +136,8 @@ def test_every_handler_imports_and_renders_under_python312_from_the_layer_alone(
 def test_the_layer_leaves_out_the_runtime_and_unused_locales(layer: Path) -> None:
     names = {p.name for p in layer.iterdir()}
     assert not {"boto3", "botocore"} & names
-    assert {"delaydesk", "pydantic", "jinja2", "babel", "pynamodb", "aws_lambda_powertools"} <= names
+    assert {"delaydesk", "msgspec", "jinja2", "babel", "pynamodb", "aws_lambda_powertools"} <= names
+    assert not {"pydantic", "pydantic_core", "pydantic_settings"} & names  # the records are msgspec's
     assert sorted(p.stem for p in (layer / "babel" / "locale-data").glob("*.dat")) == sorted(build_layer.BABEL_LOCALES)
 
 
@@ -168,7 +169,7 @@ def test_every_module_of_the_layer_ships_its_python312_bytecode(layer: Path) -> 
         [python312(), "-I", "-B", "-c", BYTECODE, str(layer)], capture_output=True, text=True, check=True
     )
     result = json.loads(done.stdout)
-    assert result["sources"] > 600
+    assert result["sources"] > 400
     assert result["bad"] == {}
     assert not [p for p in layer.rglob("*.pyc") if str(layer).encode() in p.read_bytes()]
 
