@@ -33,6 +33,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from delaydesk.core.stats import SHIPPED, UNKNOWN, Alert, CounterRow, hour_of
@@ -44,12 +45,17 @@ ALL = ""
 Scope = tuple[str, str]
 """(carrier, region); ``ALL`` in either place for a wider scope."""
 
-DEFAULT_DISRUPTION_RULES = WindowRules(
-    exempt_service_metrics=True, refund_confirm_days=15, return_receipt_days=15, return_window_days=15
-)
-"""The rules a proposed window carries when the merchant has none (``settings.disruption_rules``):
-the 2020 preset's longer timeouts and the exemption from service metrics, without suspending the
-ship-by (the parcels of a carrier/region disruption have shipped)."""
+
+@cache
+def default_disruption_rules() -> WindowRules:
+    """The rules a proposed window carries when the merchant has none (``settings.disruption_rules``):
+    the 2020 preset's longer timeouts and the exemption from service metrics, without suspending the
+    ship-by (the parcels of a carrier/region disruption have shipped). Built at first use, when an
+    alert opens: a module constant built the model at every import of the early warning (the admin
+    API, DetectSpikes, DeliverAlerts), most of whose requests propose no window."""
+    return WindowRules(
+        exempt_service_metrics=True, refund_confirm_days=15, return_receipt_days=15, return_window_days=15
+    )
 
 
 @dataclass(frozen=True)
@@ -224,7 +230,7 @@ def proposed_window(
         "starts_at": starts.isoformat(),
         "ends_at": (starts + timedelta(days=t.window_days)).isoformat(),
         "scope": {"carriers": [carrier] if carrier else [], "regions": [region] if region else [], "channels": []},
-        "rules": (rules or DEFAULT_DISRUPTION_RULES).model_dump(mode="json"),
+        "rules": (rules or default_disruption_rules()).model_dump(mode="json"),
     }
 
 
