@@ -121,6 +121,20 @@ def test_keywords_win_and_settings_are_frozen(clean_environ: pytest.MonkeyPatch)
     assert dataclasses.replace(Settings(), due_shards=2) == Settings(due_shards=2)
 
 
+def test_an_unknown_keyword_or_a_positional_value_is_refused(clean_environ: pytest.MonkeyPatch) -> None:
+    with pytest.raises(TypeError, match="unexpected keyword arguments: nonsense, stages"):
+        Settings(stages="prod", nonsense=1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Settings("prod")  # type: ignore[call-arg]
+
+
+def test_the_init_is_not_written_and_compiled_at_import() -> None:
+    """``dataclass`` would write and ``exec`` an ``__init__`` of some fifty fields at every cold start."""
+    from delaydesk.core import config
+
+    assert Settings.__init__ is config._init
+
+
 class _Loader(yaml.SafeLoader):
     pass
 
