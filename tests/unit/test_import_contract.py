@@ -66,6 +66,7 @@ PURE = {
     "delaydesk.operations.doctor_verdicts",
     "delaydesk.operations.explain",
     "delaydesk.operations.experiments",
+    "delaydesk.operations.alert_thresholds",
     "delaydesk.operations.digest",
     "delaydesk.operations.robot_formats",
 }

@@ -20,7 +20,7 @@ from delaydesk.core.merchants import Merchant
 from delaydesk.core.observability import count_by, logger
 from delaydesk.core.stats import Alert
 from delaydesk.operations import alert_text
-from delaydesk.operations.alerts import THRESHOLDS
+from delaydesk.operations.alert_thresholds import THRESHOLDS
 from delaydesk.operations.robots import deliver_to_robots
 
 

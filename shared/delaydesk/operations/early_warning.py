@@ -38,6 +38,7 @@ from typing import Any
 
 from delaydesk.core.stats import SHIPPED, UNKNOWN, Alert, CounterRow, hour_of
 from delaydesk.core.windows import Reason, WindowRules
+from delaydesk.operations.alert_thresholds import THRESHOLDS, Thresholds
 
 ALL = ""
 """A scope part that matches everything (every carrier, or every region)."""
@@ -56,27 +57,6 @@ def default_disruption_rules() -> WindowRules:
     return WindowRules(
         exempt_service_metrics=True, refund_confirm_days=15, return_receipt_days=15, return_window_days=15
     )
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    span_hours: int = 12
-    baseline_days: int = 7
-    trim: int = 2
-    min_orders: int = 20
-    min_delays: int = 6
-    ratio: float = 3.0
-    sigmas: float = 3.0
-    excess: float = 3.0
-    resolve_excess: float = 1.0
-    explain_share: float = 0.6
-    """A carrier or region that spikes because one of its cells does (that cell holds at least this
-    share of the excess delays) is alerted as that cell: the narrowest scope that explains it."""
-    window_days: int = 7
-    """How long a proposed window lasts (an operator ends it early with ``windows end``)."""
-    lead_hours: int = 48
-    """How far before the alert a proposed window starts: a stall is detected this long after
-    the parcel's last scan (the default stall threshold)."""
 
 
 @dataclass(frozen=True)
@@ -241,7 +221,7 @@ def evaluate(
     open_alerts: Sequence[Alert],
     now: datetime,
     rules: WindowRules | None = None,
-    t: Thresholds = Thresholds(),
+    t: Thresholds = THRESHOLDS,
 ) -> list[Transition]:
     """What changes at ``now``: alerts that resolve, then alerts that open (most specific first)."""
     figs = figures(reading, t)
