@@ -6,8 +6,9 @@ The watched modules are the costs found by ``benchmarks/cold_start.py`` and ``py
 that a path can do without: Powertools' batch package (asyncio and every event source's data class;
 ``core/sqs_batch`` does the SQS part), its data classes and event handler outside the HTTP functions,
 the renderers' libraries where nothing renders, the scan, recompute and policy modules where no
-order is evaluated, and the chat robots (with Powertools' parameters, for their secrets) where no
-alert is delivered.
+order is evaluated, the chat robots (with Powertools' parameters, for their secrets) where no
+alert is delivered, the early warning's detector where no spike is detected, and ``statistics``
+(with ``fractions`` and ``decimal``), which the effect report's one normal quantile loaded.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ WATCHED = (
     "delaydesk.operations.doctor",
     "delaydesk.operations.robots",
     "aws_lambda_powertools.utilities.parameters",
+    "statistics",
+    "delaydesk.operations.alerts",
+    "delaydesk.operations.early_warning",
 )
 
 HTTP = {"admin_api", "answer_wismo", "receive_webhook", "serve_order_page", "serve_storefront"}
@@ -51,12 +55,14 @@ MODELS = {"pydantic"}
 validates one. ScanDue (it plans) and ReleaseNotices (it moves stored requests) validate none."""
 EVALUATES = {"pynamodb", "delaydesk.delays.scan", "delaydesk.policy.timers"}
 """The scan's path: orders read and evaluated against the policy."""
+DETECTS = {"delaydesk.operations.alerts", "delaydesk.operations.early_warning"}
+"""The early warning's detection; DeliverAlerts reads only its thresholds (``alert_thresholds``)."""
 
 NEEDED: dict[str, set[str]] = {
-    "admin_api": MODELS | HTTP_NEEDS | EVALUATES | {"delaydesk.delays.recompute"},
+    "admin_api": MODELS | HTTP_NEEDS | EVALUATES | DETECTS | {"delaydesk.delays.recompute"},
     "answer_wismo": MODELS | HTTP_NEEDS,
     "deliver_alerts": MODELS | {"delaydesk.operations.robots", "aws_lambda_powertools.utilities.parameters"},
-    "detect_spikes": MODELS,
+    "detect_spikes": MODELS | DETECTS,
     "dispatch_notices": MODELS | {"pynamodb"},
     "ingest_events": MODELS | {"pynamodb", "delaydesk.policy.timers"},
     "receive_webhook": MODELS | HTTP_NEEDS | {"aws_lambda_powertools.utilities.parameters"},
