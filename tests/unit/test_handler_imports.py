@@ -7,7 +7,8 @@ that a path can do without: Powertools' batch package (asyncio and every event s
 ``core/sqs_batch`` does the SQS part), its data classes and event handler outside the HTTP functions,
 the renderers' libraries where nothing renders, the scan, recompute and policy modules where no
 order is evaluated, the chat robots (with Powertools' parameters, for their secrets) where no
-alert is delivered, the early warning's detector where no spike is detected, and ``statistics``
+alert is delivered, the early warning's detector where no spike is detected, the help-desk
+mapping where no inquiry arrives (ReceiveWebhook's webhooks), and ``statistics``
 (with ``fractions`` and ``decimal``), which the effect report's one normal quantile loaded.
 """
 
@@ -45,6 +46,7 @@ WATCHED = (
     "statistics",
     "delaydesk.operations.alerts",
     "delaydesk.operations.early_warning",
+    "delaydesk.tracking.helpdesk",
 )
 
 HTTP = {"admin_api", "answer_wismo", "receive_webhook", "serve_order_page", "serve_storefront"}
