@@ -56,6 +56,7 @@ PURE = {
     "delaydesk.notices.compensation",
     "delaydesk.notices.notice_policy",
     "delaydesk.notices.rendering",
+    "delaydesk.notices.reader",
     "delaydesk.notices.sms",
     "delaydesk.customer.order_page",
     "delaydesk.customer.banner",
