@@ -8,7 +8,9 @@ that a path can do without: Powertools' batch package (asyncio and every event s
 the renderers' libraries where nothing renders, the scan, recompute and policy modules where no
 order is evaluated, the chat robots (with Powertools' parameters, for their secrets) where no
 alert is delivered, the early warning's detector where no spike is detected, the help-desk
-mapping where no inquiry arrives (ReceiveWebhook's webhooks), and ``statistics``
+mapping where no inquiry arrives (ReceiveWebhook's webhooks), the notices' renderer where no
+notice is rendered (the WISMO answers and the order page read a locale and a zone: ``notices.reader``)
+and the consumer law where no order is evaluated and no choice offered, and ``statistics``
 (with ``fractions`` and ``decimal``), which the effect report's one normal quantile loaded.
 """
 
@@ -47,6 +49,8 @@ WATCHED = (
     "delaydesk.operations.alerts",
     "delaydesk.operations.early_warning",
     "delaydesk.tracking.helpdesk",
+    "delaydesk.notices.rendering",
+    "delaydesk.policy.consumer_rules",
 )
 
 HTTP = {"admin_api", "answer_wismo", "receive_webhook", "serve_order_page", "serve_storefront"}
@@ -55,7 +59,7 @@ HTTP_NEEDS = {"asyncio", "aws_lambda_powertools.event_handler", "aws_lambda_powe
 MODELS = {"pydantic"}
 """The domain's models (events, orders, merchants, windows, notice requests): every handler whose path
 validates one. ScanDue (it plans) and ReleaseNotices (it moves stored requests) validate none."""
-EVALUATES = {"pynamodb", "delaydesk.delays.scan", "delaydesk.policy.timers"}
+EVALUATES = {"pynamodb", "delaydesk.delays.scan", "delaydesk.policy.timers", "delaydesk.policy.consumer_rules"}
 """The scan's path: orders read and evaluated against the policy."""
 DETECTS = {"delaydesk.operations.alerts", "delaydesk.operations.early_warning"}
 """The early warning's detection; DeliverAlerts reads only its thresholds (``alert_thresholds``)."""
@@ -65,15 +69,15 @@ NEEDED: dict[str, set[str]] = {
     "answer_wismo": MODELS | HTTP_NEEDS,
     "deliver_alerts": MODELS | {"delaydesk.operations.robots", "aws_lambda_powertools.utilities.parameters"},
     "detect_spikes": MODELS | DETECTS,
-    "dispatch_notices": MODELS | {"pynamodb"},
-    "ingest_events": MODELS | {"pynamodb", "delaydesk.policy.timers"},
+    "dispatch_notices": MODELS | {"pynamodb", "delaydesk.notices.rendering", "delaydesk.policy.consumer_rules"},
+    "ingest_events": MODELS | {"pynamodb", "delaydesk.policy.timers", "delaydesk.policy.consumer_rules"},
     "receive_webhook": MODELS | HTTP_NEEDS | {"aws_lambda_powertools.utilities.parameters"},
     "recompute_deadlines": MODELS | EVALUATES | {"delaydesk.delays.recompute"},
     "release_notices": {"pynamodb"},
     "scan_due": set(),
     "scan_worker": MODELS | EVALUATES,
     "send_digests": MODELS | {"jinja2"},
-    "serve_order_page": MODELS | HTTP_NEEDS | {"pynamodb", "jinja2", "babel"},
+    "serve_order_page": MODELS | HTTP_NEEDS | {"pynamodb", "jinja2", "babel", "delaydesk.policy.consumer_rules"},
     "serve_storefront": MODELS | HTTP_NEEDS,
     "ses_feedback": {"pynamodb"},
 }
