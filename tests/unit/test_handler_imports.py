@@ -7,7 +7,7 @@ that a path can do without: Powertools' batch package (asyncio and every event s
 ``core/sqs_batch`` does the SQS part), its data classes and event handler outside the HTTP functions,
 the renderers' libraries where nothing renders, the scan, recompute and policy modules where no
 order is evaluated, the chat robots (with Powertools' parameters, for their secrets) where no
-alert is delivered, the early warning's detector where no spike is detected, the help-desk
+alert is delivered to a robot, the early warning's detector where no spike is detected, the help-desk
 mapping where no inquiry arrives (ReceiveWebhook's webhooks), the notices' renderer where no
 notice is rendered (the WISMO answers and the order page read a locale and a zone: ``notices.reader``)
 and the consumer law where no order is evaluated and no choice offered, and ``statistics``
@@ -67,7 +67,7 @@ DETECTS = {"delaydesk.operations.alerts", "delaydesk.operations.early_warning"}
 NEEDED: dict[str, set[str]] = {
     "admin_api": MODELS | HTTP_NEEDS | EVALUATES | DETECTS | {"delaydesk.delays.recompute"},
     "answer_wismo": MODELS | HTTP_NEEDS,
-    "deliver_alerts": MODELS | {"delaydesk.operations.robots", "aws_lambda_powertools.utilities.parameters"},
+    "deliver_alerts": MODELS,
     "detect_spikes": MODELS | DETECTS,
     "dispatch_notices": MODELS | {"pynamodb", "delaydesk.notices.rendering", "delaydesk.policy.consumer_rules"},
     "ingest_events": MODELS | {"pynamodb", "delaydesk.policy.timers", "delaydesk.policy.consumer_rules"},
@@ -85,7 +85,9 @@ NEEDED: dict[str, set[str]] = {
 functions' router; the tables where the handler reads them at import; the renderer where every
 request renders; the webhook secrets). DeliverAlerts and DetectSpikes read alerts and counters,
 never an order to evaluate (a window is declared from an alert by the admin API,
-``operations.alert_windows``); only DeliverAlerts delivers to robots (``operations.alert_delivery``)."""
+``operations.alert_windows``); only DeliverAlerts delivers to robots (``operations.alert_delivery``),
+and it imports them (with Powertools' parameters) where an alert's merchant has robots: an alert of
+a merchant without goes to the ops topic only."""
 
 PROBE = """
 import json, sys
