@@ -6,8 +6,12 @@ The watched modules are the costs found by ``benchmarks/cold_start.py`` and ``py
 that a path can do without: Powertools' batch package (asyncio and every event source's data class;
 ``core/sqs_batch`` does the SQS part), its data classes and event handler outside the HTTP functions,
 the renderers' libraries where nothing renders, the scan, recompute and policy modules where no
-order is evaluated, and the chat robots (with Powertools' parameters, for their secrets) where no
-alert is delivered.
+order is evaluated, the chat robots (with Powertools' parameters, for their secrets) where no
+alert is delivered to a robot, the early warning's detector where no spike is detected, the help-desk
+mapping where no inquiry arrives (ReceiveWebhook's webhooks), the notices' renderer where no
+notice is rendered (the WISMO answers and the order page read a locale and a zone: ``notices.reader``)
+and the consumer law where no order is evaluated and no choice offered, and ``statistics``
+(with ``fractions`` and ``decimal``), which the effect report's one normal quantile loaded.
 """
 
 from __future__ import annotations
@@ -41,28 +45,36 @@ WATCHED = (
     "delaydesk.operations.doctor",
     "delaydesk.operations.robots",
     "aws_lambda_powertools.utilities.parameters",
+    "statistics",
+    "delaydesk.operations.alerts",
+    "delaydesk.operations.early_warning",
+    "delaydesk.tracking.helpdesk",
+    "delaydesk.notices.rendering",
+    "delaydesk.policy.consumer_rules",
 )
 
 HTTP = {"admin_api", "answer_wismo", "receive_webhook", "serve_order_page", "serve_storefront"}
 """The HTTP API's functions route on the event's ``routeKey`` (``core.http``), not with Powertools'
 APIGatewayHttpResolver, whose package loads every resolver, asyncio and the data classes."""
-EVALUATES = {"pynamodb", "delaydesk.delays.scan", "delaydesk.policy.timers"}
+EVALUATES = {"pynamodb", "delaydesk.delays.scan", "delaydesk.policy.timers", "delaydesk.policy.consumer_rules"}
 """The scan's path: orders read and evaluated against the policy."""
+DETECTS = {"delaydesk.operations.alerts", "delaydesk.operations.early_warning"}
+"""The early warning's detection; DeliverAlerts reads only its thresholds (``alert_thresholds``)."""
 
 NEEDED: dict[str, set[str]] = {
-    "admin_api": EVALUATES | {"delaydesk.delays.recompute"},
+    "admin_api": EVALUATES | DETECTS | {"delaydesk.delays.recompute"},
     "answer_wismo": set(),
-    "deliver_alerts": {"delaydesk.operations.robots", "aws_lambda_powertools.utilities.parameters"},
-    "detect_spikes": set(),
-    "dispatch_notices": {"pynamodb"},
-    "ingest_events": {"pynamodb", "delaydesk.policy.timers"},
+    "deliver_alerts": set(),
+    "detect_spikes": DETECTS,
+    "dispatch_notices": {"pynamodb", "delaydesk.notices.rendering", "delaydesk.policy.consumer_rules"},
+    "ingest_events": {"pynamodb", "delaydesk.policy.timers", "delaydesk.policy.consumer_rules"},
     "receive_webhook": {"aws_lambda_powertools.utilities.parameters"},
     "recompute_deadlines": EVALUATES | {"delaydesk.delays.recompute"},
     "release_notices": {"pynamodb"},
     "scan_due": set(),
     "scan_worker": EVALUATES,
     "send_digests": {"jinja2"},
-    "serve_order_page": {"pynamodb", "jinja2", "babel"},
+    "serve_order_page": {"pynamodb", "jinja2", "babel", "delaydesk.policy.consumer_rules"},
     "serve_storefront": set(),
     "ses_feedback": {"pynamodb"},
 }
@@ -70,7 +82,9 @@ NEEDED: dict[str, set[str]] = {
 tables where the handler reads them at import; the renderer where every request renders; the
 webhook secrets). DeliverAlerts and DetectSpikes read alerts and counters,
 never an order to evaluate (a window is declared from an alert by the admin API,
-``operations.alert_windows``); only DeliverAlerts delivers to robots (``operations.alert_delivery``)."""
+``operations.alert_windows``); only DeliverAlerts delivers to robots (``operations.alert_delivery``),
+and it imports them (with Powertools' parameters) where an alert's merchant has robots: an alert of
+a merchant without goes to the ops topic only."""
 
 PROBE = """
 import json, sys

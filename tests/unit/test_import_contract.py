@@ -57,6 +57,7 @@ PURE = {
     "delaydesk.notices.compensation",
     "delaydesk.notices.notice_policy",
     "delaydesk.notices.rendering",
+    "delaydesk.notices.reader",
     "delaydesk.notices.sms",
     "delaydesk.customer.order_page",
     "delaydesk.customer.banner",
@@ -67,6 +68,7 @@ PURE = {
     "delaydesk.operations.doctor_verdicts",
     "delaydesk.operations.explain",
     "delaydesk.operations.experiments",
+    "delaydesk.operations.alert_thresholds",
     "delaydesk.operations.digest",
     "delaydesk.operations.robot_formats",
 }

@@ -21,10 +21,10 @@ if TYPE_CHECKING:
     from delaydesk.notices.consumer import prefetched as prefetched
     from delaydesk.notices.inbox import InboxEntry as InboxEntry
     from delaydesk.notices.ratelimit import rates as rates
-    from delaydesk.notices.rendering import customer_zone as customer_zone
-    from delaydesk.notices.rendering import instant_formatter as instant_formatter
-    from delaydesk.notices.rendering import pick_locale as pick_locale
-    from delaydesk.notices.rendering import tracking_url as tracking_url
+    from delaydesk.notices.reader import customer_zone as customer_zone
+    from delaydesk.notices.reader import instant_formatter as instant_formatter
+    from delaydesk.notices.reader import pick_locale as pick_locale
+    from delaydesk.notices.reader import tracking_url as tracking_url
     from delaydesk.notices.sms import measure as measure
 else:
     __getattr__, __dir__ = lazy_exports(
@@ -41,10 +41,10 @@ else:
             "prefetched": "delaydesk.notices.consumer:prefetched",
             "InboxEntry": "delaydesk.notices.inbox:InboxEntry",
             "rates": "delaydesk.notices.ratelimit:rates",
-            "customer_zone": "delaydesk.notices.rendering:customer_zone",
-            "instant_formatter": "delaydesk.notices.rendering:instant_formatter",
-            "pick_locale": "delaydesk.notices.rendering:pick_locale",
-            "tracking_url": "delaydesk.notices.rendering:tracking_url",
+            "customer_zone": "delaydesk.notices.reader:customer_zone",
+            "instant_formatter": "delaydesk.notices.reader:instant_formatter",
+            "pick_locale": "delaydesk.notices.reader:pick_locale",
+            "tracking_url": "delaydesk.notices.reader:tracking_url",
             "measure": "delaydesk.notices.sms:measure",
         },
     )

@@ -45,7 +45,7 @@ from delaydesk.core.merchants import CompensationPolicy, Merchant, NoticePolicy
 from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
 from delaydesk.core.orders import Order, OrderStatus
 from delaydesk.core.stats import NoticeOutcome
-from delaydesk.notices import compensation, ratelimit, reads, rendering, senders, suppression
+from delaydesk.notices import compensation, ratelimit, reader, reads, rendering, senders, suppression
 from delaydesk.notices.notice_policy import quiet_until
 from delaydesk.notices.senders import PermanentSendError
 from delaydesk.store import InFlight, NoticeClaim
@@ -225,7 +225,7 @@ def _dispatch_claimed(
         count_by("NoticesSuppressed", "channel", channel.value)
         return "suppressed"
     if channel == NoticeChannel.SMS and (policy.quiet_hours_urgent or not request.urgent):
-        release_at = quiet_until(now, rendering.customer_zone(order, merchant), policy)
+        release_at = quiet_until(now, reader.customer_zone(order, merchant), policy)
         if release_at is not None:
             store.release_claim(claim)
             # Without its ticket or slot (long past when it is released): an announcement's SMS
@@ -277,7 +277,7 @@ def _dispatch_claimed(
 def _render(
     request: NoticeRequest, order: Order, merchant: Merchant | None, settings: Settings, now: datetime
 ) -> rendering.Rendered:
-    locale = rendering.pick_locale(order.customer.locale, merchant)
+    locale = reader.pick_locale(order.customer.locale, merchant)
     overrides = None
     if merchant is not None:
         prefix = f"{request.kind}#{locale}#"

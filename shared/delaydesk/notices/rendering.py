@@ -15,22 +15,20 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from delaydesk.core import links
 from delaydesk.core.config import Settings
 from delaydesk.core.kinds import NoticeChannel, NoticeRequest
-from delaydesk.core.merchants import SUPPORTED_LOCALES, Merchant
+from delaydesk.core.merchants import Merchant
 from delaydesk.core.orders import Order
 from delaydesk.core.times import parse_instant
+from delaydesk.notices.reader import babel_locale, customer_zone, instant_formatter, pick_locale, tracking_url
 from delaydesk.notices.sms import SmsLength, gsm_friendly, measure
 from delaydesk.policy import choice_names
 
@@ -40,22 +38,9 @@ if TYPE_CHECKING:
     from delaydesk.notices.budget import BudgetedSandbox
 
 # jinja2, Babel and the sandbox (budget.py, jinja2 too) are imported where a notice is rendered or
-# formatted, not with this module: pick_locale and customer_zone are imported by functions that
-# render nothing (answer_wismo), and a cold start pays for what its first request uses
-# (benchmarks/cold_start.py).
-
-TRACKING_URLS = {
-    "sf": "https://www.sf-express.com/chn/en/waybill/waybill-detail/{number}",
-    "ems": "https://www.ems.com.cn/qps/yjcx?mailNum={number}",
-    "yto": "https://www.yto.net.cn/gw/service/Servicequery.html?no={number}",
-    "zto": "https://www.zto.com/GuestService/Bill?txtbill={number}",
-    "jd": "https://www.jdl.com/orderSearch/?waybillCodes={number}",
-    "dhl": "https://www.dhl.com/global-en/home/tracking/tracking-express.html?tracking-id={number}",
-    "fedex": "https://www.fedex.com/fedextrack/?trknbr={number}",
-    "ups": "https://www.ups.com/track?tracknum={number}",
-    "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={number}",
-}
-GENERIC_TRACKING_URL = "https://t.17track.net/en#nums={number}"
+# formatted, not with this module, and a cold start pays for what its first request uses
+# (benchmarks/cold_start.py). How a customer reads (locale, zone, instants, tracking links) is
+# ``reader``, which the WISMO answers and the order page import without this module.
 
 
 SMS_ORDER_URL = "sms_order_url"
@@ -88,29 +73,6 @@ class Rendered:
         return self.text
 
 
-def pick_locale(requested: str | None, merchant: Merchant | None) -> str:
-    """The customer's locale if we have templates for it, else the merchant's default, else en."""
-    if requested:
-        for candidate in (requested, requested.replace("_", "-")):
-            if candidate in SUPPORTED_LOCALES:
-                return candidate
-        lowered = requested.lower().replace("_", "-")
-        if lowered in ("zh-hk", "zh-mo", "zh-hant"):
-            return "zh-TW"
-        if lowered in ("zh", "zh-sg", "zh-hans"):
-            return "zh-CN"
-        if lowered.startswith("en"):
-            return "en"
-    if merchant and merchant.default_locale in SUPPORTED_LOCALES:
-        return merchant.default_locale
-    return "en"
-
-
-def tracking_url(carrier: str, number: str) -> str:
-    pattern = TRACKING_URLS.get(carrier.strip().lower(), GENERIC_TRACKING_URL)
-    return pattern.format(number=quote(number))
-
-
 @lru_cache(maxsize=4)
 def environment(templates_dir: Path) -> Environment:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -136,28 +98,6 @@ def sandbox(templates_dir: Path) -> BudgetedSandbox:
     return BudgetedSandbox(templates_dir)
 
 
-def _babel_locale(locale: str) -> str:
-    return locale.replace("-", "_")
-
-
-def customer_zone(order: Order, merchant: Merchant | None) -> str:
-    """The zone a customer reads times in: their own, else the merchant's, else UTC."""
-    return order.customer.timezone or (merchant.timezone if merchant else "UTC")
-
-
-def instant_formatter(zone: str, locale: str, form: str = "medium") -> Callable[[datetime], str]:
-    """An instant as the customer reads it: their zone, the locale's medium (or ``short``, for an
-    SMS: no seconds) date and time."""
-    from babel.dates import format_datetime
-
-    tz, babel = ZoneInfo(zone), _babel_locale(locale)
-
-    def when(moment: datetime) -> str:
-        return format_datetime(moment.astimezone(tz), format=form, locale=babel)
-
-    return when
-
-
 def notice_context(
     request: NoticeRequest,
     order: Order,
@@ -175,7 +115,7 @@ def notice_context(
     from babel.dates import format_interval
     from babel.numbers import format_currency
 
-    babel = _babel_locale(locale)
+    babel = babel_locale(locale)
     when = instant_formatter(customer_zone(order, merchant), locale)
     brief = instant_formatter(customer_zone(order, merchant), locale, "short")
 

@@ -20,8 +20,7 @@ from delaydesk.core.merchants import Merchant
 from delaydesk.core.observability import count_by, logger
 from delaydesk.core.stats import Alert
 from delaydesk.operations import alert_text
-from delaydesk.operations.alerts import THRESHOLDS
-from delaydesk.operations.robots import deliver_to_robots
+from delaydesk.operations.alert_thresholds import THRESHOLDS
 
 
 class PoisonAlert(ValueError):
@@ -64,6 +63,10 @@ def deliver_alert(alert: Alert, state: str, merchant: Merchant | None, at: datet
     channels = ["sns"]
     robots = merchant.settings.alert_robots if merchant else []
     if robots:
+        # The robots' module (and Powertools' parameters, for their secrets) where a merchant has
+        # robots: an alert of one without goes to the topic only (benchmarks/cold_start.py).
+        from delaydesk.operations.robots import deliver_to_robots
+
         # The state being delivered: an opened alert reads as opened even if it has resolved since.
         shown = alert if state == "resolved" else replace(alert, resolved_at=None)
         # Signed with the wall clock: DingTalk and Feishu refuse a signature an hour away from theirs.

@@ -18,9 +18,8 @@ from delaydesk.core import aws
 from delaydesk.core.config import Settings, get_settings
 from delaydesk.core.observability import count_by, logger
 from delaydesk.core.times import iso
-from delaydesk.operations.early_warning import Reading, Thresholds, evaluate, spans
-
-THRESHOLDS = Thresholds()
+from delaydesk.operations.alert_thresholds import THRESHOLDS, Thresholds
+from delaydesk.operations.early_warning import Reading, evaluate, spans
 
 
 @dataclass

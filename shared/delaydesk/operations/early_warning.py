@@ -33,10 +33,12 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from delaydesk.core.stats import SHIPPED, UNKNOWN, Alert, CounterRow, hour_of
 from delaydesk.core.windows import Reason, WindowRules
+from delaydesk.operations.alert_thresholds import THRESHOLDS, Thresholds
 
 ALL = ""
 """A scope part that matches everything (every carrier, or every region)."""
@@ -44,33 +46,17 @@ ALL = ""
 Scope = tuple[str, str]
 """(carrier, region); ``ALL`` in either place for a wider scope."""
 
-DEFAULT_DISRUPTION_RULES = WindowRules(
-    exempt_service_metrics=True, refund_confirm_days=15, return_receipt_days=15, return_window_days=15
-)
-"""The rules a proposed window carries when the merchant has none (``settings.disruption_rules``):
-the 2020 preset's longer timeouts and the exemption from service metrics, without suspending the
-ship-by (the parcels of a carrier/region disruption have shipped)."""
 
-
-@dataclass(frozen=True)
-class Thresholds:
-    span_hours: int = 12
-    baseline_days: int = 7
-    trim: int = 2
-    min_orders: int = 20
-    min_delays: int = 6
-    ratio: float = 3.0
-    sigmas: float = 3.0
-    excess: float = 3.0
-    resolve_excess: float = 1.0
-    explain_share: float = 0.6
-    """A carrier or region that spikes because one of its cells does (that cell holds at least this
-    share of the excess delays) is alerted as that cell: the narrowest scope that explains it."""
-    window_days: int = 7
-    """How long a proposed window lasts (an operator ends it early with ``windows end``)."""
-    lead_hours: int = 48
-    """How far before the alert a proposed window starts: a stall is detected this long after
-    the parcel's last scan (the default stall threshold)."""
+@cache
+def default_disruption_rules() -> WindowRules:
+    """The rules a proposed window carries when the merchant has none (``settings.disruption_rules``):
+    the 2020 preset's longer timeouts and the exemption from service metrics, without suspending the
+    ship-by (the parcels of a carrier/region disruption have shipped). Built at first use, when an
+    alert opens: a module constant built the model at every import of the early warning (the admin
+    API, DetectSpikes, DeliverAlerts), most of whose requests propose no window."""
+    return WindowRules(
+        exempt_service_metrics=True, refund_confirm_days=15, return_receipt_days=15, return_window_days=15
+    )
 
 
 @dataclass(frozen=True)
@@ -224,7 +210,7 @@ def proposed_window(
         "starts_at": starts.isoformat(),
         "ends_at": (starts + timedelta(days=t.window_days)).isoformat(),
         "scope": {"carriers": [carrier] if carrier else [], "regions": [region] if region else [], "channels": []},
-        "rules": (rules or DEFAULT_DISRUPTION_RULES).model_dump(mode="json"),
+        "rules": (rules or default_disruption_rules()).model_dump(mode="json"),
     }
 
 
@@ -235,7 +221,7 @@ def evaluate(
     open_alerts: Sequence[Alert],
     now: datetime,
     rules: WindowRules | None = None,
-    t: Thresholds = Thresholds(),
+    t: Thresholds = THRESHOLDS,
 ) -> list[Transition]:
     """What changes at ``now``: alerts that resolve, then alerts that open (most specific first)."""
     figs = figures(reading, t)

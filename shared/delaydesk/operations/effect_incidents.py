@@ -30,7 +30,7 @@ from delaydesk.core.decisions import Action, Decision
 from delaydesk.core.orders import Order
 from delaydesk.core.stats import Alert
 from delaydesk.core.windows import Window
-from delaydesk.operations.early_warning import Thresholds
+from delaydesk.operations.alert_thresholds import THRESHOLDS
 from delaydesk.operations.effect import FIGURES, OrderEffect, effect_figures
 from delaydesk.operations.experiments import experiment_rows
 from delaydesk.policy import engine
@@ -95,7 +95,7 @@ def under_alert(fact: OrderFacts, alert: Alert, span: timedelta | None = None) -
         return False
     if alert.regions and region not in alert.regions and fact.order.destination.country not in alert.regions:
         return False
-    start = alert.opened_at - (span if span is not None else timedelta(hours=Thresholds().span_hours))
+    start = alert.opened_at - (span if span is not None else timedelta(hours=THRESHOLDS.span_hours))
     return any(start <= t and (alert.resolved_at is None or t <= alert.resolved_at) for t in fact.delayed_at)
 
 

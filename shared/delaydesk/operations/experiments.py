@@ -26,11 +26,13 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from statistics import NormalDist
 from typing import Any, Protocol
 
-Z95 = NormalDist().inv_cdf(0.975)
-"""1.959963984540054: the normal quantile of a two-sided 95 % interval."""
+Z95 = 1.9599639845400536
+"""``statistics.NormalDist().inv_cdf(0.975)``: the normal quantile of a two-sided 95 % interval. A
+literal, so that importing the effect report (the admin API imports it) does not import
+``statistics`` (with ``fractions`` and ``decimal``); tests/unit/operations/test_experiment_report.py
+checks it against ``NormalDist``."""
 MIN_DELAYED_PER_ARM = 30
 """Fewer delayed orders than this in either arm: "not enough data", no difference stated."""
 ARMS = ("treatment", "holdout")

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from aws_lambda_powertools.utilities import parameters
-
 from delaydesk.core.merchants import AlertRobot, RobotKind
 from delaydesk.core.observability import count_by, logger
 from delaydesk.core.stats import Alert
@@ -46,7 +44,10 @@ class RobotResult:
 
 
 def ssm_secret(name: str) -> str:
-    """A SecureString parameter's value (decrypted, cached five minutes)."""
+    """A SecureString parameter's value (decrypted, cached five minutes). Powertools' parameters
+    (every provider's module) are imported here, where a robot's secret is read."""
+    from aws_lambda_powertools.utilities import parameters
+
     try:
         value = parameters.get_parameter(name, decrypt=True, max_age=300)
     except parameters.exceptions.GetParameterError as exc:

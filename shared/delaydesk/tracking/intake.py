@@ -17,7 +17,7 @@ from delaydesk.core import aws
 from delaydesk.core import origins as authority
 from delaydesk.core.config import get_settings
 from delaydesk.core.observability import MetricUnit, count_by, logger, metrics
-from delaydesk.tracking import helpdesk, webhooks
+from delaydesk.tracking import webhooks
 
 
 def secret_for(source: str, merchant_id: str | None = None) -> str | None:
@@ -55,7 +55,12 @@ def accept_webhook(source: str, body: bytes, headers: Mapping[str, str], now: da
 
 
 def accept_inquiry(source: str, merchant_id: str, body: bytes, headers: Mapping[str, str], now: datetime) -> str:
-    """Authenticate, map and queue one help-desk delivery; its event id. Raises ``WebhookError``."""
+    """Authenticate, map and queue one help-desk delivery; its event id. Raises ``WebhookError``.
+
+    The help-desk mapping is imported here: ReceiveWebhook's carrier and vendor webhooks, most of its
+    requests, never read it (``benchmarks/cold_start.py``)."""
+    from delaydesk.tracking import helpdesk
+
     settings = get_settings()
     known = source in helpdesk.SOURCES and helpdesk.merchant_problem(merchant_id) is None
     secret = secret_for(f"helpdesk/{source}", merchant_id) if known else None

@@ -11,7 +11,8 @@ from delaydesk.core import links
 from delaydesk.core.config import Settings
 from delaydesk.core.kinds import Kind, NoticeChannel, NoticeRequest
 from delaydesk.core.merchants import SUPPORTED_LOCALES
-from delaydesk.notices.rendering import pick_locale, render
+from delaydesk.notices.reader import pick_locale
+from delaydesk.notices.rendering import render
 from delaydesk.notices.templates_admin import SAMPLE_LINK_KEY
 
 DELAY_KINDS = [Kind.SHIPMENT_DELAYED, Kind.IN_TRANSIT_DELAYED, Kind.DELIVERY_EXCEPTION, Kind.DELAY_UPDATE]

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from delaydesk.core.stats import SHIPPED, CounterRow, delays
 from delaydesk.core.windows import WindowRules
+from delaydesk.operations.alert_thresholds import Thresholds
 from delaydesk.operations.early_warning import (
     Figures,
     Reading,
-    Thresholds,
     evaluate,
     figures,
     proposed_window,

@@ -4,6 +4,7 @@ published values, "not enough data" below the floor, and the report's rows."""
 from __future__ import annotations
 
 from datetime import timedelta
+from statistics import NormalDist
 
 import pytest
 from conftest import instant
@@ -12,6 +13,7 @@ from delaydesk.core.orders import Contact
 from delaydesk.operations.effect import OrderEffect, effect_figures, effect_rows
 from delaydesk.operations.experiments import (
     MIN_DELAYED_PER_ARM,
+    Z95,
     experiment_figures,
     mean_interval,
     newcombe,
@@ -21,6 +23,10 @@ from delaydesk.operations.experiments import (
 )
 
 AT = instant("2020-01-21T10:00:00+08:00")
+
+
+def test_the_95_quantile_is_the_normal_distributions() -> None:
+    assert NormalDist().inv_cdf(0.975) == Z95
 
 
 @pytest.mark.parametrize(
