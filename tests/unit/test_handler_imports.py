@@ -62,7 +62,7 @@ DETECTS = {"delaydesk.operations.alerts", "delaydesk.operations.early_warning"}
 """The early warning's detection; DeliverAlerts reads only its thresholds (``alert_thresholds``)."""
 
 NEEDED: dict[str, set[str]] = {
-    "admin_api": EVALUATES | DETECTS | {"delaydesk.delays.recompute"},
+    "admin_api": {"pynamodb"},
     "answer_wismo": set(),
     "deliver_alerts": set(),
     "detect_spikes": DETECTS,
@@ -84,7 +84,8 @@ webhook secrets). DeliverAlerts and DetectSpikes read alerts and counters,
 never an order to evaluate (a window is declared from an alert by the admin API,
 ``operations.alert_windows``); only DeliverAlerts delivers to robots (``operations.alert_delivery``),
 and it imports them (with Powertools' parameters) where an alert's merchant has robots: an alert of
-a merchant without goes to the ops topic only."""
+a merchant without goes to the ops topic only. The admin API's routes import the module each works
+with (the recompute, the alerts, the effect report) when called."""
 
 PROBE = """
 import json, sys

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from delaydesk.delays.detect import evaluated_at_payment as evaluated_at_payment
     from delaydesk.delays.detect import next_due_at as next_due_at
     from delaydesk.delays.escalation import close_escalation as close_escalation
+    from delaydesk.delays.window_errors import WindowConflict as WindowConflict
+    from delaydesk.delays.window_errors import WindowNotFound as WindowNotFound
 else:
     __getattr__, __dir__ = lazy_exports(
         __name__,
@@ -29,7 +31,19 @@ else:
             "evaluated_at_payment": "delaydesk.delays.detect:evaluated_at_payment",
             "next_due_at": "delaydesk.delays.detect:next_due_at",
             "close_escalation": "delaydesk.delays.escalation:close_escalation",
+            "WindowConflict": "delaydesk.delays.window_errors:WindowConflict",
+            "WindowNotFound": "delaydesk.delays.window_errors:WindowNotFound",
         },
     )
 
-__all__ = ["close_escalation", "eta", "evaluated_at_payment", "next_due_at", "recompute", "scan", "scan_plan"]
+__all__ = [
+    "WindowConflict",
+    "WindowNotFound",
+    "close_escalation",
+    "eta",
+    "evaluated_at_payment",
+    "next_due_at",
+    "recompute",
+    "scan",
+    "scan_plan",
+]

@@ -27,17 +27,11 @@ from delaydesk.core.record import FrozenRecord
 from delaydesk.core.times import iso
 from delaydesk.core.windows import PLATFORM, Window
 from delaydesk.delays import scan
+from delaydesk.delays.window_errors import WindowConflict as WindowConflict
+from delaydesk.delays.window_errors import WindowNotFound as WindowNotFound
 from delaydesk.policy import engine as policy
 
 PAGE_SIZE = 50
-
-
-class WindowNotFound(Exception):
-    """No such window for this owner."""
-
-
-class WindowConflict(Exception):
-    """The change is not allowed (e.g. ending a window that already ended)."""
 
 
 class RecomputeRequest(FrozenRecord):

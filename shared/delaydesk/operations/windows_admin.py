@@ -8,7 +8,8 @@ the request time); and the early-warning alerts: ``GET /admin/alerts`` (``?merch
 window the alert proposes; and ``GET /admin/effect`` (``?merchant=&window=``): what the notices
 achieved, the JSON of ``summary.effect`` (404 for an unknown window). "Now" is the request's own
 time (``requestContext.timeEpoch``). Domain errors become HTTP answers in one place (``app``
-below): 400 invalid, 404 unknown, 409 conflict.
+below): 400 invalid, 404 unknown, 409 conflict. Each route imports the module it works with (the
+recompute, the alerts, the effect report) when it is called: a request loads its own route's.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from delaydesk.core.http import APPLICATION_JSON, Response, Router
 from delaydesk.core.record import ValidationError, problems
 from delaydesk.core.times import iso, parse_instant
 from delaydesk.core.windows import PLATFORM, Window, parse_window, preset
-from delaydesk.delays import recompute
-from delaydesk.operations import alert_windows, alerts, effect_job
+from delaydesk.delays import WindowConflict, WindowNotFound
 from delaydesk.store import ConcurrentUpdate
 
 app = Router()
@@ -62,29 +62,35 @@ def list_windows() -> dict[str, Any]:
 
 @app.post("/admin/windows")
 def declare_windows() -> Response:
+    from delaydesk.delays import recompute
+
     body = _body()
     now = _now()
     is_preset = "preset" in body
     windows = preset(str(body["preset"]), body.get("merchant_id")) if is_preset else [parse_window(body)]
     for window in windows:
         if store.get_window(window.owner, window.window_id) is not None:
-            raise recompute.WindowConflict(f"window {window.window_id} exists; change it with PUT")
+            raise WindowConflict(f"window {window.window_id} exists; change it with PUT")
     declared = [recompute.declare(window, now)[0] for window in windows]
     return _json(201, {"windows": [window_view(w) for w in declared]})
 
 
 @app.put("/admin/windows/{window_id}")
 def change_window(window_id: str) -> dict[str, Any]:
+    from delaydesk.delays import recompute
+
     body = _body() | {"window_id": window_id}
     window = parse_window(body)
     if store.get_window(window.owner, window_id) is None:
-        raise recompute.WindowNotFound(f"no window {window_id!r}; declare it with POST")
+        raise WindowNotFound(f"no window {window_id!r}; declare it with POST")
     changed, _ = recompute.declare(window, _now())
     return {"window": window_view(changed)}
 
 
 @app.post("/admin/windows/{window_id}/end")
 def end_window(window_id: str) -> dict[str, Any]:
+    from delaydesk.delays import recompute
+
     body = _body()
     at = parse_instant(str(body["at"])) if body.get("at") else _now()
     ended = recompute.end(body.get("merchant_id"), window_id, at)
@@ -93,22 +99,28 @@ def end_window(window_id: str) -> dict[str, Any]:
 
 @app.get("/admin/alerts")
 def list_alerts() -> dict[str, Any]:
+    from delaydesk.operations import alerts
+
     return {"alerts": alerts.list_alerts(app.request.query("merchant_id"))}
 
 
 @app.post("/admin/alerts/{alert_id}/declare")
 def declare_from_alert(alert_id: str) -> Response:
+    from delaydesk.operations import alert_windows
+
     merchant_id = _body().get("merchant_id")
     try:
         window, created = alert_windows.declare_from_alert(alert_id, str(merchant_id) if merchant_id else None, _now())
     except LookupError as exc:
-        raise recompute.WindowNotFound(str(exc)) from None
+        raise WindowNotFound(str(exc)) from None
     return _json(201 if created else 200, {"window": window_view(window), "created": created})
 
 
 @app.get("/admin/effect")
 def effect() -> dict[str, Any]:
     """``summary.effect`` (``report effect``): ``?merchant=`` (or ``merchant_id``), ``?window=``."""
+    from delaydesk.operations import effect_job
+
     query = app.request.query
     merchant_id = query("merchant") or query("merchant_id")
     for value in (merchant_id, query("window")):
@@ -119,7 +131,7 @@ def effect() -> dict[str, Any]:
     try:
         return effect_job.effect_report(merchant_id, query("window"))
     except LookupError as exc:
-        raise recompute.WindowNotFound(str(exc)) from None
+        raise WindowNotFound(str(exc)) from None
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:
@@ -137,11 +149,11 @@ def _bad_request(exc: ValueError) -> Response:
     return _json(400, {"error": str(exc)})
 
 
-@app.error(recompute.WindowNotFound)
-def _not_found(exc: recompute.WindowNotFound) -> Response:
+@app.error(WindowNotFound)
+def _not_found(exc: WindowNotFound) -> Response:
     return _json(404, {"error": str(exc)})
 
 
-@app.error(recompute.WindowConflict, ConcurrentUpdate)
+@app.error(WindowConflict, ConcurrentUpdate)
 def _conflict(exc: Exception) -> Response:
     return _json(409, {"error": str(exc)})
