@@ -71,7 +71,9 @@ def replay(orders: int) -> tuple[dict[str, Counter[str]], int, Counter[str]]:
     """The calls per function, the notices sent and the DynamoDB write units per function (and,
     in ``INVOCATIONS[orders]``, the invocations per function)."""
     events = [e for i in range(orders) for e in lifecycle(f"REF-{i:05d}")]
-    scenario = Scenario(start=START, end=END, tick_minutes=60, merchants=[_contract("merchant")], events=events)
+    scenario = Scenario.model_validate(
+        {"start": START, "end": END, "tick_minutes": 60, "merchants": [_contract("merchant")], "events": events}
+    )
     units: Counter[str] = Counter()
     invoked: Counter[str] = Counter()
 

@@ -117,13 +117,15 @@ def run(
 ) -> dict[str, Any]:
     policy, settings = _setup(channel, rate, bulk_share, unpaced)
     with Path(os.devnull).open("w", encoding="utf-8") as devnull, LocalAws(log_stream=devnull) as local:
-        shop = Merchant(
-            merchant_id=MERCHANT,
-            name="Bench Shop",
-            timezone="Asia/Shanghai",
-            default_locale="zh-CN",
-            from_email="notices@shop.example",
-            settings={"notices": policy},
+        shop = Merchant.model_validate(
+            {
+                "merchant_id": MERCHANT,
+                "name": "Bench Shop",
+                "timezone": "Asia/Shanghai",
+                "default_locale": "zh-CN",
+                "from_email": "notices@shop.example",
+                "settings": {"notices": policy},
+            }
         )
         store.put_merchant(shop)
         local.verify_sender("notices@shop.example")
@@ -220,7 +222,8 @@ def schedule_only(
     share = bulk_share if bulk_share is not None else NoticePolicy().bulk_share
     with Path(os.devnull).open("w", encoding="utf-8") as devnull, LocalAws(log_stream=devnull) as local:
         del local
-        store.put_merchant(Merchant(merchant_id=MERCHANT, name="Bench Shop", settings={"notices": policy}))
+        shop = {"merchant_id": MERCHANT, "name": "Bench Shop", "settings": {"notices": policy}}
+        store.put_merchant(Merchant.model_validate(shop))
         drain = Drain(rate, START.timestamp(), settings)
         started = time.perf_counter()
         with metered() as meter, direct_dynamodb():
