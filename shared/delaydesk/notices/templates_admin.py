@@ -19,7 +19,6 @@ templates lint`` runs the same checks on the bundled templates and on every stor
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -74,8 +73,7 @@ class TemplateRejected(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class Sample:
+class Sample(msgspec.Struct, frozen=True):
     """Sample data a template is checked (and previewed) with."""
 
     request: NoticeRequest
