@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import json
 import os
 import sys
@@ -41,6 +40,8 @@ from datetime import UTC, date, datetime
 from math import ceil, nan
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from delaydesk import store
 from delaydesk.core import pacing
@@ -98,7 +99,7 @@ def _setup(
         policy["bulk_share"] = bulk_share
     settings = get_settings()
     if channel == NoticeChannel.SMS:
-        settings = dataclasses.replace(
+        settings = msgspec.structs.replace(
             settings, sms_send_rate=0 if unpaced else rate, short_link_base_url=SHORT_LINK_BASE
         )
     return policy, settings

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
+import msgspec
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from delaydesk import store
@@ -18,7 +18,7 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
     logger.remove_keys(RECORD_KEYS)
     request = recompute.RecomputeRequest.model_validate_json(record.body)
     logger.set_correlation_id(f"{request.window_id}#{request.shard}#{request.page}")
-    return asdict(recompute.handle(request))
+    return msgspec.structs.asdict(recompute.handle(request))
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -7,9 +7,9 @@ fan-out queue configured (tools, tests) it evaluates every shard itself and load
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
+import msgspec
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from delaydesk import store
@@ -35,4 +35,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     from delaydesk.delays import scan
 
     report = scan.scan_due(now, settings)
-    return asdict(report) | {"now": iso(report.now)}
+    return msgspec.structs.asdict(report) | {"now": iso(report.now)}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
+import msgspec
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from delaydesk import store
@@ -20,7 +20,7 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
     work = scan.ScanWork.model_validate_json(record.body)
     logger.set_correlation_id(f"{iso(work.until)}#{work.shard}#{work.page}")
     report = scan.scan_page(work)
-    return asdict(report) | {"now": iso(report.now)}
+    return msgspec.structs.asdict(report) | {"now": iso(report.now)}
 
 
 @logger.inject_lambda_context(clear_state=True)

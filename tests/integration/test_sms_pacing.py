@@ -7,13 +7,13 @@ at the bulk pace (through the deployed template, in real time)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 import pytest
 from conftest import merchant, paid, window_notice
 
@@ -39,7 +39,7 @@ def _sms(order_id: str, kind: Kind) -> NoticeRequest:
 
 def _settings(sms_send_rate: float) -> Settings:
     # A short link on a short host keeps the bundled Chinese SMS to two parts (see "Short links").
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         get_settings(), sms_send_rate=sms_send_rate, short_link_base_url="https://s.shop.example"
     )
 

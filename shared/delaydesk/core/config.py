@@ -1,6 +1,7 @@
 """Typed settings, read once from the environment the SAM template sets, checked when built.
 
-A frozen dataclass: each field names its environment variable (case-insensitive, as
+A frozen ``msgspec.Struct`` (created in C: a dataclass of 51 fields compiled its ``__init__`` on
+every cold start, ~4 ms): each field names its environment variable (case-insensitive, as
 pydantic-settings' ``BaseSettings`` read them), its default and, for numbers, its bounds (the
 template's parameter constraints); keywords win over the environment. A value that is not a number
 or is out of bounds is refused with the variable's name (``SettingsError``). Plain Python, no
@@ -11,15 +12,15 @@ pydantic (0.4x ``import boto3`` with the model and its schema) even where its pa
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 _REPO_TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "notices"
 _INTEGER = re.compile(r"[+-]?[0-9](?:_?[0-9])*(?:\.0*)?", re.ASCII)
@@ -64,23 +65,44 @@ def _as_real(variable: str, value: str) -> float:
     return number
 
 
+class Spec:
+    """One setting: ``metadata`` holds its variable (``env``), its ``default`` and, for a number, its
+    bounds (``ge``, ``le``) and whether a fraction is allowed (``real``). Called, it reads the value
+    (the field's default factory)."""
+
+    __slots__ = ("_parse", "metadata", "name")
+
+    def __init__(self, parse: Callable[[str, str], Any], metadata: dict[str, Any]) -> None:
+        self.name = ""
+        """The field's name, set when the settings class is built (``SPECS``)."""
+        self.metadata = metadata
+        self._parse = parse
+
+    def __call__(self) -> Any:
+        return _read(self.metadata["env"], self.metadata["default"], self._parse)
+
+
+_DECLARED: list[Spec] = []
+"""Every field's spec, in the order the fields are declared (``SPECS`` names them)."""
+
+
+def _declare(spec: Spec) -> Any:
+    _DECLARED.append(spec)
+    return msgspec.field(default_factory=spec)
+
+
 def _text(variable: str, default: str) -> Any:
     """A text field read from ``variable``."""
-    read = partial(_read, variable, default, _as_text)
-    return field(default_factory=read, metadata={"env": variable, "default": default})
+    return _declare(Spec(_as_text, {"env": variable, "default": default}))
 
 
 def _number(variable: str, default: float, ge: float, le: float | None = None, *, real: bool = False) -> Any:
     """An integer field (``real``: a fraction allowed) read from ``variable``, within ``ge``..``le``."""
-    read = partial(_read, variable, default, _as_real if real else _as_integer)
-    return field(
-        default_factory=read,
-        metadata={"env": variable, "default": default, "ge": ge, "le": le, "real": real},
-    )
+    parse = _as_real if real else _as_integer
+    return _declare(Spec(parse, {"env": variable, "default": default, "ge": ge, "le": le, "real": real}))
 
 
-@dataclass(frozen=True, kw_only=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Deployment settings. Every field maps to an environment variable of template.yaml."""
 
     stage: str = _text("STAGE", "dev")
@@ -162,7 +184,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         """Every value, read or given, has its field's type and lies within its bounds."""
-        for spec in dataclasses.fields(self):
+        for spec in SPECS.values():
             value, where = getattr(self, spec.name), f"{spec.metadata['env']} ({spec.name})"
             if "ge" not in spec.metadata:
                 if not isinstance(value, str):
@@ -182,6 +204,12 @@ class Settings:
     def resolved_templates_dir(self) -> Path:
         path = Path(self.templates_dir)
         return path if path.is_dir() else _REPO_TEMPLATES
+
+
+SPECS: dict[str, Spec] = dict(zip(Settings.__struct_fields__, _DECLARED, strict=True))
+"""Each field's spec by the field's name (every field is declared by ``_text`` or ``_number``)."""
+for _name, _spec in SPECS.items():
+    _spec.name = _name
 
 
 @lru_cache(maxsize=1)

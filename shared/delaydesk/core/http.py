@@ -20,11 +20,12 @@ import logging
 import math
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, TypeVar
+
+import msgspec
 
 APPLICATION_JSON = "application/json"
 TEXT_PLAIN = "text/plain"
@@ -33,8 +34,7 @@ NOT_FOUND_BODY = {"statusCode": 404, "message": "Not found"}
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(msgspec.Struct, frozen=True, dict=True):
     """An API Gateway HTTP API payload format 2.0 event, read-only."""
 
     event: Mapping[str, Any]
@@ -112,16 +112,15 @@ class Request:
         return datetime.fromtimestamp(self.time_epoch / 1000, tz=UTC)
 
 
-@dataclass
-class Response:
+class Response(msgspec.Struct):
     """A route's answer. A JSON ``content_type`` with a body that is not text serialises the body
     (compact); bytes are sent base64-encoded; ``compress`` gzips it for a client that accepts gzip."""
 
     status_code: int
     content_type: str | None = None
     body: Any = None
-    headers: Mapping[str, str | list[str] | None] = field(default_factory=dict)
-    cookies: list[str] = field(default_factory=list)
+    headers: Mapping[str, str | list[str] | None] = msgspec.field(default_factory=dict)
+    cookies: list[str] = msgspec.field(default_factory=list)
     compress: bool | None = None
 
 

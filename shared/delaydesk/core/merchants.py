@@ -7,13 +7,13 @@ They live here because the store persists them and the store may only call core.
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from dataclasses import dataclass
 from datetime import time, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
 
 from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.core.config import Settings
@@ -36,8 +36,7 @@ DEFAULT_RETURN_WINDOW_DAYS = 7
 DEFAULT_CROSS_BORDER_AUTO_CONFIRM_DAYS = 11
 
 
-@dataclass(frozen=True)
-class PolicyDefaults:
+class PolicyDefaults(msgspec.Struct, frozen=True):
     """The merchant's defaults (settings override the platform's)."""
 
     timezone: str = "UTC"
@@ -234,8 +233,7 @@ class Merchant(Contract):
     settings: MerchantSettings = field(default_factory=MerchantSettings)
 
 
-@dataclass(frozen=True)
-class DelayPolicy:
+class DelayPolicy(msgspec.Struct, frozen=True):
     """The effective thresholds for one merchant's orders."""
 
     stall_after: timedelta
@@ -256,7 +254,7 @@ class DelayPolicy:
             return self.stall_after
         return timedelta(hours=max(matching, key=lambda t: t.specificity).hours)
 
-    timers: PolicyDefaults = dataclasses.field(default_factory=PolicyDefaults)
+    timers: PolicyDefaults = msgspec.field(default_factory=PolicyDefaults)
     refund_arrival_days: tuple[int, int] = (1, 7)
     consumer_rules: str | None = None
     revised_ship_days: int | None = 7

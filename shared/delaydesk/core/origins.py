@@ -20,7 +20,8 @@ order page's ``order-page-cancel-<order>``, another vendor's, the merchant's own
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 ORIGIN_ATTRIBUTE = "delaydesk-origin"
 PRODUCER = "producer"
@@ -37,8 +38,7 @@ _ORIGIN = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(msgspec.Struct, frozen=True):
     kind: str  # producer | order-page | webhook | helpdesk
     source: str | None = None  # the webhook (or help-desk) source
     merchant_id: str | None = None  # the merchant a per-merchant source speaks for

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from delaydesk.core.notice_kinds import BULK_KINDS, NoticeChannel
 
@@ -53,8 +54,7 @@ SLOT_TTL_SECONDS = 2 * 24 * 3600
 """A slot-table item outlives its minute by this (then DynamoDB's TTL removes it)."""
 
 
-@dataclass(frozen=True)
-class Rates:
+class Rates(msgspec.Struct, frozen=True):
     """E-mails per second a merchant may send: all kinds together, and bulk kinds."""
 
     send: float
@@ -103,8 +103,7 @@ def queue_delay(at: float, now: float) -> int:
     return max(0, min(MAX_SQS_DELAY, math.ceil(at - now - EPSILON)))
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(msgspec.Struct, frozen=True):
     """A scheduled request (it holds its ticket as ``bulk_slot``) and where it waits: on the
     queue with ``delay_seconds``, or (None) in the slot table until its minute is released."""
 

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
 
 if TYPE_CHECKING:
     from delaydesk.core.orders import Order
@@ -78,15 +79,14 @@ def hour_of(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0)
 
 
-@dataclass(frozen=True)
-class CounterRow:
+class CounterRow(msgspec.Struct, frozen=True):
     """The counters of one merchant, hour, carrier and destination region."""
 
     merchant_id: str
     hour: datetime
     carrier: str
     region: str
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = msgspec.field(default_factory=dict)
 
     def get(self, name: str) -> int:
         return self.counts.get(name, 0)
@@ -115,8 +115,7 @@ def scope_of(order: Order | None) -> tuple[str, str]:
 AlertKind = Literal["delay_spike"]
 
 
-@dataclass(frozen=True)
-class Alert:
+class Alert(msgspec.Struct, frozen=True):
     """An early warning (contract: ``alerts``): delays in one scope well above its own baseline.
 
     ``carriers`` and ``regions`` are the scope (either may be empty: every carrier, every region).

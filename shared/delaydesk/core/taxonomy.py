@@ -10,8 +10,9 @@ customer, and the stall rules still apply. The caller logs it and counts it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+import msgspec
 
 from delaydesk.core.events import Tag
 
@@ -49,8 +50,7 @@ CUSTOMER_ACTION = frozenset({SubStatus.INCORRECT_ADDRESS, SubStatus.CUSTOMER_MOV
 """Exceptions only the customer can resolve (a correct address, a payment): escalated at once."""
 
 
-@dataclass(frozen=True)
-class Normalised:
+class Normalised(msgspec.Struct, frozen=True):
     tag: Tag
     sub_status: str | None = None
     mapped: bool = True

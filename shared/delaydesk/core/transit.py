@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
+
+import msgspec
 
 BUCKET_HOURS = 6
 MAX_BUCKET = 60 * 24 // BUCKET_HOURS  # transit times over 60 days share the last bucket
 MIN_SAMPLES = 5
 
 
-@dataclass(frozen=True)
-class TransitStats:
+class TransitStats(msgspec.Struct, frozen=True):
     """Delivered transit times of one merchant, carrier and destination region."""
 
     samples: int

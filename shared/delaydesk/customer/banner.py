@@ -19,10 +19,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from delaydesk.core.merchants import SUPPORTED_LOCALES, Merchant
 from delaydesk.core.windows import ExtendShipBy, Window, WindowRules
@@ -36,8 +37,7 @@ minutes while it asks again (the banner is informative: a minute late is harmles
 MAX_MESSAGES = 3
 
 
-@dataclass(frozen=True)
-class Announcement:
+class Announcement(msgspec.Struct, frozen=True):
     """Something that affects shipping for a merchant's customers, in force from ``starts_at`` to
     ``ends_at``: what the banner is made of, whatever its source."""
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 from babel.dates import format_date, format_interval
 from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -34,8 +34,7 @@ VIEWS = ("order", "confirm", "result")
 """What ``render`` can show: the page itself, a choice's confirm step, a choice's result."""
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(msgspec.Struct, frozen=True):
     name: str  # paid | shipped | in_transit | delivered
     state: str  # done | current | problem | todo
 

@@ -6,8 +6,9 @@ pending deadlines into the single instant the due-time index is keyed on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+
+import msgspec
 
 from delaydesk.core import experiments
 from delaydesk.core.decisions import Action, Decision
@@ -25,18 +26,16 @@ AT_DELIVERY_TAGS = frozenset({Tag.OUT_FOR_DELIVERY, Tag.AVAILABLE_FOR_PICKUP})
 EXCEPTION_TAGS = frozenset({Tag.EXCEPTION, Tag.ATTEMPT_FAIL, Tag.EXPIRED})
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     kind: Kind
     rule: str
     reason: str
 
 
-@dataclass
-class Evaluation:
+class Evaluation(msgspec.Struct):
     order: Order
-    decisions: list[Decision] = field(default_factory=list)
-    notices: list[NoticeRequest] = field(default_factory=list)
+    decisions: list[Decision] = msgspec.field(default_factory=list)
+    notices: list[NoticeRequest] = msgspec.field(default_factory=list)
 
     @property
     def changed(self) -> bool:

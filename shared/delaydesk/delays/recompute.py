@@ -14,9 +14,10 @@ through it reaches every order a window can change, and nothing else.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from delaydesk import store
 from delaydesk.core import aws
@@ -45,8 +46,7 @@ class RecomputeRequest(FrozenRecord):
     page: int = 0
 
 
-@dataclass
-class PageReport:
+class PageReport(msgspec.Struct):
     examined: int = 0
     covered: int = 0
     decisions: int = 0

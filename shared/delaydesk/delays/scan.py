@@ -7,9 +7,10 @@ import json
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Annotated, Any
+
+import msgspec
 
 from delaydesk import store
 from delaydesk.core import aws, counts, effect_stats, stats
@@ -29,8 +30,7 @@ from delaydesk.policy import timers
 from delaydesk.store import ConcurrentUpdate, OrderRecord
 
 
-@dataclass
-class ScanReport:
+class ScanReport(msgspec.Struct):
     now: datetime
     examined: int = 0
     decisions: int = 0
@@ -40,7 +40,7 @@ class ScanReport:
     """Orders not evaluated after their retries (still due: the next run takes them)."""
     retries: int = 0
     truncated: bool = False
-    rules: dict[str, int] = field(default_factory=dict)
+    rules: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 class _Merchants:
@@ -83,8 +83,7 @@ def queue_notices(requests: list[NoticeRequest], settings: Settings) -> None:
     announcements.queue(requests, settings)
 
 
-@dataclass
-class _Evaluated:
+class _Evaluated(msgspec.Struct):
     """An order evaluated, waiting for its notices to be queued, then for its commit."""
 
     record: OrderRecord
@@ -218,7 +217,7 @@ def process(
 ) -> None:
     order = record.order()
     policy = DelayPolicy.for_merchant(merchants.get(order.merchant_id), settings)
-    policy = replace(policy, transit=merchants.transit(order))
+    policy = msgspec.structs.replace(policy, transit=merchants.transit(order))
     earlier_decisions, earlier_notices = store.pending(record)
     # The policy timers first (windows may move the ship-by the delay rules look at).
     timed = timers.evaluate(order, policy, (windows or _Windows()).get(order.merchant_id), now)

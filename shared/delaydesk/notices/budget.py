@@ -24,10 +24,10 @@ import functools
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from jinja2 import FileSystemLoader, StrictUndefined, Template, nodes
 from jinja2.environment import TemplateModule
 from jinja2.exceptions import SecurityError
@@ -47,13 +47,12 @@ class BudgetExceeded(SecurityError):
     """A merchant template went over its budget (the message says which limit)."""
 
 
-@dataclass
-class _Meter:
+class _Meter(msgspec.Struct):
     deadline: float
     iterations: int = 0
     depth: int = 0
     output: int = 0
-    spent: list[str] = field(default_factory=list)
+    spent: list[str] = msgspec.field(default_factory=list)
 
     def tick(self) -> None:
         if time.monotonic() > self.deadline:

@@ -10,9 +10,10 @@ action list).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+
+import msgspec
 
 from delaydesk.core.kinds import NoticeRequest
 from delaydesk.core.merchants import CompensationPolicy
@@ -21,8 +22,7 @@ COMPENSATION_GRANTED = "compensation_granted"
 """The decision action recorded for a grant (scenario.md lists actions; this one is added)."""
 
 
-@dataclass(frozen=True)
-class Grant:
+class Grant(msgspec.Struct, frozen=True):
     grant: str
     value: Decimal
     rule_index: int

@@ -16,9 +16,10 @@ the older identity-notification shape (``notificationType``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from delaydesk import store
 from delaydesk.core import stats
@@ -44,10 +45,9 @@ class FeedbackError(ValueError):
     """The message is not an SES event (poison: sent to the DLQ with this reason)."""
 
 
-@dataclass
-class Applied:
+class Applied(msgspec.Struct):
     event: str
-    suppressed: list[str] = field(default_factory=list)
+    suppressed: list[str] = msgspec.field(default_factory=list)
     notice: str | None = None
 
 

@@ -4,16 +4,16 @@ its channels, by the order page, the API and ``delaydesk notices inbox ORDER_ID`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from delaydesk import store
 from delaydesk.core.times import iso
 
 
-@dataclass(frozen=True)
-class InboxEntry:
+class InboxEntry(msgspec.Struct, frozen=True):
     key: str
     """``kind#stage``: one entry per notice, whatever its channels."""
     title: str

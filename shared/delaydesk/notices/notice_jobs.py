@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from delaydesk import store
 from delaydesk.core import aws, pacing
@@ -40,8 +41,7 @@ wall_clock: Callable[[], float] = time.time
 """Physical time for the slot table's tickets (tests replace it)."""
 
 
-@dataclass
-class JobsReport:
+class JobsReport(msgspec.Struct):
     released: int = 0
     opt_outs: int = 0
     slots_released: int = 0

@@ -45,7 +45,8 @@ the ``now`` of its injectable ``wall_clock`` (epoch seconds) to the functions he
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+
+import msgspec
 
 from delaydesk import store
 from delaydesk.core.kinds import BULK_KINDS, NoticeRequest
@@ -66,8 +67,7 @@ without queueing them again. (Below two e-mails a second nothing is sent early.)
 SEND_BUCKET = "-"
 
 
-@dataclass(frozen=True)
-class Paced:
+class Paced(msgspec.Struct, frozen=True):
     """What an e-mail holds after a reservation (``fields`` of the request), and how long it must
     wait for it: 0, send now; else re-queue it with that SQS delay."""
 

@@ -18,9 +18,9 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import msgspec
 from botocore.exceptions import BotoCoreError
 from pynamodb.exceptions import PynamoDBException
 
@@ -39,11 +39,10 @@ two in Lambda (the function's timeout is 30 s); past it, each notice reads its o
 elapsed: Callable[[], float] = time.monotonic
 
 
-@dataclass
-class Prefetched:
+class Prefetched(msgspec.Struct):
     at: float
-    orders: dict[str, OrderRecord | None] = field(default_factory=dict)
-    suppressed: dict[str, str | None] = field(default_factory=dict)
+    orders: dict[str, OrderRecord | None] = msgspec.field(default_factory=dict)
+    suppressed: dict[str, str | None] = msgspec.field(default_factory=dict)
 
     def fresh(self) -> bool:
         return elapsed() - self.at <= MAX_AGE

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from delaydesk.core import links
 from delaydesk.core.config import Settings
@@ -47,8 +48,7 @@ SMS_ORDER_URL = "sms_order_url"
 """The context key of the link an SMS carries in place of ``order_url`` (its short link)."""
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(msgspec.Struct, frozen=True):
     locale: str
     subject: str
     text: str

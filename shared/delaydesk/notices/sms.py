@@ -9,7 +9,7 @@ code units in one segment, 67 per segment once concatenated; a character outside
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -43,8 +43,7 @@ _GSM_FRIENDLY = str.maketrans(
 )
 
 
-@dataclass(frozen=True)
-class SmsLength:
+class SmsLength(msgspec.Struct, frozen=True):
     encoding: str  # gsm7 | ucs2
     units: int  # septets (gsm7) or UTF-16 code units (ucs2)
     segments: int

@@ -19,11 +19,11 @@ templates lint`` runs the same checks on the bundled templates and on every stor
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from jinja2 import TemplateError
 
 from delaydesk import store
@@ -73,8 +73,7 @@ class TemplateRejected(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class Sample:
+class Sample(msgspec.Struct, frozen=True):
     """Sample data a template is checked (and previewed) with."""
 
     request: NoticeRequest
@@ -173,7 +172,7 @@ def sample(kind: Kind, locale: str, settings: Settings, merchant: Merchant | Non
         eta_to=date(2020, 1, 29),
         details=_sample_details(kind),
     )
-    reference = replace(settings, order_page_base_url=SAMPLE_ORDER_PAGE)
+    reference = msgspec.structs.replace(settings, order_page_base_url=SAMPLE_ORDER_PAGE)
     short = links.short_url(SAMPLE_SHORT_LINK_BASE, links.short_code(SAMPLE_LINK_KEY, order_id))
     context = rendering.notice_context(request, order, merchant, locale, reference, SAMPLE_LINK_KEY, short)
     return Sample(request, order, merchant, context)

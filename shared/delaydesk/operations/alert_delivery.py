@@ -10,8 +10,9 @@ and calls no robot (README, "Scale": cold start).
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime
+
+import msgspec
 
 from delaydesk import store
 from delaydesk.core import aws
@@ -68,7 +69,7 @@ def deliver_alert(alert: Alert, state: str, merchant: Merchant | None, at: datet
         from delaydesk.operations.robots import deliver_to_robots
 
         # The state being delivered: an opened alert reads as opened even if it has resolved since.
-        shown = alert if state == "resolved" else replace(alert, resolved_at=None)
+        shown = alert if state == "resolved" else msgspec.structs.replace(alert, resolved_at=None)
         # Signed with the wall clock: DingTalk and Feishu refuse a signature an hour away from theirs.
         results = deliver_to_robots(shown, robots, now=datetime.now(UTC), timezone=zone)
         channels += [f"robot:{r.kind}" for r in results if r.ok]

@@ -6,11 +6,10 @@ its classes at every cold start (``benchmarks/cold_start.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(frozen=True)
-class Thresholds:
+class Thresholds(msgspec.Struct, frozen=True):
     span_hours: int = 12
     baseline_days: int = 7
     trim: int = 2

@@ -9,9 +9,10 @@ state on OpsAlertsQueue, which DeliverAlerts consumes (``alert_delivery``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from delaydesk import store
 from delaydesk.core import aws
@@ -22,12 +23,11 @@ from delaydesk.operations.alert_thresholds import THRESHOLDS, Thresholds
 from delaydesk.operations.early_warning import Reading, evaluate, spans
 
 
-@dataclass
-class DetectReport:
+class DetectReport(msgspec.Struct):
     now: datetime
     merchants: int = 0
-    opened: list[str] = field(default_factory=list)
-    resolved: list[str] = field(default_factory=list)
+    opened: list[str] = msgspec.field(default_factory=list)
+    resolved: list[str] = msgspec.field(default_factory=list)
     queued: int = 0
 
 

@@ -14,13 +14,13 @@ import io
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from delaydesk.core import effect_stats, stats
@@ -52,8 +52,7 @@ FIGURES = (
 )
 
 
-@dataclass(frozen=True)
-class Figure:
+class Figure(msgspec.Struct, frozen=True):
     key: str
     value: int
     week_mean: float
@@ -65,8 +64,7 @@ class Figure:
         return None if self.week_mean == 0 else (self.value - self.week_mean) / self.week_mean
 
 
-@dataclass(frozen=True)
-class ScoreLine:
+class ScoreLine(msgspec.Struct, frozen=True):
     carrier: str
     region: str
     on_time: int
@@ -86,15 +84,13 @@ class ScoreLine:
         return None if counted == 0 else self.on_time / counted
 
 
-@dataclass(frozen=True)
-class EscalationLine:
+class EscalationLine(msgspec.Struct, frozen=True):
     order_id: str
     reason: str
     opened_at: datetime
 
 
-@dataclass(frozen=True)
-class EffectFigures:
+class EffectFigures(msgspec.Struct, frozen=True):
     """What the notices achieved over a span, from the effect counters (``core.effect_stats``)."""
 
     delayed_orders: int
@@ -155,8 +151,7 @@ EFFECT_DAYS = 7
 """The effect section's second column: the day and the 6 days before it."""
 
 
-@dataclass(frozen=True)
-class Digest:
+class Digest(msgspec.Struct, frozen=True):
     merchant_id: str
     merchant_name: str
     locale: str
@@ -172,7 +167,7 @@ class Digest:
     escalations: list[EscalationLine]
     alerts: list[Alert]
     windows: list[Window]
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = msgspec.field(default_factory=dict)
     effect_day: EffectFigures | None = None
     """What the notices achieved: the day, and (``effect_week``) the day with the 6 days before it."""
     effect_week: EffectFigures | None = None

@@ -8,12 +8,12 @@ claim back and a later run of the same day tries again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+import msgspec
 from botocore.exceptions import BotoCoreError, ClientError
 
 from delaydesk import store
@@ -102,12 +102,11 @@ def send_digest(digest: Digest, merchant: Merchant, settings: Settings) -> str:
     return str(response["MessageId"])
 
 
-@dataclass
-class DigestRun:
-    sent: list[tuple[str, str]] = field(default_factory=list)
+class DigestRun(msgspec.Struct):
+    sent: list[tuple[str, str]] = msgspec.field(default_factory=list)
     """(merchant, day) sent by this run."""
     skipped: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = msgspec.field(default_factory=list)
 
 
 def run_digests(now: datetime, settings: Settings, wall_now: datetime | None = None) -> DigestRun:

@@ -31,10 +31,11 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
+
+import msgspec
 
 from delaydesk.core.stats import SHIPPED, UNKNOWN, Alert, CounterRow, hour_of
 from delaydesk.core.windows import Reason, WindowRules
@@ -59,8 +60,7 @@ def default_disruption_rules() -> WindowRules:
     )
 
 
-@dataclass(frozen=True)
-class Figures:
+class Figures(msgspec.Struct, frozen=True):
     """One scope: new delays in the span now, the baseline (delays per span, trimmed mean of the
     earlier days) and the parcels shipped during the same hours of the earlier days (the volume)."""
 
@@ -110,8 +110,7 @@ class Figures:
         return self.delays <= b + math.sqrt(b) + t.resolve_excess
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(msgspec.Struct, frozen=True):
     """The counter rows an evaluation needs: the span now, and the same span on each earlier day."""
 
     now: list[CounterRow]
@@ -181,8 +180,7 @@ def scope_of(alert: Alert) -> Scope:
     return (alert.carriers[0] if alert.carriers else ALL, alert.regions[0] if alert.regions else ALL)
 
 
-@dataclass(frozen=True)
-class Transition:
+class Transition(msgspec.Struct, frozen=True):
     alert: Alert
     state: str  # "open" | "resolved"
 
@@ -231,7 +229,7 @@ def evaluate(
         scope = scope_of(alert)
         fig = figs.get(scope, Figures())
         if fig.back_to_normal(t):
-            out.append(Transition(replace(alert, resolved_at=now), "resolved"))
+            out.append(Transition(msgspec.structs.replace(alert, resolved_at=now), "resolved"))
         else:
             still_open[scope] = alert
     cells = sorted(s for s in figs if _is_cell(s))

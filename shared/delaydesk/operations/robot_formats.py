@@ -38,11 +38,12 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from delaydesk.core.merchants import SUPPORTED_LOCALES, RobotKind
 from delaydesk.core.stats import Alert
@@ -50,15 +51,13 @@ from delaydesk.core.stats import Alert
 WECOM_MARKDOWN_MAX_BYTES = 4096
 
 
-@dataclass(frozen=True)
-class RobotRequest:
+class RobotRequest(msgspec.Struct, frozen=True):
     url: str
     body: bytes
     headers: Mapping[str, str]
 
 
-@dataclass(frozen=True)
-class RobotVerdict:
+class RobotVerdict(msgspec.Struct, frozen=True):
     ok: bool
     error: str | None = None
 

@@ -14,9 +14,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
+
+import msgspec
 
 from delaydesk.core.merchants import AlertRobot, RobotKind
 from delaydesk.core.observability import count_by, logger
@@ -34,8 +35,7 @@ class RobotConfigError(ValueError):
     """A robot's parameter is missing or holds no usable URL."""
 
 
-@dataclass(frozen=True)
-class RobotResult:
+class RobotResult(msgspec.Struct, frozen=True):
     kind: RobotKind
     url_parameter: str
     ok: bool

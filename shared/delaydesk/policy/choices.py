@@ -34,9 +34,10 @@ templates/pages/strings.json). The page and the notices pick it up from here wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+import msgspec
 
 from delaydesk.core.merchants import DEFAULT_RETURN_WINDOW_DAYS, Merchant
 from delaydesk.core.orders import Order, OrderStatus
@@ -51,8 +52,7 @@ class ChoiceKind(StrEnum):
     TERMINATE = "terminate"
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(msgspec.Struct, frozen=True):
     """One thing the customer may do now. ``kind`` names it (and its page strings); the page
     posts it to ``POST /orders/{order_id}/{route}``; ``until`` is when it closes, if known."""
 

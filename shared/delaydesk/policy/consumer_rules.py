@@ -25,10 +25,11 @@ Every decision records its rule set and clause in its inputs, for ``delaydesk ex
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from delaydesk.core.decisions import Action, Decision
 from delaydesk.core.kinds import Kind, NoticeRequest, choose_channels
@@ -105,8 +106,7 @@ MAX_ADDITIONAL_PERIOD = timedelta(days=90)
 """The longest additional period the order page accepts (the law leaves it to the buyer)."""
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(msgspec.Struct, frozen=True):
     rules: RuleSet
     source: str
     note: str | None = None
@@ -202,8 +202,7 @@ def _termination_clause(rules: str) -> str:
     return "Consumer Rights Act 2015 s. 28(6)" if rules == RuleSet.UK_CRA else "Directive 2011/83/EU art. 18(2)"
 
 
-@dataclass
-class LawResult:
+class LawResult(msgspec.Struct):
     decisions: list[Decision]
     notices: list[NoticeRequest]
 
@@ -590,8 +589,7 @@ def late_for_delivery(order: Order, now: datetime) -> bool:
     return order.status == OrderStatus.SHIPPED and now >= delivery_due(order)
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(msgspec.Struct, frozen=True):
     """One choice the buyer's rules give on the order page."""
 
     choice: str

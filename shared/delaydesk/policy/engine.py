@@ -17,9 +17,10 @@ Rules (DESIGN.md, "Default rules" and "Disruption windows"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.core.events import Channel
@@ -28,8 +29,7 @@ from delaydesk.core.orders import Order
 from delaydesk.core.windows import TimerKind, Window
 
 
-@dataclass(frozen=True)
-class Deadline:
+class Deadline(msgspec.Struct, frozen=True):
     kind: TimerKind
     at: datetime
     default_at: datetime

@@ -3,8 +3,9 @@ receipt timeouts; the decisions and notices they record. ``timers.evaluate`` cal
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
+
+import msgspec
 
 from delaydesk.core.decisions import Action, Decision
 from delaydesk.core.kinds import Kind, NoticeRequest
@@ -19,11 +20,10 @@ LATE_SHIPMENT = "late_shipment"
 """The stored check instant of the late-shipment decision (the metric's deadline)."""
 
 
-@dataclass
-class TimerResult:
+class TimerResult(msgspec.Struct):
     order: Order
-    decisions: list[Decision] = field(default_factory=list)
-    notices: list[NoticeRequest] = field(default_factory=list)
+    decisions: list[Decision] = msgspec.field(default_factory=list)
+    notices: list[NoticeRequest] = msgspec.field(default_factory=list)
 
 
 def _pending(kind: str, order: Order) -> bool:

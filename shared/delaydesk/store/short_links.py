@@ -10,9 +10,9 @@ the route also compares ``expires_at`` with the request's time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+import msgspec
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
@@ -34,8 +34,7 @@ class ShortLinkRecord(Model):
 register("short_links_table", ShortLinkRecord)
 
 
-@dataclass(frozen=True)
-class ShortLink:
+class ShortLink(msgspec.Struct, frozen=True):
     code: str
     order_id: str
     merchant_id: str

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import msgspec
 
 if TYPE_CHECKING:
     from delaydesk.core.decisions import Decision
@@ -53,11 +54,10 @@ TRAIL_DICTIONARY_V1 = (
 frequent last. Never change it: a new dictionary is a new format byte (a test pins this one)."""
 
 
-@dataclass
-class Trail:
+class Trail(msgspec.Struct):
     """The decisions an order item holds, grouped by the write that recorded them, and its flags."""
 
-    groups: list[list[Decision]] = field(default_factory=list)
+    groups: list[list[Decision]] = msgspec.field(default_factory=list)
     flags: int = 0
 
     def decisions(self) -> list[Decision]:

@@ -35,10 +35,11 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
 
 from delaydesk.core.events import TOPICS, parse_event
 from delaydesk.core.fields import MAX_TEXT, body_problem
@@ -119,8 +120,7 @@ _ZENDESK_MINUTES = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(Z|[+-]\d\d:?\d\d)$")
 _NAIVE = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?$")
 
 
-@dataclass(frozen=True)
-class Inquiry:
+class Inquiry(msgspec.Struct, frozen=True):
     """A verified help-desk delivery turned into one contract ``inquiry.received`` event."""
 
     event: dict[str, Any]

@@ -26,10 +26,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from pynamodb.exceptions import PynamoDBException
 
 from delaydesk import store
@@ -218,8 +218,7 @@ def _describe(exc: ValidationError) -> list[str]:
     return [f"{where or '(body)'}: {reason}" for where, reason in problems(exc)]
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(msgspec.Struct, frozen=True):
     """One queue message, as it arrived."""
 
     body: str
@@ -267,8 +266,7 @@ def handle_message(
     return _apply_once(message, *parsed)
 
 
-@dataclass(frozen=True)
-class _Invalid:
+class _Invalid(msgspec.Struct, frozen=True):
     """Why a message is invalid, and the event id (and its namespaced key) it seems to carry."""
 
     reasons: list[str]
@@ -298,14 +296,13 @@ Admitted = tuple[Event, Origin, bytes]
 """An event ``handle_message`` would apply, its sender and its digest (``_digest``)."""
 
 
-@dataclass
-class _Batch:
+class _Batch(msgspec.Struct):
     """What ``batch_reads`` keeps for the messages of its batch."""
 
-    admitted: dict[tuple[str, str | None], list[Admitted]] = field(default_factory=dict)
+    admitted: dict[tuple[str, str | None], list[Admitted]] = msgspec.field(default_factory=dict)
     """The events it parsed and admitted, by (body, origin): each message's ``handle_message``
     takes one instead of parsing its body again."""
-    windows: dict[str, list[Window]] = field(default_factory=dict)
+    windows: dict[str, list[Window]] = msgspec.field(default_factory=dict)
     """The windows in force per merchant, read once (``_windows_in_force``)."""
 
 

@@ -32,9 +32,10 @@ import hmac
 import json
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import msgspec
 
 from delaydesk.core.carriers import normalise as normalise_carrier
 from delaydesk.core.events import parse_event
@@ -79,8 +80,7 @@ def check_size(body: bytes) -> None:
         raise (TooLarge if "bytes" in problem else Malformed)(problem)
 
 
-@dataclass(frozen=True)
-class Received:
+class Received(msgspec.Struct, frozen=True):
     """A verified webhook turned into one contract ``tracking`` event."""
 
     event: dict[str, Any]

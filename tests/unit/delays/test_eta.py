@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
+import msgspec
 import pytest
 from conftest import instant, merchant, order_from, paid, scan, shipped
 
@@ -38,7 +38,7 @@ def test_histogram_percentiles_are_upper_bucket_edges() -> None:
 
 @pytest.mark.parametrize(("samples", "from_history"), [(MIN_SAMPLES - 1, False), (MIN_SAMPLES, True)])
 def test_history_is_used_from_min_samples(samples: int, from_history: bool) -> None:
-    policy = replace(POLICY, transit=_history(samples))
+    policy = msgspec.structs.replace(POLICY, transit=_history(samples))
     low, high = estimate(ORDER, Kind.IN_TRANSIT_DELAYED, policy, NOW)
     if from_history:
         assert (str(low), str(high)) == ("2020-01-26", "2020-01-29")  # shipped 20th + 6 / + 9 days
@@ -47,7 +47,7 @@ def test_history_is_used_from_min_samples(samples: int, from_history: bool) -> N
 
 
 def test_history_never_promises_a_day_already_past() -> None:
-    policy = replace(POLICY, transit=_history(20, p50_days=1, p90_days=2))
+    policy = msgspec.structs.replace(POLICY, transit=_history(20, p50_days=1, p90_days=2))
     low, high = estimate(ORDER, Kind.IN_TRANSIT_DELAYED, policy, NOW)
     assert (str(low), str(high)) == ("2020-01-25", "2020-01-26")
 
@@ -58,11 +58,11 @@ def test_carrier_estimate_wins_over_history() -> None:
         shipped("o1", "2020-01-20T10:00:00+00:00"),
         scan("o1", "2020-01-21T08:00:00+08:00", estimated_delivery="2020-01-30T12:00:00+08:00"),
     )
-    low, high = estimate(order, Kind.IN_TRANSIT_DELAYED, replace(POLICY, transit=_history(50)), NOW)
+    low, high = estimate(order, Kind.IN_TRANSIT_DELAYED, msgspec.structs.replace(POLICY, transit=_history(50)), NOW)
     assert (str(low), str(high)) == ("2020-01-30", "2020-01-31")
 
 
 def test_unshipped_orders_use_the_configured_default() -> None:
     order = order_from(paid("o2", "2020-01-20T10:00:00+08:00"))
-    low, high = estimate(order, Kind.SHIPMENT_DELAYED, replace(POLICY, transit=_history(50)), NOW)
+    low, high = estimate(order, Kind.SHIPMENT_DELAYED, msgspec.structs.replace(POLICY, transit=_history(50)), NOW)
     assert (low, high) == ((NOW + timedelta(days=3)).date(), (NOW + timedelta(days=7)).date())

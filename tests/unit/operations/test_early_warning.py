@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+
+import msgspec
 
 from delaydesk.core.stats import SHIPPED, CounterRow, delays
 from delaydesk.core.windows import WindowRules
@@ -130,7 +131,7 @@ def test_the_proposed_window_uses_the_merchants_rules_and_starts_before_the_stal
     assert window["starts_at"] == (NOW - timedelta(hours=48)).isoformat()
     assert window["ends_at"] == (NOW - timedelta(hours=48) + timedelta(days=7)).isoformat()
     assert window["window_id"] == "w-x"
-    short = replace(T, window_days=2)
+    short = msgspec.structs.replace(T, window_days=2)
     assert proposed_window("spike-x", "m", ("SF", ""), NOW, None, short)["rules"]["refund_confirm_days"] == 15
 
 

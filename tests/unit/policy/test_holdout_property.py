@@ -11,10 +11,10 @@ leave one ``held_out`` decision per notice it held.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from conftest import instant, merchant, order_from, paid, scan, shipped
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,7 +34,7 @@ DECLARED = tuple(
     Experiment(experiment_id=f"x-{name}", holds_out=name, holdout_share=0.97)  # type: ignore[arg-type]
     for name in ("staged_updates", "announcement", "compensation")
 )
-WITH_EXPERIMENTS = replace(POLICY, experiments=DECLARED)
+WITH_EXPERIMENTS = msgspec.structs.replace(POLICY, experiments=DECLARED)
 CNY = preset("spring_festival_2020")
 US = {"destination": {"country": "US", "region": "US-CA"}, "value": {"amount": "89.00", "currency": "USD"}}
 DE = {"destination": {"country": "DE", "region": "DE-BE"}, "value": {"amount": "89.00", "currency": "EUR"}}
