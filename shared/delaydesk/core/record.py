@@ -152,6 +152,8 @@ class _Methods:
     @classmethod
     def model_validate_json(cls, data: str | bytes) -> Self:
         try:
+            if cls._exact:  # the exact fields are checked on the decoded object, as model_validate does
+                return cls.model_validate(msgspec.json.decode(data))
             return msgspec.json.decode(data, type=cls, strict=False)
         except UnicodeEncodeError:
             raise ValidationError(_SURROGATE) from None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from conftest import order_from, paid
 
 from delaydesk.core.counts import contact_counts
-from delaydesk.core.events import parse_event
+from delaydesk.core.events import ReviewPosted, parse_event
 from delaydesk.core.orders import EventRejected, apply_event
 from delaydesk.core.record import ValidationError
 
@@ -37,6 +38,13 @@ def _event(kind: str, **fields: Any) -> dict[str, Any]:
 def test_bad_effect_events_are_refused(raw: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         parse_event(raw)
+
+
+def test_a_rating_given_as_text_is_refused_from_json_too() -> None:
+    body = json.dumps(_event("review.posted", order_id="O-1", rating="5"))
+    with pytest.raises(ValidationError, match="rating"):
+        ReviewPosted.model_validate_json(body)
+    assert ReviewPosted.model_validate_json(json.dumps(_event("review.posted", order_id="O-1", rating=5))).rating == 5
 
 
 def test_inquiries_disputes_and_reviews_are_recorded_on_the_order() -> None:
