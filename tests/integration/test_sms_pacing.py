@@ -99,15 +99,22 @@ def test_far_sms_tickets_wait_in_the_slot_table(local_aws: LocalAws) -> None:
     assert bulk[0] == 0 and 990 <= bulk[-1] <= 992, "one every 10 s"
 
 
-def test_transactional_sms_take_the_stacks_send_slots_and_are_not_throttled(local_aws: LocalAws) -> None:
-    """60 urgent SMS at once, at 10 a second against 20 parts a second: each waits on the queue for
-    its send slot of the stack's bucket (not in Lambda), and SNS never refuses one."""
+def _sixty_urgent_sms(sns_mps: float) -> Drain:
+    """60 delivery-exception SMS submitted at once, drained at the stack's 10 SMS a second against
+    an SNS that takes ``sns_mps`` message parts a second."""
     store.put_merchant(merchant())
     seed_orders(ORDER, 60, 0, START)
-    drain = Drain(14, T0, _settings(10), sns_mps=20)
+    drain = Drain(14, T0, _settings(10), sns_mps=sns_mps)
     for i in range(60):
         drain.submit(_sms(f"seed-{i:06d}", Kind.DELIVERY_EXCEPTION))
     drain.run()
+    return drain
+
+
+def test_transactional_sms_take_the_stacks_send_slots_and_are_not_throttled(local_aws: LocalAws) -> None:
+    """60 urgent SMS at once, at 10 a second against 20 parts a second: each waits on the queue for
+    its send slot of the stack's bucket (not in Lambda), and SNS never refuses one."""
+    drain = _sixty_urgent_sms(sns_mps=20)
     assert drain.sns.throttled == 0 and drain.sns.max_in_window() <= 10
     assert len({s.order_id for s in drain.sns.sends}) == len(drain.sns.sends) == 60
     assert 5.9 <= max(s.at for s in drain.sns.sends) - T0 <= 6.0, "60 at 10 a second"
@@ -117,12 +124,7 @@ def test_transactional_sms_take_the_stacks_send_slots_and_are_not_throttled(loca
 def test_an_sns_throttle_is_retried_without_a_duplicate(local_aws: LocalAws) -> None:
     """The stack's rate set above what SNS takes (10 SMS of two parts a second, 10 parts taken):
     SNS's Throttled error releases the claim and the message comes back after the backoff."""
-    store.put_merchant(merchant())
-    seed_orders(ORDER, 60, 0, START)
-    drain = Drain(14, T0, _settings(10), sns_mps=10)
-    for i in range(60):
-        drain.submit(_sms(f"seed-{i:06d}", Kind.DELIVERY_EXCEPTION))
-    drain.run()
+    drain = _sixty_urgent_sms(sns_mps=10)
     per_notice = Counter((s.order_id, s.kind) for s in drain.sns.sends)
     assert drain.sns.throttled > 0 and drain.result.throttle_retries == drain.sns.throttled
     assert len(per_notice) == 60 and set(per_notice.values()) == {1}, "no SMS lost or sent twice"
